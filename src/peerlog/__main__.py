@@ -1,0 +1,3 @@
+from peerlog.cli import run
+
+run()

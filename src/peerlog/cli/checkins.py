@@ -1,0 +1,218 @@
+"""`peerlog checkin`, `log`, `show`, `edit`, `delete`: the everyday journal."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from peerlog.cli.state import is_interactive, state
+
+app = typer.Typer()
+
+WHEN_HELP = "ISO date or time, today, yesterday, or a span back from now like 3d, 2w, 1m."
+
+
+def _when(text: str | None, role: str):  # type: ignore[no-untyped-def]
+    if text is None:
+        return None
+    from peerlog.dates import Role, parse_when
+
+    return parse_when(text, Role(role))
+
+
+@app.command()
+def checkin(
+    ctx: typer.Context,
+    pair: str | None = typer.Option(None, "--pair", "-p", help="The peer this is about, by name."),
+    mood: int | None = typer.Option(None, "--mood", "-m", help="How you feel: 1 (hard) to 5 (great)."),
+    note: str | None = typer.Option(None, "--note", "-n", help="What happened, in a few words."),
+    win: list[str] | None = typer.Option(None, "--win", "-w", help="A win, however small (repeatable)."),
+    challenge: list[str] | None = typer.Option(
+        None, "--challenge", "-c", help="Something that felt hard (repeatable)."
+    ),
+    tag: list[str] | None = typer.Option(None, "--tag", "-t", help="A tag (repeatable)."),
+    shared: bool = typer.Option(
+        False,
+        "--shared/--private",
+        help="Shared entries can go into exports for your peer; private ones never do.",
+    ),
+    at: str | None = typer.Option(None, "--at", help=f"When it was. {WHEN_HELP}"),
+) -> None:
+    """Log a check-in: mood, what happened, wins and challenges. Every part is optional.
+
+    With no content flags it asks you in the terminal, or reads a note piped on standard input.
+    """
+    from peerlog.checkins import record_checkin
+    from peerlog.models import PRIVATE, SHARED
+
+    moment = _when(at, "at")
+    store = state(ctx).store()
+    has_content = any(v for v in (mood, note, win, challenge, tag))
+    if not has_content:
+        if is_interactive():
+            from peerlog import interactive
+            from peerlog.pairs import list_pairs
+
+            with store.session() as session:
+                names = [p.peer for p in list_pairs(session) if p.active]
+            answers = interactive.ask_checkin(names, shared=shared)
+            pair = pair or answers.pair
+            mood, note, win, challenge = (
+                answers.mood,
+                answers.note,
+                answers.wins,
+                answers.challenges,
+            )
+            tag, shared = answers.tags, answers.shared
+        else:
+            note = sys.stdin.read() if not sys.stdin.closed else ""
+            if not note.strip():
+                from peerlog.errors import InputError
+
+                raise InputError(
+                    "There is nothing to save: no details were given and nothing came on standard input.",
+                    hint="Add --note, --mood or --win, pipe a note in, or run it in a terminal to be asked.",
+                )
+    with store.session(write=True) as session:
+        view = record_checkin(
+            session,
+            pair=pair,
+            at=moment,
+            mood=mood,
+            note=note or "",
+            wins=win,
+            challenges=challenge,
+            tags=tag,
+            visibility=SHARED if shared else PRIVATE,
+        )
+    wins = len(view.wins)
+    cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
+    where = "shared with your peer when you export" if view.visibility == SHARED else "private"
+    typer.echo(f"Saved check-in {view.short_id} ({where}).{cheer}")
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    pair: str | None = typer.Option(None, "--pair", "-p", help="Only check-ins with this peer."),
+    since: str | None = typer.Option(None, "--since", help=f"From this moment. {WHEN_HELP}"),
+    until: str | None = typer.Option(None, "--until", help=f"Up to this moment. {WHEN_HELP}"),
+    tag: str | None = typer.Option(None, "--tag", "-t", help="Only check-ins with this tag."),
+    limit: int = typer.Option(20, "--limit", "-l", help="How many to show, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Show your check-ins (and shared ones from your peers), newest first."""
+    from peerlog.checkins import list_checkins
+
+    since_at, until_at = _when(since, "since"), _when(until, "until")
+    with state(ctx).store().session() as session:
+        views = list_checkins(session, pair=pair, since=since_at, until=until_at, tag=tag, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+        return
+    if not views:
+        typer.echo("No check-ins here yet. `peerlog checkin` takes a few seconds whenever you're ready.")
+        return
+    from peerlog import render
+    from peerlog.render import journal
+
+    render.console().print(journal.checkin_table(views))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    checkin_id: str = typer.Argument(..., metavar="ID", help="The check-in's id (its first characters)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Show one check-in in full."""
+    from peerlog.checkins import get_checkin
+
+    with state(ctx).store().session() as session:
+        view = get_checkin(session, checkin_id)
+    if as_json:
+        typer.echo(json.dumps(view.to_dict(), indent=2, ensure_ascii=False))
+        return
+    from peerlog import render
+    from peerlog.render import journal
+
+    render.console().print(journal.checkin_detail(view))
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    checkin_id: str = typer.Argument(..., metavar="ID", help="The check-in's id (its first characters)."),
+    mood: int | None = typer.Option(None, "--mood", "-m", help="A new mood, 1 to 5."),
+    note: str | None = typer.Option(None, "--note", "-n", help="A new note (replaces the old one)."),
+    add_win: list[str] | None = typer.Option(None, "--add-win", help="Add a win (repeatable)."),
+    add_challenge: list[str] | None = typer.Option(
+        None, "--add-challenge", help="Add a challenge (repeatable)."
+    ),
+    tag: list[str] | None = typer.Option(None, "--tag", "-t", help="Add a tag (repeatable)."),
+    untag: list[str] | None = typer.Option(None, "--untag", help="Remove a tag (repeatable)."),
+    shared: bool | None = typer.Option(
+        None, "--shared/--private", help="Change who may see it.", show_default=False
+    ),
+    at: str | None = typer.Option(None, "--at", help=f"Move it to another moment. {WHEN_HELP}"),
+    pair: str | None = typer.Option(None, "--pair", "-p", help="Move it to the pair with this peer."),
+) -> None:
+    """Change one of your check-ins: with flags, or in $EDITOR on its note when given none."""
+    from peerlog.checkins import get_checkin, update_checkin
+    from peerlog.models import PRIVATE, SHARED
+
+    store = state(ctx).store()
+    moment = _when(at, "at")
+    flags = (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)
+    if all(v is None or v == [] for v in flags):
+        with store.session() as session:
+            current = get_checkin(session, checkin_id)
+        edited = typer.edit(current.note, extension=".md", require_save=True)
+        if edited is None or edited.strip() == current.note.strip():
+            typer.echo("No changes made; the check-in is as it was.")
+            return
+        note = edited
+    with store.session(write=True) as session:
+        view = update_checkin(
+            session,
+            checkin_id,
+            mood=mood,
+            note=note,
+            add_wins=add_win,
+            add_challenges=add_challenge,
+            add_tags=tag,
+            remove_tags=untag,
+            visibility=None if shared is None else SHARED if shared else PRIVATE,
+            at=moment,
+            pair=pair,
+        )
+    typer.echo(f"Updated check-in {view.short_id}.")
+
+
+@app.command()
+def delete(
+    ctx: typer.Context,
+    checkin_id: str = typer.Argument(..., metavar="ID", help="The check-in's id (its first characters)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking first."),
+) -> None:
+    """Delete one of your check-ins, after asking you to confirm."""
+    from peerlog.checkins import delete_checkin, get_checkin
+
+    store = state(ctx).store()
+    with store.session() as session:
+        view = get_checkin(session, checkin_id)
+    if not yes:
+        first = view.note.splitlines()[0][:60] if view.note else "(no note)"
+        typer.echo(f"Check-in {view.short_id}: {first}")
+        try:
+            confirmed = typer.confirm("Delete it? This cannot be undone.", default=False)
+        except typer.Abort:
+            confirmed = False
+        if not confirmed:
+            typer.echo("Kept it; nothing was deleted.")
+            return
+    with store.session(write=True) as session:
+        deleted = delete_checkin(session, view.id)
+    typer.echo(f"Deleted check-in {deleted.short_id}.")

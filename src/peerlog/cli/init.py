@@ -1,0 +1,50 @@
+"""`peerlog init`: set up the journal and who "you" are."""
+
+from __future__ import annotations
+
+import getpass
+
+import typer
+
+from peerlog.cli.state import is_interactive, state
+
+app = typer.Typer()
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    name: str | None = typer.Option(
+        None, "--name", "-n", help="The name your peers know you by. You can change it later."
+    ),
+) -> None:
+    """Set up your journal (safe to run again; it never erases anything)."""
+    from peerlog.people import find_self, init_self
+
+    store = state(ctx).store(create=True)
+    with store.session(write=True) as session:
+        me = find_self(session)
+        if name is None:
+            if me is not None:
+                typer.echo(f"Your journal is ready, {me.name}. It lives at {store.path}.")
+                return
+            default = getpass.getuser().capitalize() if _has_login() else "Me"
+            if is_interactive():
+                name = typer.prompt("What name do your peers know you by?", default=default)
+            else:
+                name = default
+        me, what = init_self(session, name)
+    if what == "created":
+        typer.echo(f"Welcome, {me.name}! Your journal is at {store.path} and is private to you.")
+        typer.echo('Next: `peerlog pair add "Peer name"`, then `peerlog checkin`.')
+    elif what == "renamed":
+        typer.echo(f"Your name in this journal is now {me.name}.")
+    else:
+        typer.echo(f"Your journal is ready, {me.name}. It lives at {store.path}.")
+
+
+def _has_login() -> bool:
+    try:
+        return bool(getpass.getuser())
+    except (KeyError, OSError):
+        return False

@@ -1,0 +1,83 @@
+"""`peerlog pair ...`: the people you support each other with, as equals."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from peerlog.cli.state import state
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Your peer's name."),
+    agreement: str | None = typer.Option(
+        None, "--agreement", "-a", help="What you two agree on, e.g. how you'll meet and listen."
+    ),
+) -> None:
+    """Start a pair with a peer (or pick up an ended one again)."""
+    from peerlog.pairs import add_pair
+
+    with state(ctx).store().session(write=True) as session:
+        pair, created = add_pair(session, peer_name=name, agreement=agreement)
+    verb = "are now a pair" if created else "are a pair again"
+    typer.echo(f'You and {pair.peer} {verb}. Log time together with `peerlog checkin --pair "{pair.peer}"`.')
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """List your pairs."""
+    from peerlog.pairs import list_pairs
+
+    with state(ctx).store().session() as session:
+        pairs = list_pairs(session)
+    if as_json:
+        typer.echo(json.dumps([p.to_dict() for p in pairs], indent=2, ensure_ascii=False))
+        return
+    if not pairs:
+        typer.echo('No pairs yet. Start one with `peerlog pair add "Peer name"`.')
+        return
+    from peerlog import render
+    from peerlog.render import journal
+
+    render.console().print(journal.pair_table(pairs))
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Your peer's name (any case, or its start)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Show a pair: since when, your agreement, how many check-ins."""
+    from peerlog.pairs import show_pair
+
+    with state(ctx).store().session() as session:
+        pair = show_pair(session, name)
+    if as_json:
+        typer.echo(json.dumps(pair.to_dict(), indent=2, ensure_ascii=False))
+        return
+    from peerlog import render
+    from peerlog.render import journal
+
+    render.console().print(journal.pair_detail(pair))
+
+
+@app.command("end")
+def end(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Your peer's name."),
+) -> None:
+    """End a pair. Its history stays in your journal; `pair add` picks it up again."""
+    from peerlog.pairs import end_pair
+
+    with state(ctx).store().session(write=True) as session:
+        pair = end_pair(session, name)
+    typer.echo(f"Your pair with {pair.peer} has ended. Its history stays here whenever you need it.")

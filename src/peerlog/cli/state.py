@@ -1,0 +1,52 @@
+"""What every command shares: where the journal is, opened once on first use."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from peerlog.config import Paths
+    from peerlog.store import Store
+
+
+@dataclass
+class AppState:
+    db_option: Path | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    def paths(self) -> Paths:
+        from peerlog.config import resolve_paths
+
+        return resolve_paths(self.db_option)
+
+    def store(self, *, create: bool = False) -> Store:
+        if self._store is None:
+            from peerlog.store import Store
+
+            self._store = Store.open(self.paths().db, create=create)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def state(ctx: typer.Context) -> AppState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj
+
+
+def is_interactive() -> bool:
+    """True when a person is at a terminal who can answer questions."""
+    if os.environ.get("PEERLOG_NO_PROMPT"):
+        return False
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -1,0 +1,94 @@
+"""Reading the moments people type (`--at`, `--since`, `--until`) and writing them back.
+
+Accepted: ISO dates and datetimes (``2026-11-21``, ``2026-11-21T18:30``, with or without an offset),
+``now``, ``today``, ``yesterday``, and spans back from now such as ``36h``, ``3d``, ``2w``, ``1m``, ``1y``.
+A value without an offset is local time. Everything is returned timezone-aware.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from enum import Enum
+
+from peerlog.errors import InputError
+
+_SPAN = re.compile(r"^\s*(\d{1,4})\s*(h|d|w|m|y)\s*(?:ago)?\s*$", re.IGNORECASE)
+HINT = (
+    "Try a date like 2026-11-21, a time like 2026-11-21T18:30, today, yesterday, or a span like 3d, 2w or 1m."
+)
+
+
+class Role(Enum):
+    """How a bare day is read: a check-in's moment, the start of a period, or its (inclusive) end."""
+
+    AT = "at"
+    SINCE = "since"
+    UNTIL = "until"
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _local(naive: datetime) -> datetime:
+    # astimezone() on a naive value reads it as local time with that day's offset, so DST is right.
+    return naive.astimezone()
+
+
+def _day(d: date, role: Role, now: datetime) -> datetime:
+    if role is Role.SINCE:
+        return _local(datetime.combine(d, time.min))
+    if role is Role.UNTIL:
+        # An --until day includes the whole of that day.
+        return _local(datetime.combine(d + timedelta(days=1), time.min)) - timedelta(microseconds=1)
+    if d == now.date():
+        return now
+    return _local(datetime.combine(d, time(12, 0)))
+
+
+def parse_when(text: str, role: Role = Role.AT, *, now: datetime | None = None) -> datetime:
+    """Turn what someone typed into an aware datetime, or raise a kind `InputError`."""
+    now = now or local_now()
+    raw = text.strip()
+    word = raw.lower()
+    if word == "now":
+        return now
+    if word == "today":
+        return _day(now.date(), role, now)
+    if word == "yesterday":
+        return _day(now.date() - timedelta(days=1), role, now)
+    span = _SPAN.match(raw)
+    if span:
+        amount, unit = int(span.group(1)), span.group(2).lower()
+        if unit in ("m", "y"):
+            from dateutil.relativedelta import relativedelta
+
+            delta = relativedelta(months=amount) if unit == "m" else relativedelta(years=amount)
+            return now - delta
+        hours = {"h": 1, "d": 24, "w": 24 * 7}[unit] * amount
+        return now - timedelta(hours=hours)
+    try:
+        if len(raw) == 10:
+            return _day(date.fromisoformat(raw), role, now)
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InputError(f"'{text}' is not a date or time peerlog understands.", hint=HINT) from None
+    return _local(parsed) if parsed.tzinfo is None else parsed
+
+
+def to_utc(moment: datetime) -> datetime:
+    """The form kept in the database: UTC, so ordering and indexes work on any backend."""
+    return moment.astimezone(UTC)
+
+
+def offset_minutes(moment: datetime) -> int:
+    offset = moment.utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
+def from_stored(utc: datetime, offset: int) -> datetime:
+    """Rebuild the moment as its author saw it: the same instant, in the offset it was recorded with."""
+    if utc.tzinfo is None:
+        utc = utc.replace(tzinfo=UTC)
+    return utc.astimezone(timezone(timedelta(minutes=offset)))

@@ -1,0 +1,173 @@
+"""The journal's tables.
+
+Ids are UUID strings (shown to people as an 8-character prefix, like git), so entries written on two machines
+can be merged without collisions. Moments are aware datetimes stored in UTC (SQLModel's UTCDateTime: a
+timestamptz on PostgreSQL, UTC text on SQLite) plus the author's offset in minutes (`utc_offset`): ordering
+and indexes work on any backend, and the local time the author saw is kept.
+
+Peers are equals: a pair is two people with no role fields, stored with its members in id order so the same
+two people are always the same row, and queried symmetrically.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+PRIVATE = "private"
+SHARED = "shared"
+VISIBILITIES = (PRIVATE, SHARED)
+
+
+def new_id() -> str:
+    return str(uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Meta(SQLModel, table=True):
+    """Journal-wide settings: the schema version, and small remembered facts (e.g. when a pair last shared)."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=200)
+    value: str
+
+
+class Person(SQLModel, table=True):
+    """You (exactly one person has `is_self`) and the peers you meet."""
+
+    __tablename__ = "person"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str
+    # Case-folded name: lookups are case-insensitive on every backend and use the index.
+    name_key: str = Field(index=True)
+    is_self: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Pair(SQLModel, table=True):
+    """Two people who support each other as equals."""
+
+    __tablename__ = "pair"
+    __table_args__ = (UniqueConstraint("person_a_id", "person_b_id", name="uq_pair_people"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    person_a_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    person_b_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    agreement: str | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckIn(SQLModel, table=True):
+    """A few seconds of journaling: mood, what happened, wins and challenges."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (
+        Index("ix_checkin_pair_at", "pair_id", "at"),
+        Index("ix_checkin_author_at", "author_id", "at"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    author_id: str = Field(foreign_key="person.id", max_length=36)
+    pair_id: str | None = Field(default=None, foreign_key="pair.id", max_length=36)
+    at: datetime = Field(index=True)
+    utc_offset: int = 0
+    mood: int | None = None
+    note: str = ""
+    visibility: str = Field(default=PRIVATE, max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Win(SQLModel, table=True):
+    """Something that went well, however small."""
+
+    __tablename__ = "win"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    checkin_id: str = Field(foreign_key="checkin.id", ondelete="CASCADE", index=True, max_length=36)
+    position: int = 0
+    text: str
+
+
+class Challenge(SQLModel, table=True):
+    """Something hard; once marked overcome it counts as a win too."""
+
+    __tablename__ = "challenge"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    checkin_id: str = Field(foreign_key="checkin.id", ondelete="CASCADE", index=True, max_length=36)
+    position: int = 0
+    text: str
+    overcome_at: datetime | None = Field(default=None, index=True)
+    overcome_note: str | None = None
+
+
+class CheckInTag(SQLModel, table=True):
+    __tablename__ = "checkin_tag"
+    checkin_id: str = Field(foreign_key="checkin.id", ondelete="CASCADE", primary_key=True, max_length=36)
+    tag: str = Field(primary_key=True, index=True, max_length=100)
+
+
+class Reflection(SQLModel, table=True):
+    """One person's answers to a prompt pack, usually after a conversation."""
+
+    __tablename__ = "reflection"
+    __table_args__ = (Index("ix_reflection_pair_at", "pair_id", "at"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    author_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    pair_id: str | None = Field(default=None, foreign_key="pair.id", max_length=36)
+    pack_name: str
+    pack_title: str
+    at: datetime = Field(index=True)
+    utc_offset: int = 0
+    visibility: str = Field(default=PRIVATE, max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Answer(SQLModel, table=True):
+    """One answer, with a snapshot of the question so editing a pack never changes what it meant."""
+
+    __tablename__ = "answer"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    reflection_id: str = Field(foreign_key="reflection.id", ondelete="CASCADE", index=True, max_length=36)
+    position: int = 0
+    prompt_id: str
+    prompt_text: str
+    kind: str = Field(max_length=20)
+    # Text as given; scales as their number; `multi` answers as a JSON list of strings.
+    value: str
+
+
+class Feedback(SQLModel, table=True):
+    """Feedback from one peer to the other: appreciation or a suggestion, offered as an equal."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_pair_at", "pair_id", "at"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    pair_id: str = Field(foreign_key="pair.id", max_length=36)
+    author_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    recipient_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    kind: str = Field(max_length=20)
+    message: str
+    at: datetime = Field(index=True)
+    utc_offset: int = 0
+    visibility: str = Field(default=PRIVATE, max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Link(SQLModel, table=True):
+    """Maps an id from a peer's journal (their "you", their pair) to the matching row in this one."""
+
+    __tablename__ = "link"
+    foreign_id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(max_length=20)
+    local_id: str = Field(index=True, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)

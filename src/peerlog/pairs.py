@@ -1,0 +1,168 @@
+"""Pairs: two people who support each other as equals.
+
+A pair stores its two people in id order, so "you and Sam" and "Sam and you" are the same row and no
+field says who leads. People name a pair by the peer's name: `--pair sam`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from peerlog.errors import AmbiguousError, InputError, NotFoundError
+from peerlog.ids import short_id
+from peerlog.models import CheckIn, Pair, Person, utcnow
+from peerlog.people import clean_name, find_peer, get_self, name_key
+
+
+@dataclass(frozen=True)
+class PairView:
+    id: str
+    short_id: str
+    you: str
+    peer: str
+    peer_id: str
+    agreement: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    checkins: int
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "people": [self.you, self.peer],
+            "peer": self.peer,
+            "agreement": self.agreement,
+            "started_at": _aware(self.started_at).isoformat(),
+            "ended_at": _aware(self.ended_at).isoformat() if self.ended_at else None,
+            "checkins": self.checkins,
+        }
+
+
+def _aware(utc: datetime) -> datetime:
+    return (utc if utc.tzinfo else utc.replace(tzinfo=UTC)).astimezone()
+
+
+def ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def peer_id_of(pair: Pair, person_id: str) -> str:
+    """The other person in a pair: the query is the same whichever side you are on."""
+    return pair.person_b_id if pair.person_a_id == person_id else pair.person_a_id
+
+
+def _pairs_of(session: Session, person_id: str) -> list[Pair]:
+    return list(
+        session.exec(
+            select(Pair).where(or_(Pair.person_a_id == person_id, Pair.person_b_id == person_id))
+        ).all()
+    )
+
+
+def view(session: Session, pair: Pair, me: Person | None = None) -> PairView:
+    me = me or get_self(session)
+    peer = session.get(Person, peer_id_of(pair, me.id))
+    count = session.exec(select(func.count()).select_from(CheckIn).where(CheckIn.pair_id == pair.id)).one()
+    return PairView(
+        id=pair.id,
+        short_id=short_id(pair.id),
+        you=me.name,
+        peer=peer.name if peer else "?",
+        peer_id=peer.id if peer else "",
+        agreement=pair.agreement,
+        started_at=pair.started_at,
+        ended_at=pair.ended_at,
+        checkins=int(count),
+    )
+
+
+def add_pair(session: Session, *, peer_name: str, agreement: str | None = None) -> tuple[PairView, bool]:
+    """Start a pair with a peer (or pick an ended one up again). Returns the pair and whether it is new."""
+    me = get_self(session)
+    name = clean_name(peer_name)
+    if name_key(name) == me.name_key:
+        raise InputError(
+            f"'{name}' is your own name in this journal.",
+            hint='Give your peer\'s name: `peerlog pair add "Their name"`.',
+        )
+    peer = find_peer(session, name)
+    if peer is None:
+        peer = Person(name=name, name_key=name_key(name))
+        session.add(peer)
+        session.flush()
+    a, b = ordered(me.id, peer.id)
+    pair = session.exec(select(Pair).where(Pair.person_a_id == a, Pair.person_b_id == b)).first()
+    if pair is not None and pair.ended_at is None:
+        raise InputError(
+            f"You and {peer.name} are already a pair.",
+            hint=f'See it with `peerlog pair show "{peer.name}"`.',
+        )
+    created = pair is None
+    if pair is None:
+        pair = Pair(person_a_id=a, person_b_id=b, agreement=agreement)
+    else:
+        # Picking an ended pair up again keeps its history together.
+        pair.ended_at = None
+        if agreement is not None:
+            pair.agreement = agreement
+    pair.updated_at = utcnow()
+    session.add(pair)
+    session.flush()
+    return view(session, pair, me), created
+
+
+def list_pairs(session: Session) -> list[PairView]:
+    me = get_self(session)
+    views = [view(session, pair, me) for pair in _pairs_of(session, me.id)]
+    return sorted(views, key=lambda v: (not v.active, v.peer.casefold()))
+
+
+def resolve_pair(session: Session, name: str, *, active_only: bool = False) -> Pair:
+    """The pair whose peer is called `name`: exact (case-insensitive) first, then a unique prefix."""
+    me = get_self(session)
+    pairs = _pairs_of(session, me.id)
+    if not pairs:
+        raise NotFoundError("You have no pairs yet.", hint='Add one with `peerlog pair add "Their name"`.')
+    peers = {p.id: session.get(Person, peer_id_of(p, me.id)) for p in pairs}
+    key = name_key(name)
+    exact = [p for p in pairs if peers[p.id] and peers[p.id].name_key == key]
+    matches = exact or [p for p in pairs if peers[p.id] and peers[p.id].name_key.startswith(key)]
+    names = sorted(peers[p.id].name for p in pairs if peers[p.id])
+    if not key or not matches:
+        raise NotFoundError(f"You have no pair with '{name}'.", hint=f"Your pairs: {', '.join(names)}.")
+    if len(matches) > 1:
+        found = sorted(peers[p.id].name for p in matches)
+        raise AmbiguousError(
+            f"'{name}' matches more than one pair: {', '.join(found)}.",
+            candidates=found,
+            hint="Type more of the name.",
+        )
+    pair = matches[0]
+    if active_only and pair.ended_at is not None:
+        peer = peers[pair.id]
+        raise InputError(
+            f"Your pair with {peer.name} has ended.",
+            hint=f'Start it again with `peerlog pair add "{peer.name}"`.',
+        )
+    return pair
+
+
+def show_pair(session: Session, name: str) -> PairView:
+    return view(session, resolve_pair(session, name))
+
+
+def end_pair(session: Session, name: str) -> PairView:
+    pair = resolve_pair(session, name)
+    if pair.ended_at is None:
+        pair.ended_at = pair.updated_at = utcnow()
+        session.add(pair)
+        session.flush()
+    return view(session, pair)

@@ -1,0 +1,61 @@
+"""You and the people you meet."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlmodel import Session, select
+
+from peerlog.errors import InputError, NotInitialisedError
+from peerlog.models import Person, utcnow
+
+MAX_NAME = 80
+INIT_HINT = 'Run `peerlog init --name "Your name"` first.'
+
+
+def name_key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+def clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InputError("A name cannot be empty.", hint="Give the name your peer knows you by.")
+    if len(cleaned) > MAX_NAME:
+        raise InputError(f"That name is longer than {MAX_NAME} characters.", hint="Try a shorter one.")
+    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+        raise InputError("A name cannot contain control characters.")
+    return cleaned
+
+
+def find_self(session: Session) -> Person | None:
+    return session.exec(select(Person).where(Person.is_self == True)).first()  # noqa: E712
+
+
+def get_self(session: Session) -> Person:
+    me = find_self(session)
+    if me is None:
+        raise NotInitialisedError("Your journal does not know who you are yet.", hint=INIT_HINT)
+    return me
+
+
+def init_self(session: Session, name: str) -> tuple[Person, str]:
+    """Make sure the journal knows who "you" are. Returns you and what happened: created, renamed or kept."""
+    name = clean_name(name)
+    me = find_self(session)
+    if me is None:
+        me = Person(name=name, name_key=name_key(name), is_self=True)
+        session.add(me)
+        session.flush()
+        return me, "created"
+    if me.name == name:
+        return me, "kept"
+    me.name, me.name_key, me.updated_at = name, name_key(name), utcnow()
+    session.add(me)
+    return me, "renamed"
+
+
+def find_peer(session: Session, name: str) -> Person | None:
+    return session.exec(
+        select(Person).where(Person.name_key == name_key(name), Person.is_self == False)  # noqa: E712
+    ).first()

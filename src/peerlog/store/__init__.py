@@ -1,0 +1,96 @@
+"""Opening a journal: the engine, sessions, and migrations on open.
+
+Nothing here runs at import time. `Store.open` is called by the first command that needs the database, so
+`peerlog --help` never loads SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from peerlog.errors import NotInitialisedError, PeerlogError, StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+INIT_HINT = 'Run `peerlog init --name "Your name"` to start your journal.'
+
+
+class Store:
+    """One open journal file."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self.engine = engine
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = False) -> Store:
+        """Open the journal at `path`, creating it (owner-only) when `create` is set, and migrate it."""
+        from peerlog.store import migrations, sqlite
+
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a journal file.", hint="Point --db at a file.")
+        if not path.exists():
+            if not create:
+                raise NotInitialisedError(f"There is no journal at {path} yet.", hint=INIT_HINT)
+            try:
+                sqlite.create_private_file(path)
+            except FileExistsError:
+                pass  # another peerlog created it a moment ago: open it as it is.
+            except OSError as error:
+                raise StoreError(
+                    f"peerlog could not create a journal at {path}: {error.strerror or error}.",
+                    hint="Choose a folder you may write to (PEERLOG_HOME or --db).",
+                ) from None
+        engine = sqlite.make_engine(path)
+        store = cls(engine, path)
+        try:
+            with store.translate_errors():
+                migrations.ensure_current(engine, path, backup=sqlite.backup)
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    @contextmanager
+    def translate_errors(self) -> Iterator[None]:
+        """Turn driver errors into kind `StoreError`s; the domain's own errors pass through."""
+        from sqlalchemy import exc
+
+        from peerlog.store import sqlite
+
+        try:
+            yield
+        except PeerlogError:
+            raise
+        except (exc.OperationalError, exc.DatabaseError) as error:
+            raise sqlite.describe_error(error, self.path) from None
+        except OSError as error:
+            raise sqlite.describe_error(error, self.path) from None
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A unit of work: committed when the block ends cleanly, rolled back on any error.
+
+        Write sessions take the write lock at BEGIN, so concurrent writers wait their turn instead of failing.
+        """
+        from sqlmodel import Session
+
+        from peerlog.store.sqlite import WRITE_OPTION
+
+        bind = self.engine.execution_options(**{WRITE_OPTION: True}) if write else self.engine
+        with self.translate_errors(), Session(bind, expire_on_commit=False) as session:
+            try:
+                yield session
+                if write:
+                    session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,243 @@
+"""Schema migrations: an ordered, named list applied when a journal is opened.
+
+Why this shape: a journal is one user's file, opened by a short-lived CLI. An ordered list in code (as
+simonw/llm keeps) is easy to read and review, and the version lives in the journal's own `meta` table.
+The DDL itself goes through Alembic's `Operations`, used programmatically without a script folder, so it
+stays portable (its batch mode copes with SQLite's limited ALTER TABLE). Alembic is imported only when a
+migration has to run; opening a current journal costs one SELECT.
+
+All pending migrations run in one transaction (SQLite has transactional DDL once pysqlite stops managing
+transactions, see `sqlite.py`), so a failure leaves the old schema intact. The file is backed up first.
+
+Never edit a migration that has shipped: add a new one. `tests/test_migrations.py` checks that migrating
+from nothing gives exactly the schema `models.py` describes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from peerlog.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+VERSION_KEY = "schema_version"
+
+
+def _0001_initial(op: Any) -> None:
+    import sqlalchemy as sa
+
+    def id_column(name: str = "id", **kw: Any) -> sa.Column:
+        return sa.Column(name, sa.String(36), primary_key=True, nullable=False, **kw)
+
+    def ref(name: str, target: str, *, nullable: bool = False, cascade: bool = False) -> sa.Column:
+        fk = sa.ForeignKey(f"{target}.id", ondelete="CASCADE" if cascade else None)
+        return sa.Column(name, sa.String(36), fk, nullable=nullable)
+
+    def stamp(name: str, *, nullable: bool = False) -> sa.Column:
+        return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+    op.create_table(
+        "meta",
+        sa.Column("key", sa.String(200), primary_key=True, nullable=False),
+        sa.Column("value", sa.String(), nullable=False),
+    )
+    op.create_table(
+        "person",
+        id_column(),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("name_key", sa.String(), nullable=False),
+        sa.Column("is_self", sa.Boolean(), nullable=False),
+        stamp("created_at"),
+        stamp("updated_at"),
+    )
+    op.create_index("ix_person_name_key", "person", ["name_key"])
+    op.create_table(
+        "pair",
+        id_column(),
+        ref("person_a_id", "person"),
+        ref("person_b_id", "person"),
+        sa.Column("agreement", sa.String(), nullable=True),
+        stamp("started_at"),
+        stamp("ended_at", nullable=True),
+        stamp("created_at"),
+        stamp("updated_at"),
+        sa.UniqueConstraint("person_a_id", "person_b_id", name="uq_pair_people"),
+    )
+    op.create_index("ix_pair_person_a_id", "pair", ["person_a_id"])
+    op.create_index("ix_pair_person_b_id", "pair", ["person_b_id"])
+    op.create_table(
+        "checkin",
+        id_column(),
+        ref("author_id", "person"),
+        ref("pair_id", "pair", nullable=True),
+        stamp("at"),
+        sa.Column("utc_offset", sa.Integer(), nullable=False),
+        sa.Column("mood", sa.Integer(), nullable=True),
+        sa.Column("note", sa.String(), nullable=False),
+        sa.Column("visibility", sa.String(10), nullable=False),
+        stamp("created_at"),
+        stamp("updated_at"),
+    )
+    op.create_index("ix_checkin_at", "checkin", ["at"])
+    op.create_index("ix_checkin_pair_at", "checkin", ["pair_id", "at"])
+    op.create_index("ix_checkin_author_at", "checkin", ["author_id", "at"])
+    op.create_table(
+        "win",
+        id_column(),
+        ref("checkin_id", "checkin", cascade=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(), nullable=False),
+    )
+    op.create_index("ix_win_checkin_id", "win", ["checkin_id"])
+    op.create_table(
+        "challenge",
+        id_column(),
+        ref("checkin_id", "checkin", cascade=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(), nullable=False),
+        stamp("overcome_at", nullable=True),
+        sa.Column("overcome_note", sa.String(), nullable=True),
+    )
+    op.create_index("ix_challenge_checkin_id", "challenge", ["checkin_id"])
+    op.create_index("ix_challenge_overcome_at", "challenge", ["overcome_at"])
+    op.create_table(
+        "checkin_tag",
+        ref("checkin_id", "checkin", cascade=True),
+        sa.Column("tag", sa.String(100), nullable=False),
+        sa.PrimaryKeyConstraint("checkin_id", "tag"),
+    )
+    op.create_index("ix_checkin_tag_tag", "checkin_tag", ["tag"])
+    op.create_table(
+        "reflection",
+        id_column(),
+        ref("author_id", "person"),
+        ref("pair_id", "pair", nullable=True),
+        sa.Column("pack_name", sa.String(), nullable=False),
+        sa.Column("pack_title", sa.String(), nullable=False),
+        stamp("at"),
+        sa.Column("utc_offset", sa.Integer(), nullable=False),
+        sa.Column("visibility", sa.String(10), nullable=False),
+        stamp("created_at"),
+        stamp("updated_at"),
+    )
+    op.create_index("ix_reflection_author_id", "reflection", ["author_id"])
+    op.create_index("ix_reflection_at", "reflection", ["at"])
+    op.create_index("ix_reflection_pair_at", "reflection", ["pair_id", "at"])
+    op.create_table(
+        "answer",
+        id_column(),
+        ref("reflection_id", "reflection", cascade=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("prompt_id", sa.String(), nullable=False),
+        sa.Column("prompt_text", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("value", sa.String(), nullable=False),
+    )
+    op.create_index("ix_answer_reflection_id", "answer", ["reflection_id"])
+    op.create_table(
+        "feedback",
+        id_column(),
+        ref("pair_id", "pair"),
+        ref("author_id", "person"),
+        ref("recipient_id", "person"),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("message", sa.String(), nullable=False),
+        stamp("at"),
+        sa.Column("utc_offset", sa.Integer(), nullable=False),
+        sa.Column("visibility", sa.String(10), nullable=False),
+        stamp("created_at"),
+        stamp("updated_at"),
+    )
+    op.create_index("ix_feedback_author_id", "feedback", ["author_id"])
+    op.create_index("ix_feedback_recipient_id", "feedback", ["recipient_id"])
+    op.create_index("ix_feedback_at", "feedback", ["at"])
+    op.create_index("ix_feedback_pair_at", "feedback", ["pair_id", "at"])
+    op.create_table(
+        "link",
+        sa.Column("foreign_id", sa.String(36), primary_key=True, nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("local_id", sa.String(36), nullable=False),
+        stamp("created_at"),
+    )
+    op.create_index("ix_link_local_id", "link", ["local_id"])
+
+
+#: The migrations, oldest first. A journal at version N has had the first N applied.
+MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
+    ("0001_initial", _0001_initial),
+]
+LATEST = len(MIGRATIONS)
+
+
+def read_version(conn: Connection) -> int | None:
+    """The journal's schema version, or None when the file holds no peerlog tables at all."""
+    from sqlalchemy import exc, text
+
+    try:
+        with conn.begin_nested() if conn.in_transaction() else conn.begin():
+            row = conn.execute(text("SELECT value FROM meta WHERE key = :key"), {"key": VERSION_KEY}).first()
+    except exc.OperationalError as error:
+        if "no such table" not in str(error).lower():
+            raise
+        return None
+    return int(row[0]) if row else None
+
+
+def _has_tables(conn: Connection) -> bool:
+    from sqlalchemy import inspect
+
+    return bool(inspect(conn).get_table_names())
+
+
+def ensure_current(engine: Engine, path: Path, *, backup: Callable[[Path, Path], None] | None = None) -> int:
+    """Bring the journal to the latest schema, backing it up first. Returns the version it had."""
+    from peerlog.store.sqlite import WRITE_OPTION
+
+    with engine.connect() as conn:
+        version = read_version(conn)
+    if version == LATEST:
+        return version
+    if version is None:
+        with engine.connect() as conn:
+            if _has_tables(conn):
+                raise StoreError(
+                    f"{path} is an SQLite database but not a peerlog journal; nothing was changed.",
+                    hint="Check --db or PEERLOG_DB, or leave them out to use your usual journal.",
+                )
+        version = 0
+    if version > LATEST:
+        raise StoreError(
+            f"This journal was written by a newer peerlog (schema {version}; this one knows {LATEST}).",
+            hint="Please upgrade peerlog to open it; nothing was changed.",
+        )
+    if version > 0 and backup is not None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup(path, path.with_name(f"{path.name}.schema{version}-{stamp}.bak"))
+    return _migrate(engine.execution_options(**{WRITE_OPTION: True}))
+
+
+def _migrate(engine: Engine) -> int:
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import text
+
+    with engine.connect() as conn, conn.begin():
+        # Re-read under the write lock: another process may have migrated while we waited.
+        version = read_version(conn) or 0
+        start = version
+        if version >= LATEST:
+            return start
+        op = Operations(MigrationContext.configure(conn))
+        for _name, migrate in MIGRATIONS[version:]:
+            migrate(op)
+        conn.execute(text("DELETE FROM meta WHERE key = :key"), {"key": VERSION_KEY})
+        conn.execute(
+            text("INSERT INTO meta (key, value) VALUES (:key, :value)"),
+            {"key": VERSION_KEY, "value": str(LATEST)},
+        )
+    return start

@@ -169,7 +169,9 @@ def edit(
     if all(v is None or v == [] for v in flags):
         with store.session() as session:
             current = get_checkin(session, checkin_id)
-        edited = typer.edit(current.note, extension=".md", require_save=True)
+        from peerlog.editor import edit_text
+
+        edited = edit_text(current.note)
         if edited is None or edited.strip() == current.note.strip():
             typer.echo("No changes made; the check-in is as it was.")
             return

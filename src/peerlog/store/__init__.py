@@ -7,7 +7,7 @@ Nothing here runs at import time. `Store.open` is called by the first command th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,9 +38,10 @@ class Store:
             if not create:
                 raise NotInitialisedError(f"There is no journal at {path} yet.", hint=INIT_HINT)
             try:
-                sqlite.create_private_file(path)
-            except FileExistsError:
-                pass  # another peerlog created it a moment ago: open it as it is.
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                # Another peerlog may have created it a moment ago: then open it as it is.
+                with suppress(FileExistsError):
+                    sqlite.create_private_file(path)
             except OSError as error:
                 raise StoreError(
                     f"peerlog could not create a journal at {path}: {error.strerror or error}.",

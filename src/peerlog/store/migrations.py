@@ -226,6 +226,10 @@ def _migrate(engine: Engine) -> int:
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import text
 
+    if engine.dialect.name == "sqlite":
+        from peerlog.store.sqlite import enable_wal
+
+        enable_wal(engine)
     with engine.connect() as conn, conn.begin():
         # Re-read under the write lock: another process may have migrated while we waited.
         version = read_version(conn) or 0

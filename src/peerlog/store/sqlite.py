@@ -37,10 +37,6 @@ def make_engine(path: Path) -> Engine:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            # Reading the mode first keeps a read-only journal readable: setting it would need a write.
-            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-            if str(mode).lower() != "wal" and os.access(path, os.W_OK):
-                cursor.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode survives a crashed or killed process; only a power cut can lose the last commit.
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
@@ -54,9 +50,20 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def enable_wal(engine: Engine) -> None:
+    """Switch a journal to WAL. The mode is kept in the file, so this runs once, when we create or
+    upgrade it, and never on someone else's database that we are only looking at."""
+    # On the raw connection: SQLAlchemy would wrap the statement in a transaction, where SQLite
+    # refuses to change the journal mode.
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # type: ignore[union-attr]
+    finally:
+        raw.close()
+
+
 def create_private_file(path: Path) -> None:
-    """Create an empty journal file readable by its owner only, in a folder only they can enter."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create an empty journal file readable by its owner only."""
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
 

@@ -1,0 +1,180 @@
+"""Migrations: a journal upgraded step by step must match one created fresh from the models."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+
+from peerlog.errors import StoreError
+from peerlog.store import Store, migrations, sqlite
+
+
+def _virtual_tables(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")
+        ).all()
+    return {r[0] for r in rows}
+
+
+def schema_of(engine: Engine) -> dict[str, Any]:
+    """Tables, columns, keys and indexes as SQLAlchemy reflects them, search indexes left aside."""
+    insp = inspect(engine)
+    virtual = _virtual_tables(engine)
+    tables = [
+        t
+        for t in insp.get_table_names()
+        if t not in virtual and not any(t.startswith(f"{v}_") for v in virtual)
+    ]
+    described: dict[str, Any] = {}
+    for table in sorted(tables):
+        described[table] = {
+            "columns": sorted(
+                (c["name"], str(c["type"]), c["nullable"], bool(c.get("primary_key")))
+                for c in insp.get_columns(table)
+            ),
+            "pk": sorted(insp.get_pk_constraint(table)["constrained_columns"]),
+            "fks": sorted(
+                (
+                    tuple(fk["constrained_columns"]),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                    (fk.get("options") or {}).get("ondelete"),
+                )
+                for fk in insp.get_foreign_keys(table)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(table)
+            ),
+            "uniques": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
+        }
+    return described
+
+
+def _fresh_from_models(path: Path) -> Engine:
+    from sqlmodel import SQLModel
+
+    import peerlog.models  # noqa: F401  (registers the tables)
+
+    engine = sqlite.make_engine(path)
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def test_migrating_from_nothing_gives_exactly_the_models_schema(tmp_path: Path) -> None:
+    migrated = Store.open(tmp_path / "migrated.db", create=True)
+    fresh = _fresh_from_models(tmp_path / "fresh.db")
+    try:
+        assert schema_of(migrated.engine) == schema_of(fresh)
+    finally:
+        migrated.close()
+        fresh.dispose()
+
+
+def test_a_new_journal_records_the_latest_schema_version(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "j.db", create=True)
+    with store.engine.connect() as conn:
+        assert migrations.read_version(conn) == migrations.LATEST
+    store.close()
+
+
+def _add_person_column(op: Any) -> None:
+    import sqlalchemy as sa
+
+    with op.batch_alter_table("person") as batch:
+        batch.add_column(sa.Column("pronouns", sa.String(), nullable=True))
+
+
+def _broken(op: Any) -> None:
+    import sqlalchemy as sa
+
+    op.create_table("halfway", sa.Column("id", sa.Integer(), primary_key=True))
+    raise RuntimeError("simulated failure in the middle of a migration")
+
+
+def _with_person(path: Path) -> None:
+    store = Store.open(path, create=True)
+    from peerlog.people import init_self
+
+    with store.session(write=True) as session:
+        init_self(session, "Ana")
+    store.close()
+
+
+def test_an_older_journal_is_backed_up_then_upgraded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "j.db"
+    _with_person(path)
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("9999_pronouns", _add_person_column)]
+    )
+    monkeypatch.setattr(migrations, "LATEST", migrations.LATEST + 1)
+
+    store = Store.open(path)
+    columns = {c["name"] for c in inspect(store.engine).get_columns("person")}
+    with store.engine.connect() as conn:
+        version = migrations.read_version(conn)
+        names = conn.execute(text("SELECT name FROM person")).scalars().all()
+    store.close()
+
+    assert "pronouns" in columns
+    assert version == migrations.LATEST
+    assert names == ["Ana"]
+    backups = list(tmp_path.glob("j.db.schema*.bak"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as old:
+        old_columns = {r[1] for r in old.execute("PRAGMA table_info(person)")}
+        assert "pronouns" not in old_columns
+        assert old.execute("SELECT name FROM person").fetchall() == [("Ana",)]
+    assert backups[0].stat().st_mode & 0o777 == 0o600
+
+
+def test_a_failed_migration_leaves_the_old_schema_and_data_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.db"
+    _with_person(path)
+    before_version = migrations.LATEST
+    monkeypatch.setattr(
+        migrations,
+        "MIGRATIONS",
+        [*migrations.MIGRATIONS, ("9998_pronouns", _add_person_column), ("9999_broken", _broken)],
+    )
+    monkeypatch.setattr(migrations, "LATEST", migrations.LATEST + 2)
+
+    with pytest.raises(RuntimeError):
+        Store.open(path)
+
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(person)")}
+        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert "halfway" not in tables
+    assert "pronouns" not in columns
+    assert int(version) == before_version
+
+
+def test_a_journal_from_a_newer_peerlog_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    _with_person(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer peerlog"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_an_sqlite_file_from_another_program_is_not_taken_over(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a peerlog journal"):
+        Store.open(path)
+    assert path.read_bytes() == before

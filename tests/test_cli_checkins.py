@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -234,6 +236,32 @@ def test_a_read_only_journal_reads_but_refuses_writes(journal: Invoke, home: Pat
         assert "read-only" in result.stderr
     finally:
         db.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def _make_immutable(path: Path) -> bool:
+    """Root ignores file modes; the immutable attribute binds even root (where the filesystem has it)."""
+    chattr = shutil.which("chattr")
+    if not chattr:
+        return False
+    return subprocess.run([chattr, "+i", str(path)], capture_output=True, check=False).returncode == 0
+
+
+def test_a_journal_that_cannot_be_changed_reads_but_refuses_writes_even_for_root(
+    journal: Invoke, home: Path
+) -> None:
+    journal("checkin", "--note", "before")
+    db = home / "peerlog.db"
+    if not _make_immutable(db):
+        pytest.skip("this filesystem cannot make a file immutable")
+    try:
+        before = entries(journal)
+        result = journal("checkin", "--note", "after")
+        assert result.exit_code == 1
+        assert "read-only" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert entries(journal) == before
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=False)
 
 
 def test_the_journal_is_private_to_its_owner(journal: Invoke, home: Path) -> None:

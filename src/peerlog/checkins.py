@@ -35,6 +35,7 @@ from peerlog.people import get_self
 
 MOODS = {1: "hard", 2: "low", 3: "okay", 4: "good", 5: "great"}
 MAX_TEXT = 20_000
+MAX_LIMIT = 2**62
 _TAG = re.compile(r"^[\w][\w\-./]{0,49}$")
 LOOKUP_HINT = "`peerlog log` lists your check-ins with their ids."
 
@@ -108,6 +109,11 @@ def clean_text(text: str, *, what: str) -> str:
     # Control characters (other than newlines and tabs) would garble the terminal on display.
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in cleaned):
         raise InputError(f"The {what} contains control characters.", hint="Remove them and try again.")
+    # Surrogates are how Python carries bytes that were not UTF-8 (e.g. text from another encoding).
+    if any(unicodedata.category(ch) == "Cs" for ch in cleaned):
+        raise InputError(
+            f"The {what} contains bytes that are not UTF-8 text.", hint="Convert it to UTF-8 and try again."
+        )
     return cleaned
 
 
@@ -308,7 +314,8 @@ def list_checkins(
     if limit is not None:
         if limit < 1:
             raise InputError("--limit must be 1 or more.")
-        query = query.limit(limit)
+        # SQLite integers stop at 2**63 - 1; any larger limit means "all of them" anyway.
+        query = query.limit(min(limit, MAX_LIMIT))
     query = query.order_by(col(CheckIn.at).desc(), col(CheckIn.id).desc())
     return _views(session, list(session.exec(query).all()), me)
 

@@ -49,7 +49,18 @@ def _day(d: date, role: Role, now: datetime) -> datetime:
 
 def parse_when(text: str, role: Role = Role.AT, *, now: datetime | None = None) -> datetime:
     """Turn what someone typed into an aware datetime, or raise a kind `InputError`."""
-    now = now or local_now()
+    try:
+        moment = _parse_when(text, role, now or local_now())
+        # A moment UTC cannot hold (before year 1 or after 9999 once the offset is applied) cannot be stored.
+        moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InputError(
+            f"'{text}' is outside the dates peerlog can keep (the years 1 to 9999).", hint=HINT
+        ) from None
+    return moment
+
+
+def _parse_when(text: str, role: Role, now: datetime) -> datetime:
     raw = text.strip()
     word = raw.lower()
     if word == "now":

@@ -1,67 +1,300 @@
 """The one place that imports questionary. Each function asks, and returns plain values.
 
-Every question can be skipped (Enter, or the "Skip" choice). Ctrl-C raises KeyboardInterrupt, which the
-CLI reports as "Stopped. Nothing was saved." so nothing half-answered is ever stored.
+Every question can be skipped: Enter on an empty line, Enter on the "Skip" choice (where the pointer starts),
+or picking nothing. Ctrl-C raises KeyboardInterrupt, which the CLI reports as "Stopped. Nothing was saved.";
+callers only write once the last question is answered, so nothing half-answered is ever stored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import questionary
 
+from peerlog.packs import Given, Prompt, Value
+
+if TYPE_CHECKING:
+    from peerlog.hints import Hint
+
 NO_PAIR = "Just me (no pair)"
 SKIP = "Skip"
+# A value no answer can have: questionary uses a Choice's title as its value when the value is None.
+_SKIPPED = "\x00skip"
+_HINT_STYLE = "fg:ansicyan"
+_HELP_STYLE = "italic fg:ansibrightblack"
+
+#: Checks a typed answer: returns what is wrong with it, or None when it can be used.
+Check = Callable[[Prompt, str], str | None]
+#: Finds language hints in a typed answer.
+HintsFor = Callable[[str], "Sequence[Hint]"]
+HintChoice = Literal["keep", "edit", "cancel"]
 
 
-@dataclass
-class CheckInAnswers:
-    pair: str | None = None
-    mood: int | None = None
-    note: str = ""
-    wins: list[str] = field(default_factory=list)
-    challenges: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    shared: bool = False
+def _ask(question: questionary.Question) -> Any:
+    # Ctrl-D (end of input) means the same as Ctrl-C here: stop, and save nothing.
+    try:
+        return question.unsafe_ask()
+    except EOFError:
+        raise KeyboardInterrupt from None
 
 
-def _repeat(question: str, follow_up: str) -> list[str]:
-    answers: list[str] = []
-    prompt = question
-    while True:
-        answer = questionary.text(prompt, instruction="(Enter to skip)").unsafe_ask().strip()
-        if not answer:
-            return answers
-        answers.append(answer)
-        prompt = follow_up
+def _validator(prompt: Prompt, check: Check | None) -> Callable[[str], bool | str]:
+    def validate(text: str) -> bool | str:
+        if check is None or not text.strip():
+            return True
+        problem = check(prompt, text)
+        return True if problem is None else problem
+
+    return validate
 
 
-def ask_checkin(pairs: list[str], *, shared: bool = False) -> CheckInAnswers:
-    answers = CheckInAnswers(shared=shared)
-    if pairs:
-        choice = questionary.select(
-            "Is this about time with a peer?", choices=[NO_PAIR, *pairs], default=NO_PAIR
-        ).unsafe_ask()
-        answers.pair = None if choice == NO_PAIR else choice
-    moods = [
-        questionary.Choice("5 · great", value=5),
-        questionary.Choice("4 · good", value=4),
-        questionary.Choice("3 · okay", value=3),
-        questionary.Choice("2 · low", value=2),
-        questionary.Choice("1 · hard", value=1),
-        questionary.Choice(SKIP, value=None),
-    ]
-    answers.mood = questionary.select("How are you feeling?", choices=moods).unsafe_ask()
-    answers.note = (
-        questionary.text("What happened? A few words is plenty.", instruction="(Enter to skip)")
-        .unsafe_ask()
-        .strip()
+def _show_help(prompt: Prompt) -> None:
+    if prompt.help:
+        questionary.print(f"  {prompt.help}", style=_HELP_STYLE)
+
+
+# ---------------------------------------------------------------- one question of each kind
+
+
+def ask_text(
+    prompt: Prompt, *, default: str = "", check: Check | None = None, text: str | None = None
+) -> str | None:
+    """One line of text; Enter on an empty line skips."""
+    answer = _ask(
+        questionary.text(
+            text or prompt.text,
+            default=default,
+            instruction="(Enter to skip)",
+            validate=_validator(prompt, check),
+        )
     )
-    answers.wins = _repeat("A win since last time, however small?", "Another win?")
-    answers.challenges = _repeat("Anything that felt hard?", "Anything else?")
-    tags = questionary.text("Tags, separated by spaces?", instruction="(Enter to skip)").unsafe_ask()
-    answers.tags = [t for t in tags.replace(",", " ").split() if t]
-    answers.shared = questionary.confirm(
-        "Mark it shared, so it can go into exports for your peer?", default=shared
-    ).unsafe_ask()
-    return answers
+    return answer.strip() or None
+
+
+def ask_long(prompt: Prompt, *, default: str = "", check: Check | None = None) -> str | None:
+    """Several lines of text; Esc then Enter finishes, and an empty answer skips."""
+    answer = _ask(
+        questionary.text(
+            prompt.text,
+            default=default,
+            multiline=True,
+            instruction="(several lines are fine; Esc then Enter to finish, or leave it empty to skip)",
+            validate=_validator(prompt, check),
+        )
+    )
+    return answer.strip() or None
+
+
+def _select(message: str, choices: list[questionary.Choice], *, shortcuts: bool, instruction: str) -> object:
+    choices = [*choices, questionary.Choice(SKIP, value=_SKIPPED, shortcut_key="s" if shortcuts else True)]
+    picked = _ask(
+        questionary.select(
+            message,
+            choices=choices,
+            default=_SKIPPED,
+            use_shortcuts=shortcuts,
+            instruction=instruction,
+        )
+    )
+    return None if picked == _SKIPPED else picked
+
+
+def ask_scale(prompt: Prompt) -> int | None:
+    """A number on the prompt's scale, labelled at its ends; the pointer starts on Skip."""
+    values = range(prompt.min, prompt.max + 1)
+    # Number keys pick a step directly when every step is a single digit.
+    shortcuts = prompt.min >= 0 and prompt.max <= 9
+
+    def title(value: int) -> str:
+        # The number stays in the title: it is what shows once the question is answered.
+        label = prompt.min_label if value == prompt.min else prompt.max_label if value == prompt.max else None
+        return f"{value} · {label}" if label else str(value)
+
+    choices = [
+        questionary.Choice(title(v), value=v, shortcut_key=str(v) if shortcuts else True) for v in values
+    ]
+    how = f"press {prompt.min}-{prompt.max} then Enter" if shortcuts else "arrows then Enter"
+    picked = _select(prompt.text, choices, shortcuts=shortcuts, instruction=f"({how}; Enter alone skips)")
+    return None if picked is None else int(picked)  # type: ignore[call-overload]
+
+
+def ask_choice(prompt: Prompt) -> str | None:
+    """One of the prompt's choices; the pointer starts on Skip."""
+    shortcuts = len(prompt.choices) <= 9
+    choices = [
+        questionary.Choice(c, value=c, shortcut_key=str(i) if shortcuts else True)
+        for i, c in enumerate(prompt.choices, start=1)
+    ]
+    how = "press a number or use the arrows, then Enter" if shortcuts else "arrows then Enter"
+    picked = _select(prompt.text, choices, shortcuts=shortcuts, instruction=f"({how}; Enter alone skips)")
+    return None if picked is None else str(picked)
+
+
+def ask_multi(prompt: Prompt) -> list[str] | None:
+    """Any number of the prompt's choices; picking none skips."""
+    picked = _ask(
+        questionary.checkbox(
+            prompt.text,
+            choices=list(prompt.choices),
+            instruction="(Space to pick, Enter when done; pick none to skip)",
+        )
+    )
+    return list(picked) or None
+
+
+def ask_confirm(prompt: Prompt) -> bool | None:
+    """Yes or no, or skip; the pointer starts on Skip so Enter never answers for you."""
+    choices = [
+        questionary.Choice("Yes", value="yes", shortcut_key="y"),
+        questionary.Choice("No", value="no", shortcut_key="n"),
+    ]
+    picked = _select(prompt.text, choices, shortcuts=True, instruction="(y, n or s, then Enter)")
+    return None if picked is None else picked == "yes"
+
+
+def ask_prompt(prompt: Prompt, *, check: Check | None = None) -> Value | None:
+    """Ask one prompt of any kind. Returns None when it was skipped."""
+    _show_help(prompt)
+    if prompt.kind == "text" and prompt.repeat:
+        answers: list[str] = []
+        while (answer := ask_text(prompt, check=check, text=prompt.again if answers else None)) is not None:
+            answers.append(answer)
+        return answers or None
+    if prompt.kind == "text":
+        return ask_text(prompt, check=check)
+    if prompt.kind == "long":
+        return ask_long(prompt, check=check)
+    if prompt.kind == "scale":
+        return ask_scale(prompt)
+    if prompt.kind == "choice":
+        return ask_choice(prompt)
+    if prompt.kind == "multi":
+        return ask_multi(prompt)
+    if prompt.kind == "confirm":
+        return ask_confirm(prompt)
+    raise ValueError(f"unknown prompt kind {prompt.kind!r}")  # packs are validated before they get here
+
+
+# ---------------------------------------------------------------- language hints
+
+
+def show_hints(hints: Sequence[Hint]) -> None:
+    for hint in hints:
+        questionary.print(f"  A gentle note: {hint.message()}", style=_HINT_STYLE)
+
+
+def ask_hint_choice(hints: Sequence[Hint], *, cancel: str = "Cancel (save nothing)") -> HintChoice:
+    """Show the hints and ask what to do: keep the words as they are, edit them, or cancel."""
+    show_hints(hints)
+    choices = [
+        questionary.Choice("Keep my words as they are", value="keep", shortcut_key="k"),
+        questionary.Choice("Edit them", value="edit", shortcut_key="e"),
+        questionary.Choice(cancel, value="cancel", shortcut_key="c"),
+    ]
+    return _ask(
+        questionary.select(  # type: ignore[no-any-return]
+            "What would you like to do?", choices=choices, use_shortcuts=True, use_jk_keys=False
+        )
+    )
+
+
+def review_text(
+    text: str,
+    hints_for: HintsFor,
+    edit: Callable[[str], str | None],
+    *,
+    cancel: str = "Cancel (save nothing)",
+) -> str | None:
+    """Offer hints on `text` until the person keeps it or no hint applies. None means they cancelled."""
+    while text and (hints := hints_for(text)):
+        choice = ask_hint_choice(hints, cancel=cancel)
+        if choice == "keep":
+            return text
+        if choice == "cancel":
+            return None
+        edited = edit(text)
+        if edited is None:
+            return None
+        text = edited
+    return text
+
+
+# ---------------------------------------------------------------- whole flows
+
+
+def ask_pack(
+    prompts: Sequence[Prompt], *, check: Check | None = None, hints_for: HintsFor | None = None
+) -> list[Given]:
+    """Ask every prompt in order and return what was answered. Nothing is stored here."""
+    given: list[Given] = []
+    for prompt in prompts:
+        value = ask_prompt(prompt, check=check)
+        if value is None:
+            continue
+        if hints_for is not None and prompt.kind in ("text", "long"):
+            value = _review_answer(prompt, value, hints_for, check)
+            if value is None:
+                questionary.print("  Left that answer out.", style=_HELP_STYLE)
+                continue
+        given.append(Given(prompt, value))
+    return given
+
+
+def _review_answer(prompt: Prompt, value: Value, hints_for: HintsFor, check: Check | None) -> Value | None:
+    asker = ask_long if prompt.kind == "long" else ask_text
+
+    def edit(text: str) -> str | None:
+        return asker(prompt, default=text, check=check)
+
+    if isinstance(value, list):
+        kept = [r for v in value if (r := review_text(v, hints_for, edit, cancel="Leave it out")) is not None]
+        return kept or None
+    return review_text(str(value), hints_for, edit, cancel="Leave this answer out")
+
+
+def ask_pair(pairs: Sequence[str], question: str = "Is this about time with a peer?") -> str | None:
+    """Which pair an entry belongs to; "just me" is where the pointer starts."""
+    choice = _ask(questionary.select(question, choices=[NO_PAIR, *pairs], default=NO_PAIR))
+    return None if choice == NO_PAIR else str(choice)
+
+
+def ask_checkin(
+    pairs: Sequence[str], pack_prompts: Sequence[Prompt], *, check: Check | None = None
+) -> tuple[str | None, list[Given]]:
+    """The daily check-in: which pair (when you have any), then the daily pack's prompts."""
+    pair = ask_pair(pairs) if pairs else None
+    return pair, ask_pack(pack_prompts, check=check)
+
+
+def ask_feedback(peer: str, kind: str | None) -> tuple[str, str | None]:
+    """Feedback typed at the terminal: which kind (unless given), then the message. None if skipped."""
+    if kind is None:
+        kind = _ask(
+            questionary.select(
+                f"What kind of feedback for {peer}?",
+                choices=[
+                    questionary.Choice("Appreciation: something you valued", value="appreciation"),
+                    questionary.Choice("Suggestion: an idea, offered as an equal", value="suggestion"),
+                ],
+            )
+        )
+    message = _ask(
+        questionary.text(f"Your {kind} for {peer}:", instruction="(Enter on an empty line to skip)")
+    )
+    return str(kind), message.strip() or None
+
+
+def edit_line(question: str, default: str) -> str | None:
+    """Edit one line of text in place (used after a hint)."""
+    return _ask(questionary.text(question, default=default, instruction="(Enter when done)")).strip() or None
+
+
+def ask_pair_for_bundle(sender: str, pairs: Sequence[str]) -> str | None:
+    """Which of your pairs a peer's first share bundle belongs to; None imports nothing."""
+    choices = [questionary.Choice(name, value=name) for name in pairs]
+    choices.append(questionary.Choice("None of these (import nothing for now)", value=_SKIPPED))
+    picked = _ask(
+        questionary.select(f"This bundle is from {sender}. Which of your pairs is it?", choices=choices)
+    )
+    return None if picked == _SKIPPED else picked

@@ -88,6 +88,10 @@ def add_pair(session: Session, *, peer_name: str, agreement: str | None = None) 
     """Start a pair with a peer (or pick an ended one up again). Returns the pair and whether it is new."""
     me = get_self(session)
     name = clean_name(peer_name)
+    if agreement is not None:
+        from peerlog.checkins import clean_text  # imported here: checkins imports this module
+
+        agreement = clean_text(agreement, what="agreement") or None
     if name_key(name) == me.name_key:
         raise InputError(
             f"'{name}' is your own name in this journal.",

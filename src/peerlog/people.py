@@ -14,7 +14,9 @@ INIT_HINT = 'Run `peerlog init --name "Your name"` first.'
 
 
 def name_key(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip().casefold()
+    # Inner spaces collapse as in `clean_name`, so a name typed with a line break or two spaces still finds
+    # the person it was saved as.
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 def clean_name(name: str) -> str:
@@ -25,6 +27,8 @@ def clean_name(name: str) -> str:
         raise InputError(f"That name is longer than {MAX_NAME} characters.", hint="Try a shorter one.")
     if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
         raise InputError("A name cannot contain control characters.")
+    if any(unicodedata.category(ch) == "Cs" for ch in cleaned):
+        raise InputError("That name contains bytes that are not UTF-8 text.", hint="Type it again in UTF-8.")
     return cleaned
 
 

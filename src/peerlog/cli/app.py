@@ -16,13 +16,126 @@ from peerlog.errors import PeerlogError
 
 
 def _say_error(message: str) -> None:
-    # Plain text on stderr: one line, readable in any terminal and easy to grep in scripts.
+    # Plain text on stderr: one line, readable in any terminal and easy to grep in scripts. Messages quote
+    # what people typed; a newline or escape sequence in it is shown escaped, so it cannot break the line
+    # or drive the terminal.
+    import unicodedata
+
+    message = "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cs") else ch
+        for ch in message
+    )
     sys.stderr.write(f"peerlog: {message}\n")
     sys.stderr.flush()
 
 
+#: Every top-level command: the module that defines it and the line `peerlog --help` shows for it.
+#: A module is imported only when one of its commands runs, so `--help`, `--version` and shell completion
+#: never pay for the others (tests/test_cli_help.py keeps these lines equal to the commands' docstrings).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("peerlog.cli.init", "Set up your journal (safe to run again; it never erases anything)."),
+    "pair": ("peerlog.cli.pairs", "Start, list, show and end pairs with your peers."),
+    "checkin": (
+        "peerlog.cli.checkins",
+        "Log a check-in: mood, what happened, wins and challenges. Every part is optional.",
+    ),
+    "log": ("peerlog.cli.checkins", "Show your check-ins (and shared ones from your peers), newest first."),
+    "show": ("peerlog.cli.checkins", "Show one check-in in full."),
+    "edit": (
+        "peerlog.cli.checkins",
+        "Change one of your check-ins: with flags, or in $EDITOR on its note when given none.",
+    ),
+    "delete": ("peerlog.cli.checkins", "Delete one of your check-ins, after asking you to confirm."),
+    "reflect": (
+        "peerlog.cli.reflect",
+        "Reflect after a conversation: answer a few questions, each one skippable.",
+    ),
+    "reflections": (
+        "peerlog.cli.reflect",
+        "Read your reflections (and the ones your peers shared with you), newest first.",
+    ),
+    "feedback": (
+        "peerlog.cli.reflect",
+        "Give your peer feedback: an appreciation or a suggestion, as one equal to another.",
+    ),
+    "prompts": ("peerlog.cli.prompts", "List, show, check and start prompt packs."),
+    "wins": (
+        "peerlog.cli.review",
+        "Celebrate wins, week by week, with mood trends and how far each of you has come.",
+    ),
+    "summary": (
+        "peerlog.cli.review",
+        "One screen on a period: check-ins, moods, wins, challenges, reflections and feedback both ways.",
+    ),
+    "search": (
+        "peerlog.cli.review",
+        "Find words in notes, wins, challenges, answers and feedback, best matches first.",
+    ),
+    "challenge": (
+        "peerlog.cli.review",
+        "Your challenges: list them, and mark one overcome when it is (it becomes a win).",
+    ),
+    "export": (
+        "peerlog.cli.transfer",
+        "Export your journal as Markdown or JSON. Only shared entries, unless you add --include-private.",
+    ),
+    "import": (
+        "peerlog.cli.transfer",
+        "Import a peerlog JSON file or a peer's share bundle (or a jrnl export with --from jrnl).",
+    ),
+    "share": (
+        "peerlog.cli.transfer",
+        "Write a bundle of your shared entries with one peer; they run `peerlog import FILE` on theirs.",
+    ),
+    "backup": (
+        "peerlog.cli.transfer",
+        "Copy your whole journal to a backup file, safely, even while peerlog is in use.",
+    ),
+    "doctor": (
+        "peerlog.cli.doctor",
+        "Check your journal: where it lives, what it holds, and whether all is well. Changes nothing.",
+    ),
+}
+
+
+def _plain_help(command: Any) -> None:
+    # All of peerlog's help is plain text, like the root's: quick, and the same in every terminal.
+    command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
+def load_command(name: str) -> Any:
+    """Build one top-level command from its module."""
+    import importlib
+
+    from typer.main import get_group
+
+    module_name, _help = COMMANDS[name]
+    group = get_group(importlib.import_module(module_name).app)
+    command = group.commands.get(name, group)
+    command.name = name
+    _plain_help(command)
+    return command
+
+
 class PeerlogGroup(TyperGroup):
-    """Turns every failure into one kind line and an exit code: 2 for input to correct, 1 otherwise."""
+    """Loads commands on demand, and turns every failure into one kind line and an exit code: 2 for input
+    to correct, 1 otherwise."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self.commands, *(name for name in COMMANDS if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        if ctx.parent is not None:
+            return super().format_commands(ctx, formatter)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_line) for name, (_module, help_line) in COMMANDS.items()])
 
     def invoke(self, ctx: Any) -> Any:
         from typer import Abort, Exit
@@ -89,17 +202,6 @@ def main(
     state = AppState(db_option=db)
     ctx.obj = state
     ctx.call_on_close(state.close)
-
-
-def _register() -> None:
-    from peerlog.cli import checkins, init, pairs
-
-    app.add_typer(init.app)
-    app.add_typer(pairs.app, name="pair", help="Start, list, show and end pairs with your peers.")
-    app.add_typer(checkins.app)
-
-
-_register()
 
 
 def run() -> None:

@@ -52,25 +52,45 @@ def checkin(
     has_content = any(v for v in (mood, note, win, challenge, tag))
     if not has_content:
         if is_interactive():
+            # The daily-checkin prompt pack (or your own version of it) asks the questions.
             from peerlog import interactive
-            from peerlog.pairs import list_pairs
+            from peerlog.cli.prompts import load_catalog
+            from peerlog.pairs import list_pairs, resolve_pair
+            from peerlog.reflections import check_daily_answer, checkin_fields
 
+            daily = load_catalog(ctx).get("daily-checkin")
+            # Who you are and which pair are checked before the first question, so nothing is typed in vain.
             with store.session() as session:
-                names = [p.peer for p in list_pairs(session) if p.active]
-            answers = interactive.ask_checkin(names, shared=shared)
-            pair = pair or answers.pair
-            mood, note, win, challenge = (
-                answers.mood,
-                answers.note,
-                answers.wins,
-                answers.challenges,
+                if pair:
+                    resolve_pair(session, pair, active_only=True)
+                names = [] if pair else [p.peer for p in list_pairs(session) if p.active]
+            chosen_pair, given = interactive.ask_checkin(names, daily.prompts, check=check_daily_answer)
+            fields = checkin_fields(given)
+            pair = pair or chosen_pair
+            mood, note, win, challenge, tag = (
+                fields.mood,
+                fields.note,
+                fields.wins,
+                fields.challenges,
+                fields.tags,
             )
-            tag, shared = answers.tags, answers.shared
+            shared = shared if fields.shared is None else fields.shared
+            if not (mood or note or win or challenge):
+                typer.echo(
+                    "You skipped every question, so there is nothing to save. That's fine; come back any time."
+                )
+                return
         else:
-            note = sys.stdin.read() if not sys.stdin.closed else ""
-            if not note.strip():
-                from peerlog.errors import InputError
+            from peerlog.errors import InputError
 
+            try:
+                note = sys.stdin.read() if not sys.stdin.closed else ""
+            except UnicodeDecodeError:
+                raise InputError(
+                    "The note piped in is not UTF-8 text, so nothing was saved.",
+                    hint="Convert it to UTF-8 first (e.g. with iconv) and pipe it in again.",
+                ) from None
+            if not note.strip():
                 raise InputError(
                     "There is nothing to save: no details were given and nothing came on standard input.",
                     hint="Add --note, --mood or --win, pipe a note in, or run it in a terminal to be asked.",

@@ -8,7 +8,7 @@ import typer
 
 from peerlog.cli.state import state
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, help="Start, list, show and end pairs with your peers.")
 
 
 @app.command("add")

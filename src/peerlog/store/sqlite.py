@@ -110,6 +110,13 @@ def describe_error(error: BaseException, path: Path) -> StoreError:
             "The disk is full, so nothing was saved; your journal is unchanged.",
             hint="Free some space and try again.",
         )
+    if "disk i/o error" in text:
+        # What a write refused by the file system looks like (a full disk or quota, a file size limit).
+        return StoreError(
+            "peerlog could not write to the disk (it may be full), so nothing was saved; your journal is "
+            "unchanged.",
+            hint="Free some space and try again; `peerlog doctor` checks the journal.",
+        )
     if "unable to open" in text:
         return StoreError(
             f"peerlog could not open the journal at {path}.",

@@ -1,0 +1,48 @@
+"""`peerlog doctor`: a health check of the journal that changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import typer
+
+from peerlog.cli.state import state
+
+app = typer.Typer()
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    quick: bool = typer.Option(
+        False, "--quick", help="A faster integrity check for very large journals (skips index checks)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Check your journal: where it lives, what it holds, and whether all is well. Changes nothing.
+
+    Exits 0 when the journal is healthy and 1 when something needs attention (each with what to do).
+    """
+    from peerlog.doctor import examine
+
+    app_state = state(ctx)
+    report = examine(app_state.paths().db, source=_source(app_state.db_option is not None), quick=quick)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        from peerlog import render
+        from peerlog.render.doctor import doctor_report
+
+        render.console().print(doctor_report(report))
+    if not report.healthy:
+        raise typer.Exit(1)
+
+
+def _source(from_option: bool) -> str:
+    # Saying why peerlog looks there answers the most common question: "where did my entries go?"
+    if from_option:
+        return "from --db or PEERLOG_DB"
+    if os.environ.get("PEERLOG_HOME"):
+        return "from PEERLOG_HOME"
+    return "the usual place"

@@ -1,0 +1,116 @@
+"""`peerlog prompts list|show|validate|new`: the question packs behind `reflect` and `checkin`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from peerlog.cli.state import state
+
+if TYPE_CHECKING:
+    from peerlog.packs import Catalog
+
+app = typer.Typer(no_args_is_help=True, help="List, show, check and start prompt packs.")
+
+
+def load_catalog(ctx: typer.Context) -> Catalog:
+    """Every usable pack. A broken pack of yours is skipped with one note per problem on stderr."""
+    from peerlog.packs import load_catalog as load
+
+    catalog = load(state(ctx).paths().prompts)
+    for problem in catalog.problems:
+        typer.echo(f"peerlog: skipped a pack that has a problem: {problem}", err=True)
+    return catalog
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """List the prompt packs you can use: the shipped ones and your own."""
+    catalog = load_catalog(ctx)
+    packs = catalog.sorted()
+    if as_json:
+        typer.echo(json.dumps([p.to_dict() for p in packs], indent=2, ensure_ascii=False))
+        return
+    from peerlog import render
+    from peerlog.render import reflections
+
+    render.console().print(reflections.pack_table(packs))
+    folder = state(ctx).paths().prompts
+    typer.echo(f"Your own packs live in {folder}. `peerlog prompts new NAME` starts one.")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The pack's name, as `peerlog prompts list` shows it."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Show a pack's questions, in the order they are asked."""
+    pack = load_catalog(ctx).get(name)
+    if as_json:
+        typer.echo(json.dumps(pack.to_dict(), indent=2, ensure_ascii=False))
+        return
+    from peerlog import render
+    from peerlog.render import reflections
+
+    render.console().print(reflections.pack_detail(pack))
+
+
+@app.command()
+def validate(
+    file: Path = typer.Argument(..., help="The pack file to check (.toml)."),
+) -> None:
+    """Check a pack file and list every problem in it, with its line where it can be known."""
+    from peerlog.errors import InputError
+    from peerlog.packs import read_pack_file
+
+    if not file.exists():
+        raise InputError(f"There is no file at {file}.", hint="Give the path of a .toml pack file.")
+    pack, problems = read_pack_file(file)
+    if problems:
+        for problem in problems:
+            typer.echo(f"peerlog: {problem}", err=True)
+        count = len(problems)
+        typer.echo(f"peerlog: {count} problem{'s' if count != 1 else ''} to fix in {file}.", err=True)
+        raise typer.Exit(1)
+    assert pack is not None
+    typer.echo(f"{file} is a good pack: '{pack.name}' with {len(pack.prompts)} questions.")
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="A name for the pack: lowercase words joined by '-'."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a pack file of that name that is already there."
+    ),
+) -> None:
+    """Write a commented starter pack into your prompts folder, ready to edit."""
+    from peerlog.errors import InputError, StoreError
+    from peerlog.packs import check_pack_name, load_shipped, starter_pack
+
+    name = check_pack_name(name)
+    folder = state(ctx).paths().prompts
+    path = folder / f"{name}.toml"
+    if path.exists() and not force:
+        raise InputError(f"{path} is already there.", hint="Edit it, or add --force to start it over.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(starter_pack(name, path), encoding="utf-8")
+    except OSError as error:
+        raise StoreError(
+            f"peerlog could not write {path}: {error.strerror or error}.",
+            hint="Check that the folder is yours to write to (PEERLOG_HOME moves it).",
+        ) from None
+    typer.echo(f"Wrote a starter pack to {path}.")
+    if name in {p.name for p in load_shipped()[0]}:
+        typer.echo(f"It takes the place of the shipped pack '{name}' while it is there.")
+    typer.echo(
+        f"Edit it, check it with `peerlog prompts validate {path}`, then `peerlog reflect --pack {name}`."
+    )

@@ -1,0 +1,269 @@
+"""`peerlog reflect`, `reflections` and `feedback`: answering a pack after a conversation, and two-way feedback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import typer
+
+from peerlog.cli.prompts import load_catalog
+from peerlog.cli.state import is_interactive, state
+
+if TYPE_CHECKING:
+    from peerlog.hints import Hint
+
+app = typer.Typer()
+
+DEFAULT_PACK = "after-conversation"
+WHEN_HELP = "ISO date or time, today, yesterday, or a span back from now like 3d, 2w, 1m."
+HINTS_OFF = "--no-hints turns these notes off"
+
+
+def _when(text: str | None, role: str) -> datetime | None:
+    if text is None:
+        return None
+    from peerlog.dates import Role, parse_when
+
+    return parse_when(text, Role(role))
+
+
+def _say_hints(hints: Sequence[Hint], about: str) -> None:
+    """Hints when nobody can answer a question: shown on stderr, and the words are kept as written."""
+    for hint in hints:
+        typer.echo(f"peerlog: a gentle note on {about}: {hint.message()}", err=True)
+    if hints:
+        typer.echo(f"peerlog: kept your words as you wrote them ({HINTS_OFF}).", err=True)
+
+
+def _where(visibility: str, peer: str | None) -> str:
+    if visibility == "shared":
+        return f"shared: it goes into what you share with {peer or 'your peer'}"
+    return "private: only you see it"
+
+
+@app.command()
+def reflect(
+    ctx: typer.Context,
+    pair: str | None = typer.Option(None, "--pair", "-p", help="The peer the conversation was with."),
+    pack: str = typer.Option(
+        DEFAULT_PACK, "--pack", help="Which prompt pack to answer (`peerlog prompts list`)."
+    ),
+    answer: list[str] | None = typer.Option(
+        None,
+        "--answer",
+        "-a",
+        metavar="ID=TEXT",
+        help="Answer one prompt by its id without being asked (repeatable); unanswered prompts are skipped.",
+    ),
+    shared: bool = typer.Option(
+        False,
+        "--shared/--private",
+        help="Shared reflections can go into what you share with your peer; private ones never do.",
+    ),
+    at: str | None = typer.Option(None, "--at", help=f"When the conversation was. {WHEN_HELP}"),
+    no_hints: bool = typer.Option(False, "--no-hints", help="Don't offer gentle notes on wording."),
+) -> None:
+    """Reflect after a conversation: answer a few questions, each one skippable.
+
+    On a terminal it asks you; with --answer it never asks. Nothing is saved until the last question is
+    answered, and Ctrl-C saves nothing.
+    """
+    from peerlog.errors import InputError
+    from peerlog.hints import find_hints
+    from peerlog.models import PRIVATE, SHARED
+    from peerlog.reflections import check_answer_text, parse_answers, record_reflection
+
+    chosen = load_catalog(ctx).get(pack)
+    moment = _when(at, "at")
+    store = state(ctx).store()
+    if answer:
+        given = parse_answers(chosen, answer)
+        if not no_hints:
+            for item in given:
+                if item.prompt.kind in ("text", "long"):
+                    texts = item.value if isinstance(item.value, list) else [str(item.value)]
+                    _say_hints(
+                        [h for t in texts for h in find_hints(t)], f"your answer to '{item.prompt.id}'"
+                    )
+    elif is_interactive():
+        from peerlog import interactive
+        from peerlog.pairs import list_pairs, resolve_pair
+
+        # Check who you are and which pair before the first question, so no answer is typed in vain.
+        with store.session() as session:
+            if pair:
+                resolve_pair(session, pair, active_only=True)
+            names = [p.peer for p in list_pairs(session) if p.active]
+        if pair is None and names:
+            pair = interactive.ask_pair(names, "Was this with one of your peers?")
+        typer.echo(f"{chosen.title}: {chosen.description} Every question can be skipped.")
+        given = interactive.ask_pack(
+            chosen.prompts, check=check_answer_text, hints_for=None if no_hints else find_hints
+        )
+    else:
+        raise InputError(
+            "There is nothing to save: no --answer was given, and there is no terminal to ask you in.",
+            hint=f"Give answers like --answer {chosen.prompts[0].id}='...' (`peerlog prompts show {chosen.name}` lists the ids).",
+        )
+    if not given:
+        typer.echo(
+            "You skipped every question, so there is nothing to save. That's fine; come back any time."
+        )
+        return
+    with store.session(write=True) as session:
+        view = record_reflection(
+            session,
+            pack=chosen,
+            answers=given,
+            pair=pair,
+            at=moment,
+            visibility=SHARED if shared else PRIVATE,
+        )
+    count = len({a.prompt_id for a in view.answers})
+    typer.echo(
+        f"Saved your reflection {view.short_id} ({count} of {len(chosen.prompts)} questions answered; "
+        f"{_where(view.visibility, view.pair)}). Thank you for taking the time."
+    )
+
+
+@app.command()
+def reflections(
+    ctx: typer.Context,
+    pair: str | None = typer.Option(None, "--pair", "-p", help="Only reflections about this peer."),
+    pack: str | None = typer.Option(None, "--pack", help="Only answers to this pack."),
+    since: str | None = typer.Option(None, "--since", help=f"From this moment. {WHEN_HELP}"),
+    until: str | None = typer.Option(None, "--until", help=f"Up to this moment. {WHEN_HELP}"),
+    limit: int = typer.Option(10, "--limit", "-l", help="How many to show, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Read your reflections (and the ones your peers shared with you), newest first."""
+    from peerlog.reflections import list_reflections
+
+    since_at, until_at = _when(since, "since"), _when(until, "until")
+    with state(ctx).store().session() as session:
+        views = list_reflections(session, pair=pair, pack=pack, since=since_at, until=until_at, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+        return
+    if not views:
+        typer.echo("No reflections here yet. `peerlog reflect` asks a few questions whenever you're ready.")
+        return
+    from peerlog import render
+    from peerlog.render import reflections as shown
+
+    render.console().print(shown.reflection_list(views))
+
+
+@app.command()
+def feedback(
+    ctx: typer.Context,
+    name: str | None = typer.Argument(None, metavar="NAME", help="Your peer's name."),
+    message: str | None = typer.Argument(
+        None,
+        metavar="MESSAGE",
+        help="What you'd like to tell them. Left out: asked on a terminal, or read from stdin.",
+    ),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        "-k",
+        help="appreciation (something you valued; the default) or suggestion (an idea, offered as an equal).",
+    ),
+    shared: bool = typer.Option(
+        False,
+        "--shared/--private",
+        help="Private (the default) stays with you; shared goes into what you share with your peer.",
+    ),
+    at: str | None = typer.Option(None, "--at", help=f"When it was. {WHEN_HELP}"),
+    no_hints: bool = typer.Option(False, "--no-hints", help="Don't offer gentle notes on wording."),
+    list_: bool = typer.Option(
+        False, "--list", help="Show feedback both ways instead (with NAME: with that peer)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="With --list: print JSON for scripts."),
+) -> None:
+    """Give your peer feedback: an appreciation or a suggestion, as one equal to another.
+
+    Feedback is private until you mark it --shared, like every entry: shared feedback goes into what you
+    export or share with your peer, private feedback never leaves this journal.
+    """
+    from peerlog.errors import InputError
+    from peerlog.feedback import APPRECIATION, check_kind, give_feedback, list_feedback
+    from peerlog.hints import find_hints
+    from peerlog.models import PRIVATE, SHARED
+    from peerlog.pairs import resolve_pair, view
+
+    store = state(ctx).store()
+    if list_:
+        with store.session() as session:
+            views = list_feedback(session, pair=name)
+        if as_json:
+            typer.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+        elif not views:
+            typer.echo('No feedback yet. `peerlog feedback NAME "what you valued"` gives some.')
+        else:
+            from peerlog import render
+            from peerlog.render import reflections as shown
+
+            render.console().print(shown.feedback_table(views))
+        return
+    if not name:
+        raise InputError(
+            "Whose feedback is it? Give your peer's name.",
+            hint='For example: peerlog feedback sam "I valued how you listened today".',
+        )
+    if kind is not None:
+        kind = check_kind(kind)
+    moment = _when(at, "at")
+    # Check the pair before asking anything, so no words are typed in vain.
+    with store.session() as session:
+        peer = view(session, resolve_pair(session, name, active_only=True)).peer
+    asking = is_interactive()
+    if message is None:
+        if asking:
+            from peerlog import interactive
+
+            kind, message = interactive.ask_feedback(peer, kind)
+        elif not sys.stdin.closed and not sys.stdin.isatty():
+            message = sys.stdin.read()
+    if not message or not message.strip():
+        if asking:
+            typer.echo("Nothing was saved; come back whenever you have words for it.")
+            return
+        raise InputError(
+            "There is no feedback to save.",
+            hint=f'Give it after the name: peerlog feedback {name} "what you valued", or pipe it in.',
+        )
+    if not no_hints:
+        if asking:
+            from peerlog import interactive
+
+            reviewed = interactive.review_text(
+                message, find_hints, lambda text: interactive.edit_line("Your words:", text)
+            )
+            if reviewed is None:
+                typer.echo("Cancelled. Nothing was saved.")
+                return
+            message = reviewed
+        else:
+            _say_hints(find_hints(message), f"your feedback for {peer}")
+    with store.session(write=True) as session:
+        saved = give_feedback(
+            session,
+            peer=name,
+            message=message,
+            kind=kind or APPRECIATION,
+            visibility=SHARED if shared else PRIVATE,
+            at=moment,
+        )
+    thanks = " Thank you for taking the time to tell them." if saved.kind == APPRECIATION else ""
+    typer.echo(
+        f"Saved your {saved.kind} for {saved.pair} {saved.short_id} ({_where(saved.visibility, saved.pair)}).{thanks}"
+    )
+    if saved.visibility != "shared":
+        typer.echo(
+            f"To pass feedback on to {saved.pair}, give it with --shared; it then goes into what you share."
+        )

@@ -1,0 +1,174 @@
+"""`peerlog wins`, `summary`, `search` and `challenge done`: looking back together at how far you've come."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from peerlog.cli.state import state
+
+app = typer.Typer()
+challenge_app = typer.Typer(no_args_is_help=True)
+app.add_typer(
+    challenge_app,
+    name="challenge",
+    help="Your challenges: list them, and mark one overcome when it is (it becomes a win).",
+)
+
+WHEN_HELP = "ISO date or time, today, yesterday, or a span back from now like 3d, 2w, 1m."
+
+
+def _when(text: str | None, role: str):  # type: ignore[no-untyped-def]
+    if text is None:
+        return None
+    from peerlog.dates import Role, parse_when
+
+    return parse_when(text, Role(role))
+
+
+def _print_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _show(build) -> None:  # type: ignore[no-untyped-def]
+    """Print a rich renderable built for this terminal's width."""
+    from peerlog import render
+
+    console = render.console()
+    console.print(build(console.width))
+
+
+@app.command()
+def wins(
+    ctx: typer.Context,
+    pair: str | None = typer.Option(None, "--pair", "-p", help="You and this peer, side by side."),
+    since: str | None = typer.Option(
+        None, "--since", help=f"From this moment (default: the start of the week, 3 weeks ago). {WHEN_HELP}"
+    ),
+    until: str | None = typer.Option(None, "--until", help=f"Up to this moment (default: now). {WHEN_HELP}"),
+    show_all: bool = typer.Option(
+        False, "--all", help="List every win of a very full week (the first 12 per person otherwise)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (always every win)."),
+) -> None:
+    """Celebrate wins, week by week, with mood trends and how far each of you has come."""
+    from peerlog.wins import wins_view
+
+    since_at, until_at = _when(since, "since"), _when(until, "until")
+    with state(ctx).store().session() as session:
+        view = wins_view(session, pair=pair, since=since_at, until=until_at)
+    if as_json:
+        _print_json(view.to_dict())
+        return
+    from peerlog.render import review
+
+    _show(lambda width: review.wins_screen(view, width, show_all=show_all))
+
+
+@app.command()
+def summary(
+    ctx: typer.Context,
+    pair: str | None = typer.Option(None, "--pair", "-p", help="You and this peer, side by side."),
+    week: bool = typer.Option(False, "--week", help="The last 7 days (the default)."),
+    month: bool = typer.Option(False, "--month", help="The last month."),
+    since: str | None = typer.Option(None, "--since", help=f"From this moment to now. {WHEN_HELP}"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """One screen on a period: check-ins, moods, wins, challenges, reflections and feedback both ways."""
+    from peerlog.errors import InputError
+    from peerlog.summary import summary_view
+
+    if sum((week, month, since is not None)) > 1:
+        raise InputError("Choose one of --week, --month or --since.")
+    since_at = _when(since, "since")
+    with state(ctx).store().session() as session:
+        view = summary_view(session, pair=pair, since=since_at, month=month)
+    if as_json:
+        _print_json(view.to_dict())
+        return
+    from peerlog.render import review
+
+    _show(lambda width: review.summary_screen(view, width))
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: list[str] = typer.Argument(
+        ..., metavar="WORDS...", help='Words to find; "quote a phrase"; end a word with * for its beginning.'
+    ),
+    pair: str | None = typer.Option(None, "--pair", "-p", help="Only entries with this peer."),
+    limit: int = typer.Option(20, "--limit", "-l", help="How many matches to show, best first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Find words in notes, wins, challenges, answers and feedback, best matches first."""
+    from peerlog.search import search as run_search
+
+    with state(ctx).store().session() as session:
+        results = run_search(session, " ".join(query), pair=pair, limit=limit)
+    if as_json:
+        _print_json(results.to_dict())
+        return
+    from peerlog.render import review
+
+    _show(lambda width: review.search_results(results, width))
+
+
+@challenge_app.command("done")
+def challenge_done(
+    ctx: typer.Context,
+    challenge_id: str = typer.Argument(..., metavar="ID", help="The challenge's id (its first characters)."),
+    note: str | None = typer.Option(None, "--note", "-n", help="What helped, in a few words."),
+    at: str | None = typer.Option(None, "--at", help=f"When it was overcome (default: now). {WHEN_HELP}"),
+) -> None:
+    """Mark one of your challenges overcome: it becomes a win."""
+    from peerlog.challenges import mark_overcome
+
+    moment = _when(at, "at")
+    with state(ctx).store().session(write=True) as session:
+        result = mark_overcome(session, challenge_id, note=note, at=moment)
+    if result.already:
+        typer.echo(f"“{result.text}” was already marked overcome. It stays among your wins.")
+        return
+    typer.echo(f"Overcome: “{result.text}”. That's a win, well done. It now shows in `peerlog wins`.")
+
+
+@challenge_app.command("reopen")
+def challenge_reopen(
+    ctx: typer.Context,
+    challenge_id: str = typer.Argument(..., metavar="ID", help="The challenge's id (its first characters)."),
+) -> None:
+    """Mark a challenge as not overcome after all (it is fine for things to come back)."""
+    from peerlog.challenges import reopen
+
+    with state(ctx).store().session(write=True) as session:
+        result = reopen(session, challenge_id)
+    typer.echo(f"“{result.text}” is open again. Take the time it needs.")
+
+
+@challenge_app.command("list")
+def challenge_list(
+    ctx: typer.Context,
+    pair: str | None = typer.Option(None, "--pair", "-p", help="Only challenges with this peer."),
+    include_overcome: bool = typer.Option(False, "--all", help="Include the ones already overcome."),
+    limit: int = typer.Option(20, "--limit", "-l", help="How many to show, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """List your open challenges with their ids, newest first."""
+    from peerlog.challenges import list_challenges
+
+    with state(ctx).store().session() as session:
+        items = list_challenges(session, pair=pair, include_overcome=include_overcome, limit=limit)
+    if as_json:
+        _print_json([c.to_dict() for c in items])
+        return
+    if not items:
+        typer.echo(
+            "No open challenges here. If something feels hard, "
+            '`peerlog checkin --challenge "…"` keeps it in view.'
+        )
+        return
+    from peerlog.render import review
+
+    _show(lambda width: review.challenge_table(items, width))

@@ -1,0 +1,202 @@
+"""`peerlog export`, `import`, `share` and `backup`: moving entries between files, machines and peers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from peerlog.cli.state import is_interactive, state
+
+app = typer.Typer()
+
+WHEN_HELP = "ISO date or time, today, yesterday, or a span back from now like 3d, 2w, 1m."
+
+
+def _when(text: str | None, role: str):  # type: ignore[no-untyped-def]
+    if text is None:
+        return None
+    from peerlog.dates import Role, parse_when
+
+    return parse_when(text, Role(role))
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: str = typer.Option("markdown", "--format", "-f", help="markdown (to read) or json (to import)."),
+    pair: str | None = typer.Option(None, "--pair", "-p", help="Only entries with this peer."),
+    since: str | None = typer.Option(None, "--since", help=f"From this moment. {WHEN_HELP}"),
+    until: str | None = typer.Option(None, "--until", help=f"Up to this moment. {WHEN_HELP}"),
+    include_private: bool = typer.Option(
+        False, "--include-private", help="Include your private entries too (the file is then owner-only)."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file instead of the screen."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+) -> None:
+    """Export your journal as Markdown or JSON. Only shared entries, unless you add --include-private."""
+    from peerlog.exporters import get_exporter
+    from peerlog.exporters.output import check_destination, write_file
+    from peerlog.transfer import collect
+
+    exporter = get_exporter(format)
+    since_at, until_at = _when(since, "since"), _when(until, "until")
+    if output is not None:
+        check_destination(output, force=force)
+    # Written while the journal is open: entries are read a batch at a time as the text goes out.
+    with state(ctx).store().session() as session:
+        document = collect(
+            session, pair=pair, since=since_at, until=until_at, include_private=include_private
+        )
+        if output is None:
+            for chunk in exporter.chunks(document):
+                typer.echo(chunk, nl=False)
+            return
+        write_file(output, exporter.chunks(document), private=include_private, force=force)
+        count = document.entry_count
+    what = (
+        "shared and private entries; it is readable by you only" if include_private else "shared entries only"
+    )
+    typer.echo(f"Exported {_plural(count, 'entry', 'entries')} to {output} ({what}).")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., metavar="FILE", help="A peerlog JSON export or share bundle, or a jrnl export."
+    ),
+    source: str = typer.Option("peerlog", "--from", help="peerlog (exports and share bundles) or jrnl."),
+    pair: str | None = typer.Option(
+        None,
+        "--pair",
+        "-p",
+        help="For a peer's first bundle: the pair it belongs to. For jrnl: put entries in it.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print what happened as JSON for scripts."),
+) -> None:
+    """Import a peerlog JSON file or a peer's share bundle (or a jrnl export with --from jrnl).
+
+    Safe to repeat: entries are merged by id, newer edits win, and nothing already here is lost.
+    """
+    from peerlog import importers
+    from peerlog.exporters.document import KIND_EXPORT, JournalDocument
+
+    loaded = importers.load(file, source)
+    app_state = state(ctx)
+    if isinstance(loaded, JournalDocument):
+        from peerlog import sharing
+        from peerlog.transfer import merge_document
+
+        # A full export may start a new journal (moving to a new machine); a peer's bundle never does.
+        store = app_state.store(create=loaded.kind == KIND_EXPORT)
+        with store.session() as session:
+            try:
+                sharing.resolve_origin(session, loaded, pair=pair)
+            except sharing.LinkNeededError as need:
+                if not is_interactive():
+                    raise
+                from peerlog import interactive
+
+                pair = interactive.ask_pair_for_bundle(need.sender, need.candidates)
+                if pair is None:
+                    typer.echo("Nothing was imported. Run it again with --pair NAME when you know.")
+                    return
+        with store.session(write=True) as session:
+            result = merge_document(session, loaded, sharing.resolve_origin(session, loaded, pair=pair))
+    else:
+        from peerlog.transfer import import_jrnl
+
+        with app_state.store().session(write=True) as session:
+            result = import_jrnl(session, loaded, pair=pair)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    typer.echo(_import_summary(file, result))
+
+
+def _import_summary(file: Path, result) -> str:  # type: ignore[no-untyped-def]
+    words = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
+    added = [_plural(n, words[k]) for k, n in result.added.items() if k in words and n]
+    updated = sum(n for k, n in result.updated.items() if k in words)
+    origin = f" from {result.sender}" if result.sender and result.sender != "jrnl" else ""
+    parts = [f"Imported {file.name}{origin}:"]
+    parts.append(", ".join(added) + " added" if added else "nothing new")
+    if updated:
+        parts.append(f"; {_plural(updated, 'entry', 'entries')} updated to a newer version")
+    if result.unchanged:
+        parts.append(f"; {result.unchanged} already here")
+    text = " ".join(parts[:2]) + "".join(parts[2:]) + "."
+    if result.wins_added:
+        text += f" {_plural(result.wins_added, 'win')} among them. Lovely."
+    if result.skipped:
+        were = "was" if result.skipped == 1 else "were"
+        text += f" Left out {_plural(result.skipped, 'entry', 'entries')} that {were} not theirs to share."
+    if result.empty:
+        text += f" Skipped {_plural(result.empty, 'empty entry', 'empty entries')}."
+    if result.linked:
+        text += f" Bundles from {result.sender} will land in this pair from now on."
+    return text
+
+
+@app.command()
+def share(
+    ctx: typer.Context,
+    pair: str = typer.Option(..., "--pair", "-p", help="The peer to share with, by name."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="The bundle file to write (send it to your peer)."
+    ),
+    since_last: bool = typer.Option(
+        False, "--since-last", help="Only entries added or changed since your last share with this peer."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+) -> None:
+    """Write a bundle of your shared entries with one peer; they run `peerlog import FILE` on theirs."""
+    from peerlog.exporters.json_export import JsonExporter
+    from peerlog.exporters.output import check_destination, write_file
+    from peerlog.sharing import make_share, remember_share
+
+    check_destination(output, force=force)
+    # One write session: the bundle, the file and the "last shared" note succeed or fail together.
+    with state(ctx).store().session(write=True) as session:
+        bundle = make_share(session, pair=pair, since_last=since_last)
+        # Only shared entries go in, so the file needs no more protection than any other you send.
+        write_file(output, JsonExporter().chunks(bundle.document), private=False, force=force)
+        remember_share(session, bundle.pair_id, bundle.made_at)
+        count, wins = bundle.document.entry_count, bundle.wins
+    since = f" since your last share ({bundle.since.astimezone():%a %d %b %H:%M})" if bundle.since else ""
+    if count:
+        with_wins = f", with {_plural(wins, 'win')}" if wins else ""
+        what = _plural(count, "shared entry", "shared entries")
+        typer.echo(f"Wrote {what}{since}{with_wins} to {output}.")
+    else:
+        typer.echo(f"No new shared entries{since}; wrote an empty bundle to {output}.")
+    typer.echo(f"Send it to {bundle.peer}; they run `peerlog import {output.name}` in their journal.")
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    file: Path | None = typer.Argument(
+        None, metavar="[FILE]", help="Where to write it (a file or a folder). Default: beside your journal."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
+) -> None:
+    """Copy your whole journal to a backup file, safely, even while peerlog is in use.
+
+    To restore: close peerlog, move the journal (and any peerlog.db-wal and peerlog.db-shm beside it) away,
+    and copy the backup to the journal's place. `peerlog --db BACKUP log` lets you look inside first.
+    """
+    from peerlog.backups import backup_journal, destination_for
+
+    store = state(ctx).store()  # opening it first: a clear message if there is no journal
+    destination = destination_for(store.path, file)
+    written = backup_journal(store.path, destination, force=force)
+    typer.echo(f"Backed up your journal to {written} (readable by you only).")

@@ -1,0 +1,259 @@
+"""A readable Markdown document: title, people and period, then one section per week, newest week first.
+
+Every piece of user text goes through `escape_line` / `paragraphs` / `list_item`, so notes full of Markdown
+syntax (`#`, `*`, `|`, backticks, a leading `>`, HTML) read as the literal text people typed and can never
+add a heading, a quote, a table or raw HTML to the document. The output is CommonMark.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from peerlog.exporters.document import (
+    ChallengeRecord,
+    CheckInRecord,
+    FeedbackRecord,
+    JournalDocument,
+    ReflectionRecord,
+    WinRecord,
+)
+
+MOOD_WORDS = {1: "hard", 2: "low", 3: "okay", 4: "good", 5: "great"}
+FEEDBACK_WORDS = {"appreciation": "appreciation", "suggestion": "suggestion"}
+
+# Characters with a meaning anywhere in a line (emphasis, code, links, HTML, entities, headings' closing
+# hashes, GFM tables and strikethrough). A backslash before any ASCII punctuation is always a literal in
+# CommonMark, so escaping these can never go wrong, only look a little busy in the raw file.
+_INLINE = frozenset("\\`*_[]<>#|~&")
+# Markers that only mean something at the start of a line: list bullets, setext underlines, ordered lists.
+_LINE_START = frozenset("-+=")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+
+
+def _lines(text: str) -> list[str]:
+    # CommonMark also ends a line at a lone CR: treat it as a newline so no line escapes unescaped.
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def escape_line(line: str) -> str:
+    """One line of user text as literal Markdown inline content."""
+    # Leading spaces would make an indented code block; trailing ones a hard line break.
+    stripped = line.strip()
+    escaped = "".join("\\" + ch if ch in _INLINE else ch for ch in stripped)
+    if escaped[:1] in _LINE_START:
+        return "\\" + escaped
+    return _ORDERED.sub(r"\1\\\2", escaped, count=1)
+
+
+def inline(text: str) -> str:
+    """Short user text (a name, a title, a tag) on one line."""
+    return escape_line(" ".join(text.split()))
+
+
+def paragraphs(text: str) -> str:
+    """User text as paragraphs: its line breaks kept as hard breaks, blank lines as paragraph breaks."""
+    blocks: list[list[str]] = [[]]
+    for line in _lines(text):
+        escaped = escape_line(line)
+        if escaped:
+            blocks[-1].append(escaped)
+        elif blocks[-1]:
+            blocks.append([])
+    return "\n\n".join("\\\n".join(block) for block in blocks if block)
+
+
+def list_item(text: str, suffix: str = "") -> str:
+    """User text as one bullet; extra lines stay inside the item as hard breaks."""
+    lines = [escape_line(line) for line in _lines(text)]
+    body = "\\\n  ".join(line for line in lines if line) or "(empty)"
+    return f"- {body}{suffix}"
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%a %d %b %Y")
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%a %d %b %Y %H:%M")
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def _week_of(moment: datetime) -> date:
+    # The author's own calendar: an entry written late on Sunday belongs to the week they lived it in.
+    local = moment.date()
+    return local - timedelta(days=local.weekday())
+
+
+@dataclass
+class _Week:
+    wins: list[tuple[CheckInRecord, WinRecord]] = field(default_factory=list)
+    checkins: list[CheckInRecord] = field(default_factory=list)
+    challenges: list[tuple[CheckInRecord, ChallengeRecord]] = field(default_factory=list)
+    reflections: list[ReflectionRecord] = field(default_factory=list)
+    feedback: list[FeedbackRecord] = field(default_factory=list)
+
+
+def _newest_first(records: Iterable[CheckInRecord | ReflectionRecord | FeedbackRecord]) -> list:  # type: ignore[type-arg]
+    return sorted(records, key=lambda r: (r.at, r.id), reverse=True)
+
+
+class _Writer:
+    def __init__(self, doc: JournalDocument) -> None:
+        self.doc = doc
+        self.out: list[str] = []
+
+    def block(self, text: str) -> None:
+        self.out.append(text)
+
+    def who(self, person_id: str) -> str:
+        return inline(self.doc.name_of(person_id))
+
+    def private_mark(self, visibility: str) -> str:
+        # Only a private export mixes the two; there it helps to see which entries are for you alone.
+        return " (private)" if self.doc.include_private and visibility != "shared" else ""
+
+    def title(self) -> str:
+        doc = self.doc
+        me = doc.person(doc.self_id)
+        pair = doc.pair(doc.scope.pair_id)
+        if pair is not None:
+            names = [doc.name_of(doc.self_id), doc.name_of(pair.other(doc.self_id))]
+            return f"# Peer journal: {inline(names[0])} & {inline(names[1])}"
+        others = sorted((p.name for p in doc.people if p.id != doc.self_id), key=str.casefold)
+        mine = inline(me.name if me else "you")
+        if not others:
+            return f"# Peer journal: {mine}"
+        listed = ", ".join(inline(n) for n in others[:-1])
+        listed = f"{listed} and {inline(others[-1])}" if listed else inline(others[-1])
+        return f"# Peer journal: {mine}, with {listed}"
+
+    def period(self) -> str:
+        doc = self.doc
+        moments = [r.at for r in (*doc.checkins, *doc.reflections, *doc.feedback)]
+        since = doc.scope.since or (min(moments) if moments else None)
+        until = doc.scope.until or (max(moments) if moments else None)
+        if since is None and until is None:
+            return "Period: everything so far."
+        if since is None:
+            return f"Period: up to {_long_date(until.date())}."  # type: ignore[union-attr]
+        if until is None:
+            return f"Period: from {_long_date(since.date())}."
+        if since.date() == until.date():
+            return f"Period: {_long_date(since.date())}."
+        return f"Period: {_long_date(since.date())} to {_long_date(until.date())}."
+
+    def render(self) -> str:
+        doc = self.doc
+        self.block(self.title())
+        self.block(self.period())
+        self.block(f"Includes {doc.includes}.")
+        weeks: dict[date, _Week] = defaultdict(_Week)
+        for c in doc.checkins:
+            week = weeks[_week_of(c.at)]
+            week.checkins.append(c)
+            week.wins.extend((c, w) for w in sorted(c.wins, key=lambda w: w.position))
+            week.challenges.extend((c, ch) for ch in sorted(c.challenges, key=lambda ch: ch.position))
+        for r in doc.reflections:
+            weeks[_week_of(r.at)].reflections.append(r)
+        for f in doc.feedback:
+            weeks[_week_of(f.at)].feedback.append(f)
+        if not weeks:
+            self.block("Nothing here yet for this period.")
+        for monday in sorted(weeks, reverse=True):
+            self.week(monday, weeks[monday])
+        return "\n\n".join(self.out) + "\n"
+
+    def week(self, monday: date, week: _Week) -> None:
+        self.block(f"## Week of Monday {_long_date(monday)}")
+        if week.wins:
+            self.block("### Wins")
+            newest = sorted(week.wins, key=lambda cw: (cw[0].at, cw[0].id, -cw[1].position), reverse=True)
+            self.block(
+                "\n".join(list_item(w.text, f" ({self.who(c.author_id)}, {_day(c.at)})") for c, w in newest)
+            )
+        if week.checkins:
+            self.block("### Check-ins")
+            for c in _newest_first(week.checkins):
+                self.checkin(c)
+        if week.challenges:
+            self.block("### Challenges")
+            newest = sorted(
+                week.challenges, key=lambda cc: (cc[0].at, cc[0].id, -cc[1].position), reverse=True
+            )
+            self.block("\n".join(self.challenge(c, ch) for c, ch in newest))
+        if week.reflections:
+            self.block("### Reflections")
+            for r in _newest_first(week.reflections):
+                self.reflection(r)
+        if week.feedback:
+            self.block("### Feedback")
+            for f in _newest_first(week.feedback):
+                self.feedback(f)
+
+    def checkin(self, c: CheckInRecord) -> None:
+        mood = f" · mood {c.mood} ({MOOD_WORDS.get(c.mood, '?')})" if c.mood else ""
+        self.block(f"#### {_when(c.at)} · {self.who(c.author_id)}{mood}{self.private_mark(c.visibility)}")
+        if c.note:
+            self.block(paragraphs(c.note))
+        extras = []
+        if c.wins:
+            extras.append(f"{len(c.wins)} win{'s' if len(c.wins) != 1 else ''}")
+        if c.challenges:
+            extras.append(f"{len(c.challenges)} challenge{'s' if len(c.challenges) != 1 else ''}")
+        if c.tags:
+            extras.append("tags: " + ", ".join(inline(t) for t in sorted(c.tags)))
+        if extras:
+            self.block("; ".join(extras)[:1].upper() + "; ".join(extras)[1:] + ".")
+
+    def challenge(self, c: CheckInRecord, ch: ChallengeRecord) -> str:
+        suffix = f" ({self.who(c.author_id)}, {_day(c.at)})"
+        if ch.overcome_at is not None:
+            suffix += f", overcome on {_day(ch.overcome_at.astimezone(c.at.tzinfo))}"
+            if ch.overcome_note:
+                suffix += ": " + inline(ch.overcome_note)
+        return list_item(ch.text, suffix)
+
+    def reflection(self, r: ReflectionRecord) -> None:
+        title = inline(r.pack_title or r.pack_name)
+        self.block(f"#### {_when(r.at)} · {self.who(r.author_id)} · {title}{self.private_mark(r.visibility)}")
+        for answer in sorted(r.answers, key=lambda a: a.position):
+            self.block(f"##### {inline(answer.prompt_text) or '(question)'}")
+            self.block(_answer_text(answer.kind, answer.value))
+
+    def feedback(self, f: FeedbackRecord) -> None:
+        kind = FEEDBACK_WORDS.get(f.kind, inline(f.kind))
+        self.block(
+            f"#### {_when(f.at)} · {self.who(f.author_id)} to {self.who(f.recipient_id)} · {kind}"
+            f"{self.private_mark(f.visibility)}"
+        )
+        self.block(paragraphs(f.message) or "(no message)")
+
+
+def _answer_text(kind: str, value: str) -> str:
+    if kind == "multi":
+        try:
+            chosen = json.loads(value)
+        except ValueError:
+            chosen = None
+        if isinstance(chosen, list) and all(isinstance(v, str) for v in chosen):
+            return inline(", ".join(chosen)) or "(skipped)"
+    return paragraphs(value) or "(skipped)"
+
+
+class MarkdownExporter:
+    """A readable CommonMark document to keep in your notes or send to your peer."""
+
+    name = "markdown"
+    extension = ".md"
+
+    def chunks(self, doc: JournalDocument) -> Iterator[str]:
+        # Weeks need all their entries at once, so the document is built whole: fine for anything people read.
+        yield _Writer(doc).render()

@@ -1,0 +1,72 @@
+"""Importers: reading a file someone gives peerlog, checking all of it before anything is written.
+
+`load` reads and decodes the file and hands the JSON to the parser for its source (`peerlog` or `jrnl`).
+Every problem becomes one kind `InputError` that names the file and, inside it, the place that is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from peerlog.errors import InputError, NotFoundError
+from peerlog.exporters.document import JournalDocument
+from peerlog.importers import jrnl, peerlog_json
+from peerlog.importers.fields import FileProblem
+from peerlog.importers.jrnl import JrnlImport
+
+SOURCES = ("peerlog", "jrnl")
+NOTHING = "Nothing was imported."
+
+
+def _read(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"There is no file at {path}.", hint="Check the name and folder.") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a file to import.") from None
+    except PermissionError:
+        raise InputError(f"peerlog may not read {path} (permission denied).") from None
+    except OSError as error:
+        raise InputError(f"peerlog could not read {path}: {error.strerror or error}.") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name} is not a JSON file (it is not UTF-8 text). {NOTHING}") from None
+
+
+def decode(text: str, name: str) -> Any:
+    if not text.strip():
+        raise InputError(f"{name} is empty. {NOTHING}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        # "Unterminated string" also means the text ran out: JSON strings cannot hold a raw newline.
+        if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
+            raise InputError(
+                f"{name} ends in the middle: it looks cut off (was it copied completely?). {NOTHING}"
+            ) from None
+        raise InputError(
+            f"{name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}). {NOTHING}"
+        ) from None
+
+
+def check_source(source: str) -> str:
+    key = source.strip().lower()
+    if key not in SOURCES:
+        raise InputError(
+            f"peerlog cannot import from '{source}'.", hint=f"Choose one of: {', '.join(SOURCES)}."
+        )
+    return key
+
+
+def load(path: Path, source: str = "peerlog") -> JournalDocument | JrnlImport:
+    """Read, decode and check a whole file; raise one kind `InputError` naming the first problem."""
+    key = check_source(source)
+    data = decode(_read(path), path.name)
+    try:
+        return jrnl.parse(data) if key == "jrnl" else peerlog_json.parse(data)
+    except FileProblem as problem:
+        raise InputError(f"{path.name} cannot be imported: {problem}. {NOTHING}") from None

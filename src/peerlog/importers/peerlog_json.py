@@ -1,0 +1,327 @@
+"""Reading peerlog JSON (exports and share bundles) into a `JournalDocument`, checking every field first.
+
+The whole file is checked before anything touches the journal, so a problem anywhere means nothing is
+imported. References are checked too: an entry's author must be one of the file's people, its pair one of
+its pairs, and no id may appear twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from peerlog.exporters.document import (
+    FORMAT,
+    KINDS,
+    VERSION,
+    AnswerRecord,
+    ChallengeRecord,
+    CheckInRecord,
+    FeedbackRecord,
+    JournalDocument,
+    LinkRecord,
+    PairRecord,
+    PersonRecord,
+    ReflectionRecord,
+    Scope,
+    WinRecord,
+)
+from peerlog.importers.fields import (
+    FileProblem,
+    as_list,
+    as_object,
+    boolean,
+    describe,
+    field,
+    integer,
+    moment,
+    one_of,
+    path_of,
+    required_moment,
+    required_text,
+    required_uuid,
+    text,
+    uuid,
+)
+from peerlog.models import VISIBILITIES
+
+FEEDBACK_KINDS = ("appreciation", "suggestion")
+INCLUDES = {"shared only": False, "shared and private": True}
+MAX_NAME = 80
+MAX_POSITION = 1_000_000
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _optional_utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+class _Ids:
+    """Every id seen so far, so a repeated one is reported where it repeats."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def add(self, value: str, where: str) -> str:
+        if value in self.seen:
+            raise FileProblem(where, f"repeats the id already used at {self.seen[value]}")
+        self.seen[value] = where
+        return value
+
+
+def _items(doc: dict[str, Any], key: str, *, default: Any = ...) -> list[tuple[str, dict[str, Any]]]:
+    values = as_list(field(doc, key, "", default=default), key)
+    return [(path_of(key, i), as_object(value, path_of(key, i))) for i, value in enumerate(values)]
+
+
+def _reference(value: str | None, known: set[str], where: str, what: str) -> None:
+    if value is not None and value not in known:
+        raise FileProblem(where, f"names {what} that is not in this file")
+
+
+def _header(doc: dict[str, Any]) -> tuple[str, bool]:
+    if doc.get("format") != FORMAT:
+        hint = " (for a jrnl export, add --from jrnl)" if "entries" in doc else ""
+        raise FileProblem(
+            "format", f'this is not a peerlog export: it has no "format": "{FORMAT}" at the top{hint}'
+        )
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise FileProblem("version", f"must be a format version number, not {describe(version)}")
+    if version > VERSION:
+        raise FileProblem(
+            "version",
+            f"the file is in format version {version}, from a newer peerlog; this one reads version "
+            f"{VERSION}. Please upgrade peerlog to import it",
+        )
+    kind = one_of(doc, "kind", "", KINDS)
+    includes = field(doc, "includes", "")
+    if includes not in INCLUDES:
+        raise FileProblem(
+            "includes", f"must be 'shared only' or 'shared and private', not {describe(includes)}"
+        )
+    return kind, INCLUDES[includes]
+
+
+def _person(obj: dict[str, Any], where: str) -> PersonRecord:
+    return PersonRecord(
+        id=required_uuid(obj, "id", where),
+        name=required_text(obj, "name", where, non_empty=True, max_length=MAX_NAME),
+        is_self=boolean(obj, "is_self", where),
+        created_at=_utc(required_moment(obj, "created_at", where)),
+        updated_at=_utc(required_moment(obj, "updated_at", where)),
+    )
+
+
+def _pair(obj: dict[str, Any], where: str, people: set[str]) -> PairRecord:
+    a, b = required_uuid(obj, "person_a_id", where), required_uuid(obj, "person_b_id", where)
+    _reference(a, people, path_of(where, "person_a_id"), "a person")
+    _reference(b, people, path_of(where, "person_b_id"), "a person")
+    if a == b:
+        raise FileProblem(path_of(where, "person_b_id"), "must be a different person from person_a_id")
+    return PairRecord(
+        id=required_uuid(obj, "id", where),
+        person_a_id=a,
+        person_b_id=b,
+        agreement=text(obj, "agreement", where, nullable=True, default=None),
+        started_at=_utc(required_moment(obj, "started_at", where)),
+        ended_at=_optional_utc(moment(obj, "ended_at", where, nullable=True, default=None)),
+        created_at=_utc(required_moment(obj, "created_at", where)),
+        updated_at=_utc(required_moment(obj, "updated_at", where)),
+    )
+
+
+def _tag(value: Any, where: str) -> str:
+    from peerlog.checkins import clean_tag
+    from peerlog.errors import InputError
+
+    if not isinstance(value, str):
+        raise FileProblem(where, f"must be text, not {describe(value)}")
+    try:
+        cleaned = clean_tag(value)
+    except InputError:
+        cleaned = None
+    if cleaned != value:
+        raise FileProblem(
+            where, f"must be a tag such as 'work' (lower case, one word), not {describe(value)}"
+        )
+    return value
+
+
+def _checkin(obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids) -> CheckInRecord:
+    author, pair = required_uuid(obj, "author_id", where), uuid(obj, "pair_id", where, nullable=True)
+    _reference(author, people, path_of(where, "author_id"), "a person")
+    _reference(pair, pairs, path_of(where, "pair_id"), "a pair")
+    wins = []
+    for i, win in enumerate(as_list(field(obj, "wins", where, default=[]), path_of(where, "wins"))):
+        here = path_of(path_of(where, "wins"), i)
+        win = as_object(win, here)
+        wins.append(
+            WinRecord(
+                id=ids.add(required_uuid(win, "id", here), path_of(here, "id")),
+                position=integer(win, "position", here, low=0, high=MAX_POSITION) or 0,
+                text=required_text(win, "text", here),
+            )
+        )
+    challenges = []
+    for i, ch in enumerate(
+        as_list(field(obj, "challenges", where, default=[]), path_of(where, "challenges"))
+    ):
+        here = path_of(path_of(where, "challenges"), i)
+        ch = as_object(ch, here)
+        challenges.append(
+            ChallengeRecord(
+                id=ids.add(required_uuid(ch, "id", here), path_of(here, "id")),
+                position=integer(ch, "position", here, low=0, high=MAX_POSITION) or 0,
+                text=required_text(ch, "text", here),
+                overcome_at=_optional_utc(moment(ch, "overcome_at", here, nullable=True, default=None)),
+                overcome_note=text(ch, "overcome_note", here, nullable=True, default=None),
+            )
+        )
+    tags_where = path_of(where, "tags")
+    tags = [
+        _tag(t, path_of(tags_where, i))
+        for i, t in enumerate(as_list(field(obj, "tags", where, default=[]), tags_where))
+    ]
+    if len(set(tags)) != len(tags):
+        raise FileProblem(tags_where, "lists the same tag twice")
+    return CheckInRecord(
+        id=required_uuid(obj, "id", where),
+        author_id=author,
+        pair_id=pair,
+        at=required_moment(obj, "at", where),
+        mood=integer(obj, "mood", where, low=1, high=5, nullable=True, default=None),
+        note=required_text(obj, "note", where, default=""),
+        visibility=one_of(obj, "visibility", where, VISIBILITIES),
+        created_at=_utc(required_moment(obj, "created_at", where)),
+        updated_at=_utc(required_moment(obj, "updated_at", where)),
+        wins=tuple(wins),
+        challenges=tuple(challenges),
+        tags=tuple(sorted(tags)),
+    )
+
+
+def _reflection(
+    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids
+) -> ReflectionRecord:
+    author, pair = required_uuid(obj, "author_id", where), uuid(obj, "pair_id", where, nullable=True)
+    _reference(author, people, path_of(where, "author_id"), "a person")
+    _reference(pair, pairs, path_of(where, "pair_id"), "a pair")
+    answers = []
+    for i, answer in enumerate(as_list(field(obj, "answers", where, default=[]), path_of(where, "answers"))):
+        here = path_of(path_of(where, "answers"), i)
+        answer = as_object(answer, here)
+        answers.append(
+            AnswerRecord(
+                id=ids.add(required_uuid(answer, "id", here), path_of(here, "id")),
+                position=integer(answer, "position", here, low=0, high=MAX_POSITION) or 0,
+                prompt_id=required_text(answer, "prompt_id", here, max_length=200),
+                prompt_text=required_text(answer, "prompt_text", here),
+                kind=required_text(answer, "kind", here, non_empty=True, max_length=20),
+                value=required_text(answer, "value", here),
+            )
+        )
+    return ReflectionRecord(
+        id=required_uuid(obj, "id", where),
+        author_id=author,
+        pair_id=pair,
+        pack_name=required_text(obj, "pack_name", where, max_length=200),
+        pack_title=required_text(obj, "pack_title", where, max_length=500),
+        at=required_moment(obj, "at", where),
+        visibility=one_of(obj, "visibility", where, VISIBILITIES),
+        created_at=_utc(required_moment(obj, "created_at", where)),
+        updated_at=_utc(required_moment(obj, "updated_at", where)),
+        answers=tuple(answers),
+    )
+
+
+def _feedback(obj: dict[str, Any], where: str, people: set[str], pairs: set[str]) -> FeedbackRecord:
+    pair = required_uuid(obj, "pair_id", where)
+    author, recipient = required_uuid(obj, "author_id", where), required_uuid(obj, "recipient_id", where)
+    _reference(pair, pairs, path_of(where, "pair_id"), "a pair")
+    _reference(author, people, path_of(where, "author_id"), "a person")
+    _reference(recipient, people, path_of(where, "recipient_id"), "a person")
+    if author == recipient:
+        raise FileProblem(
+            path_of(where, "recipient_id"), "must be the other person in the pair, not the author"
+        )
+    return FeedbackRecord(
+        id=required_uuid(obj, "id", where),
+        pair_id=pair,
+        author_id=author,
+        recipient_id=recipient,
+        kind=one_of(obj, "kind", where, FEEDBACK_KINDS),
+        message=required_text(obj, "message", where, non_empty=True),
+        at=required_moment(obj, "at", where),
+        visibility=one_of(obj, "visibility", where, VISIBILITIES),
+        created_at=_utc(required_moment(obj, "created_at", where)),
+        updated_at=_utc(required_moment(obj, "updated_at", where)),
+    )
+
+
+def parse(data: Any) -> JournalDocument:
+    """Check a decoded peerlog JSON file and turn it into a document, or raise a `FileProblem`."""
+    doc = as_object(data, "the file")
+    kind, include_private = _header(doc)
+    ids = _Ids()
+    people = []
+    for where, obj in _items(doc, "people"):
+        people.append(_person(obj, where))
+        ids.add(people[-1].id, path_of(where, "id"))
+    person_ids = {p.id for p in people}
+    self_id = required_uuid(doc, "self_id", "")
+    _reference(self_id, person_ids, "self_id", "a person")
+    selves = [p.id for p in people if p.is_self]
+    if selves != [self_id]:
+        raise FileProblem("people", "exactly one person must have is_self true, and it must be self_id")
+    pairs = []
+    for where, obj in _items(doc, "pairs"):
+        pairs.append(_pair(obj, where, person_ids))
+        ids.add(pairs[-1].id, path_of(where, "id"))
+    pair_ids = {p.id for p in pairs}
+    checkins = []
+    for where, obj in _items(doc, "checkins"):
+        checkins.append(_checkin(obj, where, person_ids, pair_ids, ids))
+        ids.add(checkins[-1].id, path_of(where, "id"))
+    reflections = []
+    for where, obj in _items(doc, "reflections", default=[]):
+        reflections.append(_reflection(obj, where, person_ids, pair_ids, ids))
+        ids.add(reflections[-1].id, path_of(where, "id"))
+    feedback = []
+    for where, obj in _items(doc, "feedback", default=[]):
+        feedback.append(_feedback(obj, where, person_ids, pair_ids))
+        ids.add(feedback[-1].id, path_of(where, "id"))
+    links = []
+    for where, obj in _items(doc, "links", default=[]):
+        local = required_uuid(obj, "local_id", where)
+        _reference(local, person_ids | pair_ids, path_of(where, "local_id"), "a person or pair")
+        links.append(
+            LinkRecord(
+                foreign_id=required_uuid(obj, "foreign_id", where),
+                kind=required_text(obj, "kind", where, non_empty=True, max_length=20),
+                local_id=local,
+                created_at=_utc(required_moment(obj, "created_at", where)),
+            )
+        )
+    scope_obj = as_object(field(doc, "scope", "", default={}), "scope")
+    scope_pair = uuid(scope_obj, "pair_id", "scope", nullable=True) if "pair_id" in scope_obj else None
+    scope = Scope(
+        pair_id=scope_pair,
+        since=moment(scope_obj, "since", "scope", nullable=True, default=None),
+        until=moment(scope_obj, "until", "scope", nullable=True, default=None),
+    )
+    return JournalDocument(
+        kind=kind,
+        include_private=include_private,
+        self_id=self_id,
+        scope=scope,
+        people=tuple(people),
+        pairs=tuple(pairs),
+        checkins=tuple(checkins),
+        reflections=tuple(reflections),
+        feedback=tuple(feedback),
+        links=tuple(links),
+    )

@@ -1,0 +1,413 @@
+"""Reflections: one person's answers to a prompt pack, each kept with the question as it was asked.
+
+The question's text is copied into every answer, so rewording or deleting a pack later never changes what
+a past answer meant. Values are stored as text: scales as their number ("4"), `multi` answers as a JSON
+list of strings, `confirm` answers as "yes" or "no". A repeating text prompt stores one row per answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from peerlog import dates
+from peerlog.checkins import check_visibility, clean_tag, clean_text
+from peerlog.errors import InputError, NotFoundError
+from peerlog.ids import find_by_prefix, short_id
+from peerlog.models import PRIVATE, SHARED, Answer, Pair, Person, Reflection
+from peerlog.packs import Given, Pack, Prompt, Value
+from peerlog.pairs import peer_id_of, resolve_pair
+from peerlog.people import get_self
+
+YES, NO = "yes", "no"
+_YES_WORDS = {"yes", "y", "true", "1", "agree", "agreed"}
+_NO_WORDS = {"no", "n", "false", "0"}
+LOOKUP_HINT = "`peerlog reflections` lists your reflections with their ids."
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    prompt_id: str
+    prompt_text: str
+    kind: str
+    value: str
+
+    def typed(self) -> object:
+        """The answer as its natural type: a number, a list, yes/no as a bool, or text."""
+        return typed_value(self.kind, self.value)
+
+    def shown(self) -> str:
+        return shown_value(self.kind, self.value)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "prompt_id": self.prompt_id,
+            "prompt": self.prompt_text,
+            "kind": self.kind,
+            "value": self.typed(),
+        }
+
+
+@dataclass(frozen=True)
+class ReflectionView:
+    id: str
+    author: str
+    by_you: bool
+    pair: str | None
+    pack_name: str
+    pack_title: str
+    at: datetime
+    visibility: str
+    answers: list[AnswerView] = field(default_factory=list)
+
+    @property
+    def short_id(self) -> str:
+        return short_id(self.id)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "author": self.author,
+            "by_you": self.by_you,
+            "pair": self.pair,
+            "pack": self.pack_name,
+            "pack_title": self.pack_title,
+            "at": self.at.isoformat(),
+            "visibility": self.visibility,
+            "answers": [a.to_dict() for a in self.answers],
+        }
+
+
+# ---------------------------------------------------------------- values
+
+
+def stored_values(prompt: Prompt, value: Value) -> list[str]:
+    """How an answer is kept in the `answer` table (a list: a repeating prompt keeps one row per answer)."""
+    if prompt.kind == "scale":
+        return [str(int(value))]  # type: ignore[arg-type]
+    if prompt.kind == "multi":
+        return [json.dumps(list(value), ensure_ascii=False)]  # type: ignore[arg-type]
+    if prompt.kind == "confirm":
+        return [YES if value else NO]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def typed_value(kind: str, stored: str) -> object:
+    if kind == "scale":
+        try:
+            return int(stored)
+        except ValueError:
+            return stored
+    if kind == "multi":
+        try:
+            loaded = json.loads(stored)
+        except ValueError:
+            return [stored]
+        return loaded if isinstance(loaded, list) else [str(loaded)]
+    if kind == "confirm":
+        return stored == YES
+    return stored
+
+
+def shown_value(kind: str, stored: str) -> str:
+    typed = typed_value(kind, stored)
+    if kind == "multi" and isinstance(typed, list):
+        return ", ".join(str(t) for t in typed)
+    if kind == "confirm":
+        return "yes" if typed else "no"
+    return str(typed)
+
+
+def given_shown(given: Given) -> str:
+    """An answer not yet stored, as a person reads it."""
+    value = given.value
+    if given.prompt.kind == "confirm":
+        return YES if value else NO
+    if isinstance(value, list):
+        return (", " if given.prompt.kind == "multi" else "; ").join(value)
+    return str(value)
+
+
+def check_answer_text(prompt: Prompt, text: str) -> str | None:
+    """What is wrong with a typed answer, for interactive validation (None when it is fine)."""
+    try:
+        clean_text(text, what="answer")
+    except InputError as error:
+        return error.message
+    return None
+
+
+def check_daily_answer(prompt: Prompt, text: str) -> str | None:
+    """Interactive validation for the daily pack: tags must be usable tags, other answers usable text."""
+    if prompt.id == "tags":
+        return check_tags_text(text)
+    return check_answer_text(prompt, text)
+
+
+def check_tags_text(text: str) -> str | None:
+    try:
+        split_tags(text)
+    except InputError as error:
+        return str(error)
+    return None
+
+
+def split_tags(text: str) -> list[str]:
+    return [clean_tag(t) for t in re.split(r"[\s,]+", text) if t.strip()]
+
+
+# ---------------------------------------------------------------- --answer ID=TEXT
+
+
+def parse_answers(pack: Pack, raw: Sequence[str]) -> list[Given]:
+    """Turn `--answer ID=TEXT` options into answers, in the pack's order. Empty answers count as skipped."""
+    collected: dict[str, list[str]] = defaultdict(list)
+    for item in raw:
+        prompt_id, sep, text = item.partition("=")
+        prompt_id = prompt_id.strip()
+        if not sep or not prompt_id:
+            raise InputError(
+                f"--answer takes ID=TEXT, and '{item}' has no '='.",
+                hint=f"For example: --answer {pack.prompts[0].id}='...'. `peerlog prompts show {pack.name}` lists the ids.",
+            )
+        prompt = pack.prompt(prompt_id)
+        if prompt is None:
+            raise InputError(
+                f"The pack '{pack.name}' has no prompt '{prompt_id}'.",
+                hint=f"Its prompts are: {', '.join(p.id for p in pack.prompts)}.",
+            )
+        if collected[prompt_id] and not (prompt.repeat or prompt.kind == "multi"):
+            raise InputError(f"'{prompt_id}' was answered twice; give each answer once.")
+        collected[prompt_id].append(text)
+    given = []
+    for prompt in pack.prompts:
+        texts = [t for t in collected.get(prompt.id, []) if t.strip()]
+        if texts:
+            given.append(Given(prompt, _parse_value(prompt, texts)))
+    return given
+
+
+def _parse_value(prompt: Prompt, texts: list[str]) -> Value:
+    where = f"'{prompt.id}'"
+    if prompt.kind == "scale":
+        text = texts[0].strip()
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or not prompt.min <= number <= prompt.max:
+            raise InputError(
+                f"The answer to {where} is a number from {prompt.min} to {prompt.max}; '{text}' isn't one.",
+                hint="Leave it out to skip it.",
+            )
+        return number
+    if prompt.kind == "confirm":
+        word = texts[0].strip().casefold()
+        if word in _YES_WORDS | _NO_WORDS:
+            return word in _YES_WORDS
+        raise InputError(f"The answer to {where} is yes or no, not '{texts[0]}'.")
+    if prompt.kind in ("choice", "multi"):
+        picked: list[str] = []
+        for text in texts:
+            whole = _match_choice(prompt, text)
+            parts = [whole] if whole else [_match_choice(prompt, p) for p in text.split(",") if p.strip()]
+            if not parts or None in parts:
+                raise InputError(
+                    f"'{text.strip()}' is not one of the choices for {where}.",
+                    hint=f"Choose from: {'; '.join(prompt.choices)}.",
+                )
+            picked.extend(p for p in parts if p and p not in picked)
+        if prompt.kind == "choice":
+            if len(picked) > 1:
+                raise InputError(f"{where} takes one choice, not {len(picked)}.")
+            return picked[0]
+        return picked
+    cleaned = [clean_text(t, what="answer") for t in texts]
+    return cleaned if prompt.repeat else cleaned[0]
+
+
+def _match_choice(prompt: Prompt, text: str) -> str | None:
+    key = text.strip().casefold()
+    return next((c for c in prompt.choices if c.casefold() == key), None)
+
+
+# ---------------------------------------------------------------- writing and reading
+
+
+def record_reflection(
+    session: Session,
+    *,
+    pack: Pack,
+    answers: Sequence[Given],
+    pair: str | None = None,
+    at: datetime | None = None,
+    visibility: str = PRIVATE,
+) -> ReflectionView:
+    """Save a reflection and all its answers at once (the caller's session commits them together)."""
+    if not answers:
+        raise InputError("There are no answers to save.")
+    me = get_self(session)
+    moment = at or dates.local_now()
+    reflection = Reflection(
+        author_id=me.id,
+        pair_id=resolve_pair(session, pair, active_only=True).id if pair else None,
+        pack_name=pack.name,
+        pack_title=pack.title,
+        at=dates.to_utc(moment),
+        utc_offset=dates.offset_minutes(moment),
+        visibility=check_visibility(visibility),
+    )
+    rows: list[Answer] = []
+    for given in answers:
+        for stored in stored_values(given.prompt, given.value):
+            if given.prompt.kind in ("text", "long"):
+                stored = clean_text(stored, what="answer")
+            rows.append(
+                Answer(
+                    reflection_id=reflection.id,
+                    position=len(rows),
+                    prompt_id=given.prompt.id,
+                    prompt_text=given.prompt.text,
+                    kind=given.prompt.kind,
+                    value=stored,
+                )
+            )
+    session.add(reflection)
+    session.flush()
+    session.add_all(rows)
+    session.flush()
+    return _views(session, [reflection], me)[0]
+
+
+def get_reflection(session: Session, prefix: str) -> ReflectionView:
+    me = get_self(session)
+    reflection = find_by_prefix(session, Reflection, prefix, noun="reflection", hint=LOOKUP_HINT)
+    if reflection.author_id != me.id and reflection.visibility != SHARED:
+        # Someone else's private entry: behave exactly as if it were not there.
+        raise NotFoundError(f"No reflection has an id starting with '{prefix}'.", hint=LOOKUP_HINT)
+    return _views(session, [reflection], me)[0]
+
+
+def list_reflections(
+    session: Session,
+    *,
+    pair: str | None = None,
+    pack: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = 20,
+) -> list[ReflectionView]:
+    """Your reflections and the shared ones of your peers, newest first."""
+    me = get_self(session)
+    query = select(Reflection).where(
+        or_(col(Reflection.author_id) == me.id, col(Reflection.visibility) == SHARED)
+    )
+    if pair:
+        query = query.where(Reflection.pair_id == resolve_pair(session, pair).id)
+    if pack:
+        query = query.where(Reflection.pack_name == pack.strip().lower())
+    if since:
+        query = query.where(Reflection.at >= dates.to_utc(since))
+    if until:
+        query = query.where(Reflection.at <= dates.to_utc(until))
+    if limit is not None:
+        if limit < 1:
+            raise InputError("--limit must be 1 or more.")
+        query = query.limit(limit)
+    query = query.order_by(col(Reflection.at).desc(), col(Reflection.id).desc())
+    return _views(session, list(session.exec(query).all()), me)
+
+
+def _views(session: Session, reflections: list[Reflection], me: Person) -> list[ReflectionView]:
+    if not reflections:
+        return []
+    ids = [r.id for r in reflections]
+    answers: dict[str, list[AnswerView]] = defaultdict(list)
+    for a in session.exec(
+        select(Answer).where(col(Answer.reflection_id).in_(ids)).order_by(col(Answer.position))
+    ):
+        answers[a.reflection_id].append(AnswerView(a.prompt_id, a.prompt_text, a.kind, a.value))
+    authors = {
+        p.id: p.name
+        for p in session.exec(select(Person).where(col(Person.id).in_({r.author_id for r in reflections})))
+    }
+    pair_names: dict[str, str] = {}
+    pair_ids = {r.pair_id for r in reflections if r.pair_id}
+    if pair_ids:
+        pairs = list(session.exec(select(Pair).where(col(Pair.id).in_(pair_ids))))
+        peers = {p.id: peer_id_of(p, me.id) for p in pairs}
+        names = {
+            p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(set(peers.values()))))
+        }
+        pair_names = {pair_id: names.get(peer, "?") for pair_id, peer in peers.items()}
+    return [
+        ReflectionView(
+            id=r.id,
+            author=authors.get(r.author_id, "?"),
+            by_you=r.author_id == me.id,
+            pair=pair_names.get(r.pair_id) if r.pair_id else None,
+            pack_name=r.pack_name,
+            pack_title=r.pack_title,
+            at=dates.from_stored(r.at, r.utc_offset),
+            visibility=r.visibility,
+            answers=answers[r.id],
+        )
+        for r in reflections
+    ]
+
+
+# ---------------------------------------------------------------- the daily check-in pack
+
+
+@dataclass
+class CheckInFields:
+    """What answers to the daily pack become: the fields of a normal check-in."""
+
+    mood: int | None = None
+    note: str = ""
+    wins: list[str] = field(default_factory=list)
+    challenges: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    #: None when the "shared" prompt was skipped: the --shared/--private flag decides.
+    shared: bool | None = None
+
+
+def checkin_fields(answers: Sequence[Given]) -> CheckInFields:
+    """Map the daily pack's prompt ids onto a check-in.
+
+    `mood` (a 1-5 scale), `note`, `win`/`wins`, `challenge`/`challenges`, `tags` and `shared` (confirm)
+    fill the matching fields. Answers to any other prompt, as in a person's own version of the pack, are
+    added to the note under their question, so nothing they typed is lost.
+    """
+    fields = CheckInFields()
+    notes: list[str] = []
+    extras: list[str] = []
+    for given in answers:
+        pid, kind, value = given.prompt.id, given.prompt.kind, given.value
+        texts = value if isinstance(value, list) else [str(value)]
+        if pid == "mood" and kind == "scale" and isinstance(value, int) and 1 <= value <= 5:
+            fields.mood = value
+        elif pid == "note" and kind in ("text", "long"):
+            notes.extend(texts)
+        elif pid in ("win", "wins") and kind in ("text", "long", "multi"):
+            fields.wins.extend(texts)
+        elif pid in ("challenge", "challenges") and kind in ("text", "long", "multi"):
+            fields.challenges.extend(texts)
+        elif pid == "tags" and kind in ("text", "multi"):
+            for text in texts:
+                fields.tags.extend(split_tags(text))
+        elif pid == "shared" and kind == "confirm":
+            fields.shared = bool(value)
+        else:
+            extras.append(f"{given.prompt.text}\n{given_shown(given)}")
+    fields.note = "\n\n".join(notes + extras)
+    return fields

@@ -1,0 +1,118 @@
+"""Prompt packs, reflections and feedback, as tables and panels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from peerlog.render import when
+
+if TYPE_CHECKING:
+    from peerlog.feedback import FeedbackView
+    from peerlog.packs import Pack, Prompt
+    from peerlog.reflections import ReflectionView
+
+KIND_WORDS = {
+    "text": "one line",
+    "long": "a few lines",
+    "scale": "scale",
+    "choice": "pick one",
+    "multi": "pick any",
+    "confirm": "yes / no",
+}
+
+
+def source_words(pack: Pack) -> str:
+    if pack.source == "shipped":
+        return "shipped"
+    return "yours, in place of the shipped one" if pack.overrides else "yours"
+
+
+def pack_table(packs: Sequence[Pack]) -> Table:
+    table = Table()
+    table.add_column("name", no_wrap=True)
+    table.add_column("what it is for", ratio=1)
+    table.add_column("questions", justify="right")
+    table.add_column("from")
+    for pack in packs:
+        about = Text(pack.title, style="bold")
+        about.append("\n" + pack.description, style="default")
+        table.add_row(pack.name, about, str(len(pack.prompts)), source_words(pack))
+    return table
+
+
+def _prompt_shape(prompt: Prompt) -> str:
+    if prompt.kind == "scale":
+        low = f"{prompt.min}" + (f" ({prompt.min_label})" if prompt.min_label else "")
+        high = f"{prompt.max}" + (f" ({prompt.max_label})" if prompt.max_label else "")
+        return f"scale {low} to {high}"
+    if prompt.repeat:
+        return "one line, as many as you like"
+    return KIND_WORDS.get(prompt.kind, prompt.kind)
+
+
+def pack_detail(pack: Pack) -> Panel:
+    body = Text()
+    body.append(pack.title + "\n", style="bold")
+    body.append(pack.description + "\n")
+    where = source_words(pack) + (f": {pack.path}" if pack.source != "shipped" else "")
+    body.append(f"From: {where}\n", style="dim")
+    for number, prompt in enumerate(pack.prompts, start=1):
+        body.append(f"\n{number}. ", style="bold")
+        body.append(prompt.text)
+        body.append(f"\n   id {prompt.id} · {_prompt_shape(prompt)}", style="dim")
+        if prompt.help:
+            body.append(f"\n   {prompt.help}", style="italic")
+        for choice in prompt.choices:
+            body.append(f"\n   - {choice}")
+        body.append("\n")
+    body.append("\nEvery question can be skipped.", style="dim")
+    return Panel(body, title=f"pack {escape(pack.name)}", title_align="left", expand=False)
+
+
+def _answer_lines(view: ReflectionView) -> Text:
+    body = Text()
+    for answer in view.answers:
+        body.append(answer.prompt_text + "\n", style="bold")
+        body.append("  " + answer.shown().replace("\n", "\n  ") + "\n")
+    return body
+
+
+def reflection_panel(view: ReflectionView) -> Panel:
+    who = "you" if view.by_you else view.author
+    head = Text(f"{when(view.at)} · {who}", style="dim")
+    if view.pair:
+        head.append(f", with {view.pair}", style="dim")
+    head.append(" · shared" if view.visibility == "shared" else " · private", style="dim")
+    head.append("\n\n")
+    head.append_text(_answer_lines(view))
+    title = f"{escape(view.pack_title)} · {escape(view.short_id)}"
+    return Panel(head, title=title, title_align="left", expand=False)
+
+
+def reflection_list(views: Sequence[ReflectionView]) -> Group:
+    return Group(*(reflection_panel(v) for v in views))
+
+
+def feedback_table(views: Sequence[FeedbackView]) -> Table:
+    table = Table()
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("from → to")
+    table.add_column("kind")
+    table.add_column("message", ratio=1, overflow="fold")
+    for v in views:
+        author = "you" if v.by_you else v.author
+        recipient = "you" if v.to_you else v.recipient
+        who = Text(f"{author} → {recipient}")
+        if v.visibility == "shared":
+            who.append("\n(shared)", style="dim")
+        kind = Text(v.kind, style="green" if v.kind == "appreciation" else "cyan")
+        table.add_row(v.short_id, when(v.at), who, kind, Text(v.message))
+    return table

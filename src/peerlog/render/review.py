@@ -1,0 +1,503 @@
+"""Wins, summaries, search results and challenges, drawn with rich.
+
+Both peers of a pair always get the same space (equal-width columns, or the same sections in turn); the
+order is you first, then peers by name, and nothing is ever ranked, totalled against each other or
+coloured as a grade. No red anywhere: wins are green, challenges magenta, moods cyan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from peerlog.render import MOOD_WORDS
+
+if TYPE_CHECKING:
+    from peerlog.challenges import ChallengeItem
+    from peerlog.review import Buckets, MoodTrend, PersonRef
+    from peerlog.search import SearchResults
+    from peerlog.summary import SummaryView
+    from peerlog.wins import Journey, Mark, WinItem, WinsView
+
+SPARKS = "▁▂▃▄▅▆▇█"
+#: A week lists at most this many wins per person in the terminal (`wins --all` lists every one).
+WEEK_CAP = 12
+#: Below this many columns per person, people are shown in turn rather than side by side.
+MIN_COLUMN = 30
+FIRST_WIN_HINT = (
+    'Log one with `peerlog checkin --win "…"`, however small: a walk, a kind word, a hard email sent.'
+)
+WIN_STYLE = "green"
+CHALLENGE_STYLE = "magenta"
+MOOD_STYLE = "cyan"
+HIGHLIGHT_STYLE = "bold black on yellow"
+
+
+def day(moment: datetime | date) -> str:
+    return f"{moment:%a} {moment.day} {moment:%b %Y}"
+
+
+def short_day(moment: datetime | date) -> str:
+    return f"{moment.day} {moment:%b}"
+
+
+def who(person: PersonRef) -> str:
+    return f"{person.name} (you)" if person.you else person.name
+
+
+def mood_word(value: float | int | None) -> str:
+    if value is None:
+        return "-"
+    rounded = max(1, min(5, round(value)))
+    return f"{rounded} · {MOOD_WORDS[rounded]}"
+
+
+def sparkline(points: Sequence[float | None]) -> Text:
+    """Moods 1-5 as bars; a gap (no mood logged) is a quiet dot, never a drop to the bottom."""
+    line = Text()
+    for value in points:
+        if value is None:
+            line.append("·", style="dim")
+        else:
+            level = round((max(1.0, min(5.0, value)) - 1) / 4 * (len(SPARKS) - 1))
+            line.append(SPARKS[level], style=MOOD_STYLE)
+    return line
+
+
+def side_by_side(width: int, people: int) -> bool:
+    return people <= 1 or width // people >= MIN_COLUMN
+
+
+def people_table(people: Sequence[PersonRef], *, box_title: str | None = None) -> Table:
+    """A table with one equal-width column per person."""
+    from rich import box
+
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        expand=True,
+        title=box_title,
+        title_justify="left",
+        pad_edge=False,
+        show_edge=False,
+    )
+    for person in people:
+        table.add_column(who(person), ratio=1, overflow="fold")
+    return table
+
+
+def bucket_label(buckets: Buckets) -> str:
+    names = {1: "day", 7: "week", 14: "fortnight", 30: "month", 91: "quarter", 365: "year"}
+    return f"one mark per {names.get(buckets.days, f'{buckets.days} days')}, from {short_day(buckets.start)}"
+
+
+def mood_trends(trends: Sequence[MoodTrend], buckets: Buckets) -> RenderableType:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    for trend in trends:
+        if trend.first is None:
+            words = Text("no moods logged in this period", style="dim")
+        elif trend.first == trend.latest:
+            words = Text(mood_word(trend.latest), style=MOOD_STYLE)
+        else:
+            words = Text(f"{mood_word(trend.first)} → {mood_word(trend.latest)}", style=MOOD_STYLE)
+        table.add_row(who(trend.person), sparkline(trend.points), words)
+    return Group(
+        Text("Mood", style="bold"),
+        Padding(table, (0, 0, 0, 2)),
+        Text(f"  {bucket_label(buckets)}", style="dim"),
+    )
+
+
+# ---------------------------------------------------------------- wins
+
+
+def win_line(item: WinItem) -> Text:
+    line = Text()
+    if item.source == "overcome":
+        line.append("✓ ", style=WIN_STYLE)
+        line.append("overcome: ", style="bold " + WIN_STYLE)
+        line.append(item.text)
+        if item.note:
+            line.append(f" ({item.note})", style="dim")
+    elif item.source == "appreciation":
+        line.append("♥ ", style=WIN_STYLE)
+        line.append(item.text)
+        if item.from_person:
+            line.append(f" (from {'you' if item.from_person.you else item.from_person.name})", style="dim")
+    else:
+        line.append("★ ", style=WIN_STYLE)
+        line.append(item.text)
+    line.append(f"  {item.at:%a} {item.at.day}", style="dim")
+    return line
+
+
+def _win_cell(mine: list[WinItem], cap: int | None) -> Text:
+    if not mine:
+        return Text("—", style="dim")
+    shown = mine if cap is None or len(mine) <= cap else mine[:cap]
+    cell = Text("\n").join(win_line(w) for w in shown)
+    if len(shown) < len(mine):
+        rest = len(mine) - len(shown)
+        cell.append(f"\n★ and {rest} more win{'s' if rest != 1 else ''} this week", style=WIN_STYLE)
+    return cell
+
+
+def _week_block(
+    people: Sequence[PersonRef], wins: dict[str, list[WinItem]], width: int, cap: int | None = None
+) -> RenderableType:
+    if side_by_side(width, len(people)):
+        table = people_table(people)
+        table.add_row(*[_win_cell(wins.get(person.id, []), cap) for person in people])
+        return table
+    parts: list[RenderableType] = []
+    for person in people:
+        parts.append(Text(who(person), style="bold"))
+        parts.append(Padding(_win_cell(wins.get(person.id, []), cap), (0, 0, 0, 2)))
+    return Group(*parts)
+
+
+def _mark(mark: Mark | None, *, mood: bool) -> Text:
+    if mark is None:
+        return Text("—", style="dim")
+    text = Text(f"{short_day(mark.at)} {mark.at:%Y}: ", style="dim")
+    if mood:
+        text.append(mood_word(mark.mood), style=MOOD_STYLE)
+    else:
+        text.append(mark.text or "")
+        if mark.overcome:
+            text.append(" ✓ overcome", style=WIN_STYLE)
+    return text
+
+
+def journey_block(journeys: Sequence[Journey], since: datetime | None, width: int) -> RenderableType:
+    title = "How far you've come" + (f", since {day(since)}" if since else "")
+    rows = (
+        ("check-ins", lambda j: Text(str(j.checkins))),
+        ("wins", lambda j: Text(str(j.wins), style=WIN_STYLE)),
+        ("first mood", lambda j: _mark(j.first_mood, mood=True)),
+        ("latest mood", lambda j: _mark(j.latest_mood, mood=True)),
+        ("first challenge", lambda j: _mark(j.first_challenge, mood=False)),
+        ("latest challenge", lambda j: _mark(j.latest_challenge, mood=False)),
+    )
+    people = [j.person for j in journeys]
+    if side_by_side(width - 18, len(people)):
+        from rich import box
+
+        table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+        table.add_column("", style="dim", no_wrap=True)
+        for person in people:
+            table.add_column(who(person), ratio=1, overflow="fold")
+        for label, cell in rows:
+            table.add_row(label, *[cell(j) for j in journeys])
+        return Group(Text(title, style="bold"), table)
+    parts: list[RenderableType] = [Text(title, style="bold")]
+    for j in journeys:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for label, cell in rows:
+            grid.add_row(label, cell(j))
+        parts += [Text(who(j.person), style="bold"), Padding(grid, (0, 0, 1, 2))]
+    return Group(*parts)
+
+
+def heading(title: str, people: Sequence[PersonRef], since: datetime, until: datetime) -> Text:
+    text = Text(title, style="bold")
+    text.append(f"  {' & '.join(p.name for p in people)}" if len(people) == 2 else "")
+    text.append(f"\n{day(since)} to {day(until)}", style="dim")
+    return text
+
+
+def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> RenderableType:
+    """Wins by week; a very full week lists the first few per person and counts the rest (`show_all`: all)."""
+    parts: list[RenderableType] = [heading("Wins", view.people, view.period.since, view.period.until), Text()]
+    if view.is_empty:
+        parts.append(
+            Panel(
+                Text.assemble(
+                    ("No wins logged in this period yet, and that's okay: some weeks are for resting.\n", ""),
+                    (FIRST_WIN_HINT, "dim"),
+                ),
+                border_style=WIN_STYLE,
+                expand=False,
+            )
+        )
+    for week in view.weeks:
+        grouped: dict[str, list[WinItem]] = {}
+        for item in week.wins:
+            grouped.setdefault(item.person.id, []).append(item)
+        label = f"Week of {day(week.start)} · {len(week.wins)} win{'s' if len(week.wins) != 1 else ''}"
+        parts += [
+            Text(label, style="bold " + WIN_STYLE),
+            _week_block(view.people, grouped, width, None if show_all else WEEK_CAP),
+            Text(),
+        ]
+    if any(m.first is not None for m in view.moods):
+        parts += [mood_trends(view.moods, view.trend_buckets), Text()]
+    # Counts of zero say nothing kind on day one: the journey shows once there is one to show.
+    if any(j.checkins or j.wins for j in view.journeys):
+        parts.append(journey_block(view.journeys, view.since_start, width))
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------- summary
+
+
+def _raised(counts: tuple[int, int]) -> str:
+    raised, overcome = counts
+    return f"{raised} raised, {overcome} since overcome" if overcome else f"{raised} raised"
+
+
+def _counts_row(label: str, people: Sequence[PersonRef], values: dict[str, str | Text]) -> list[str | Text]:
+    return [label, *[values.get(p.id, Text("—", style="dim")) for p in people]]
+
+
+def summary_screen(view: SummaryView, width: int) -> RenderableType:
+    from rich import box
+
+    people = view.people
+    parts: list[RenderableType] = [heading("Summary", people, view.period.since, view.period.until), Text()]
+    if view.is_empty:
+        parts.append(
+            Panel(
+                Text.assemble(
+                    (
+                        "Nothing logged in this period yet. Whenever you're ready, a check-in takes a few seconds.\n",
+                        "",
+                    ),
+                    (FIRST_WIN_HINT, "dim"),
+                ),
+                border_style=WIN_STYLE,
+                expand=False,
+            )
+        )
+        return Group(*parts)
+    wide = side_by_side(width - 16, len(people))
+    if wide:
+        table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+        table.add_column("", style="dim", no_wrap=True)
+        for p in people:
+            table.add_column(who(p), ratio=1, overflow="fold")
+        table.add_row(*_counts_row("check-ins", people, {k: str(v) for k, v in view.checkins.items()}))
+        table.add_row(
+            *_counts_row(
+                "wins", people, {k: Text(str(v), style=WIN_STYLE) for k, v in view.win_counts.items()}
+            )
+        )
+        table.add_row(
+            *_counts_row("challenges", people, {k: _raised(v) for k, v in view.challenge_counts.items()})
+        )
+        table.add_row(*_counts_row("reflections", people, {k: str(v) for k, v in view.reflections.items()}))
+        parts.append(table)
+    else:
+        for p in people:
+            line = Text(who(p), style="bold")
+            line.append(
+                f"  check-ins {view.checkins.get(p.id, 0)} · wins {view.win_counts.get(p.id, 0)}"
+                f" · challenges {_raised(view.challenge_counts.get(p.id, (0, 0)))}"
+                f" · reflections {view.reflections.get(p.id, 0)}"
+            )
+            parts.append(line)
+    if any(m.first is not None for m in view.moods):
+        parts += [Text(), mood_trends(view.moods, view.trend_buckets)]
+
+    if view.recent_wins:
+        parts += [Text(), Text("Wins", style="bold " + WIN_STYLE)]
+        grouped: dict[str, list[WinItem]] = {}
+        for item in view.recent_wins:
+            grouped.setdefault(item.person.id, []).append(item)
+        parts.append(_week_block(people, grouped, width))
+        more = sum(view.win_counts.values()) - len(view.recent_wins)
+        if more > 0:
+            parts.append(Text(f"  and {more} more: `peerlog wins` shows them all", style="dim"))
+
+    if view.challenges:
+        parts += [Text(), Text("Challenges raised", style="bold " + CHALLENGE_STYLE)]
+        grouped_c: dict[str, list[Text]] = {}
+        for c in view.challenges:
+            line = Text("◆ ", style=CHALLENGE_STYLE)
+            line.append(c.text)
+            if c.overcome:
+                line.append("  ✓ since overcome", style=WIN_STYLE)
+            elif c.person.you:
+                line.append(f"  (id {c.id[:8]})", style="dim")
+            grouped_c.setdefault(c.person.id, []).append(line)
+        parts.append(_text_block(people, grouped_c, width))
+
+    if view.session_checks:
+        parts += [Text(), session_checks(view, width)]
+    if view.feedback:
+        parts += [Text(), feedback_block(view)]
+    return Group(*parts)
+
+
+def _text_block(people: Sequence[PersonRef], lines: dict[str, list[Text]], width: int) -> RenderableType:
+    if side_by_side(width, len(people)):
+        table = people_table(people)
+        table.add_row(
+            *[Text("\n").join(lines[p.id]) if lines.get(p.id) else Text("—", style="dim") for p in people]
+        )
+        return table
+    parts: list[RenderableType] = []
+    for p in people:
+        parts += [
+            Text(who(p), style="bold"),
+            Padding(Text("\n").join(lines.get(p.id) or [Text("—", style="dim")]), (0, 0, 0, 2)),
+        ]
+    return Group(*parts)
+
+
+def _rating(value: float | None) -> Text:
+    if value is None:
+        return Text("—", style="dim")
+    whole = round(value)
+    text = Text()
+    if 1 <= whole <= 5:
+        text.append("●" * whole, style=MOOD_STYLE)
+        text.append("○" * (5 - whole), style="dim")
+        text.append(" ")
+    text.append(f"{value:g}")
+    return text
+
+
+def session_checks(view: SummaryView, width: int) -> RenderableType:
+    from rich import box
+
+    people = view.people
+    table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+    table.add_column("session check", overflow="fold", ratio=2)
+    for p in people:
+        table.add_column(who(p), ratio=1, no_wrap=True)
+    table.add_column("", no_wrap=True)
+    for check in view.session_checks:
+        label = day(check.day) + (f" · with {check.pair}" if check.pair and len(people) != 2 else "")
+        table.add_row(Text(label, style="bold"), *[""] * len(people), "")
+        for prompt in check.prompts:
+            values = [check.ratings.get(p.id, {}).get(prompt) for p in people]
+            known = [v for v in values if v is not None]
+            gap = (
+                Text("↔ worth a chat", style="yellow")
+                if len(known) >= 2 and max(known) - min(known) >= 2
+                else Text("")
+            )
+            table.add_row(f"  {check.label(prompt)}", *[_rating(v) for v in values], gap)
+    title = Text("Session checks, side by side", style="bold")
+    if view.more_session_checks:
+        title.append(
+            f"  (latest {len(view.session_checks)}; {view.more_session_checks} earlier in this period)",
+            style="dim",
+        )
+    return Group(title, table)
+
+
+def feedback_block(view: SummaryView) -> RenderableType:
+    parts: list[RenderableType] = [Text("Feedback, both ways", style="bold")]
+    for flow in view.feedback:
+        line = Text(f"  {who(flow.author)} → {who(flow.recipient)}: ", style="bold")
+        if flow.total == 0:
+            line.append("nothing yet", style="dim")
+        else:
+            bits = []
+            if flow.appreciations:
+                bits.append(f"{flow.appreciations} appreciation{'s' if flow.appreciations != 1 else ''}")
+            if flow.suggestions:
+                bits.append(f"{flow.suggestions} suggestion{'s' if flow.suggestions != 1 else ''}")
+            line.append(", ".join(bits), style="")
+        parts.append(line)
+        for item in flow.latest:
+            mark = "♥" if item.kind == "appreciation" else "•"
+            parts.append(
+                Padding(
+                    Text.assemble((f"{mark} ", WIN_STYLE), item.message, (f"  {short_day(item.at)}", "dim")),
+                    (0, 0, 0, 4),
+                )
+            )
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------- search
+
+
+KIND_LABELS = {
+    "checkin": "note",
+    "win": "win",
+    "challenge": "challenge",
+    "answer": "answer",
+    "feedback": "feedback",
+}
+
+
+def highlighted(marked: str) -> Text:
+    """Text with the backend's match markers (\\x02 … \\x03) turned into a highlight."""
+    from peerlog.search import END, START
+
+    text = Text()
+    inside = False
+    for piece in marked.replace(END, START).split(START):
+        if piece:
+            text.append(piece, style=HIGHLIGHT_STYLE if inside else "")
+        inside = not inside
+    return text
+
+
+def search_results(results: SearchResults, width: int) -> RenderableType:
+    from rich import box
+
+    if not results.hits:
+        return Text.assemble(
+            (f"Nothing matches “{results.query}” yet.", ""),
+            (
+                "\nTry fewer or different words, a word's beginning with * (e.g. celebrat*), or leave out --pair.",
+                "dim",
+            ),
+        )
+    table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+    table.add_column("when", no_wrap=True, style="dim")
+    table.add_column("what", no_wrap=width >= 100, overflow="fold")
+    table.add_column("found", ratio=1, overflow="fold")
+    for hit in results.hits:
+        what = Text(KIND_LABELS.get(hit.kind, hit.kind), style=WIN_STYLE if hit.kind == "win" else "")
+        what.append(f"\n{hit.who}", style="dim")
+        what.append(f"\n{hit.id[:8]}", style="dim")
+        found = highlighted(hit.marked)
+        if hit.context:
+            found.append(f"\n{hit.context}", style="dim")
+        table.add_row(f"{short_day(hit.at)} {hit.at:%Y}", what, found)
+    shown = len(results.hits)
+    footer = Text(f"{shown} match{'es' if shown != 1 else ''}, best first", style="dim")
+    if results.more:
+        footer.append(" (there may be more: raise --limit)", style="dim")
+    return Group(table, footer)
+
+
+# ---------------------------------------------------------------- challenges
+
+
+def challenge_table(items: Sequence[ChallengeItem], width: int) -> RenderableType:
+    from rich import box
+
+    table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("raised", no_wrap=True)
+    table.add_column("challenge", ratio=1, overflow="fold")
+    for item in items:
+        text = Text("◆ ", style=CHALLENGE_STYLE)
+        text.append(item.text)
+        if item.overcome_at:
+            text.append("  ✓ overcome", style=WIN_STYLE)
+            if item.overcome_note:
+                text.append(f" ({item.overcome_note})", style="dim")
+        table.add_row(item.short_id, f"{short_day(item.at)} {item.at:%Y}", text)
+    return Group(
+        table,
+        Text("When one is behind you: `peerlog challenge done ID` (it becomes a win).", style="dim"),
+    )

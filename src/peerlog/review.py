@@ -1,0 +1,269 @@
+"""What `wins`, `summary` and `search` share: who is looking, which pair, which period, and mood trends.
+
+Everything here reads through the light Core tables in `peerlog.tables` and asks the database for exactly
+what a view shows (ranges on indexed moments, aggregates, LIMITs), so a review costs the same at year five
+as at day one. Visibility is the same rule everywhere: your own entries, and other people's shared ones.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy.engine import Connection
+
+from peerlog import tables as t
+from peerlog.errors import AmbiguousError, InputError, NotFoundError, NotInitialisedError
+
+SHARED = "shared"
+INIT_HINT = 'Run `peerlog init --name "Your name"` first.'
+#: A sparkline never gets wider than this many points, so it fits an 80-column terminal beside a name.
+MAX_TREND_POINTS = 56
+#: Bucket lengths in days, smallest first: a day, a week, a fortnight, a month, a quarter, a year.
+_BUCKET_DAYS = (1, 7, 14, 30, 91, 365)
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: str
+    name: str
+    you: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "you": self.you}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is looking, and at which pair (None: everything they may see)."""
+
+    me: PersonRef
+    pair_id: str | None = None
+    pair_started: datetime | None = None
+    peer: PersonRef | None = None
+
+    @property
+    def pair_people(self) -> list[PersonRef]:
+        return [self.me, self.peer] if self.peer else [self.me]
+
+    def visible(self, table: Any) -> Any:
+        """Your own rows and shared ones: never another person's private entries."""
+        return or_(table.c.author_id == self.me.id, table.c.visibility == SHARED)
+
+    def in_pair(self, table: Any) -> Any:
+        return table.c.pair_id == self.pair_id if self.pair_id else true()
+
+    def where(self, table: Any) -> Any:
+        return and_(self.visible(table), self.in_pair(table))
+
+    def pair_dict(self) -> dict[str, object] | None:
+        if not self.peer:
+            return None
+        return {"id": self.pair_id, "people": [self.me.name, self.peer.name]}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of time, both ends aware and inclusive."""
+
+    since: datetime
+    until: datetime
+
+    def between(self, column: Any) -> Any:
+        return and_(column >= self.since.astimezone(UTC), column <= self.until.astimezone(UTC))
+
+    def to_dict(self) -> dict[str, str]:
+        return {"since": self.since.isoformat(), "until": self.until.isoformat()}
+
+
+def unindexed(column: Any) -> Any:
+    """The same value, hidden from the query planner's choice of index (portable: `col || ''`).
+
+    SQLite plans without statistics; where one small range should drive a query, this stops it from
+    preferring an equality on a column whose index would walk years of history instead.
+    """
+    return column.concat("")
+
+
+def local(utc: datetime, offset: int) -> datetime:
+    from peerlog.dates import from_stored
+
+    return from_stored(utc, offset)
+
+
+def name_key(name: str) -> str:
+    # The same folding as peerlog.people.name_key (imported there with the ORM models, which we avoid).
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+# ---------------------------------------------------------------- who and which pair
+
+
+def load_me(conn: Connection) -> PersonRef:
+    row = conn.execute(
+        select(t.person.c.id, t.person.c.name).where(t.person.c.is_self.is_(True)).limit(1)
+    ).first()
+    if row is None:
+        raise NotInitialisedError("Your journal does not know who you are yet.", hint=INIT_HINT)
+    return PersonRef(row.id, row.name, True)
+
+
+def names_of(conn: Connection, me: PersonRef, ids: set[str]) -> dict[str, PersonRef]:
+    """People by id, you included, in one query."""
+    found = {me.id: me}
+    wanted = ids - {me.id}
+    if wanted:
+        rows = conn.execute(select(t.person.c.id, t.person.c.name).where(t.person.c.id.in_(wanted)))
+        found.update({r.id: PersonRef(r.id, r.name, False) for r in rows})
+    return found
+
+
+def authors_between(conn: Connection, scope: Scope, span: Period) -> set[str]:
+    """Everyone with a check-in you may see in the period (a range on the indexed moment)."""
+    c = t.checkin
+    rows = conn.execute(select(c.c.author_id).where(scope.where(c), span.between(c.c.at)).distinct())
+    return {r[0] for r in rows}
+
+
+def ordered_people(people: dict[str, PersonRef]) -> list[PersonRef]:
+    """You first (it is your journal), then peers by name: a stable order, never a ranking."""
+    return sorted(people.values(), key=lambda p: (not p.you, p.name.casefold(), p.id))
+
+
+def scope_for(conn: Connection, pair: str | None) -> Scope:
+    """The view's scope: yours alone, or the pair with the peer called `pair` (same matching as `--pair`)."""
+    me = load_me(conn)
+    if not pair:
+        return Scope(me=me)
+    p, ps = t.pair, t.person
+    peer_id = case((p.c.person_a_id == me.id, p.c.person_b_id), else_=p.c.person_a_id)
+    rows = conn.execute(
+        select(p.c.id, p.c.started_at, ps.c.id.label("peer_id"), ps.c.name, ps.c.name_key)
+        .join(ps, ps.c.id == peer_id)
+        .where(or_(p.c.person_a_id == me.id, p.c.person_b_id == me.id))
+    ).all()
+    if not rows:
+        raise NotFoundError("You have no pairs yet.", hint='Add one with `peerlog pair add "Their name"`.')
+    key = name_key(pair)
+    matches = [r for r in rows if r.name_key == key] or [r for r in rows if r.name_key.startswith(key)]
+    if not key or not matches:
+        names = ", ".join(sorted(r.name for r in rows))
+        raise NotFoundError(f"You have no pair with '{pair}'.", hint=f"Your pairs: {names}.")
+    if len(matches) > 1:
+        found = sorted(r.name for r in matches)
+        raise AmbiguousError(
+            f"'{pair}' matches more than one pair: {', '.join(found)}.",
+            candidates=found,
+            hint="Type more of the name.",
+        )
+    row = matches[0]
+    return Scope(
+        me=me,
+        pair_id=row.id,
+        pair_started=row.started_at,
+        peer=PersonRef(row.peer_id, row.name, False),
+    )
+
+
+# ---------------------------------------------------------------- periods
+
+
+def start_of_day(moment: datetime) -> datetime:
+    return datetime.combine(moment.date(), time.min).astimezone()
+
+
+def start_of_week(moment: datetime) -> datetime:
+    return start_of_day(moment - timedelta(days=moment.weekday()))
+
+
+def period(
+    since: datetime | None, until: datetime | None, *, default_since: datetime, now: datetime | None = None
+) -> Period:
+    now = now or datetime.now().astimezone()
+    end = until or now
+    start = since or default_since
+    if start > end:
+        raise InputError(
+            "The start of the period comes after its end.",
+            hint="Check --since and --until: --since is the earlier moment.",
+        )
+    return Period(start, end)
+
+
+# ---------------------------------------------------------------- mood trends
+
+
+@dataclass(frozen=True)
+class MoodTrend:
+    """One person's average mood per bucket of the period (None where they logged no mood)."""
+
+    person: PersonRef
+    points: list[float | None]
+    first: int | None = None
+    latest: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "person": self.person.name,
+            "person_id": self.person.id,
+            "points": [round(v, 2) if v is not None else None for v in self.points],
+        }
+
+
+@dataclass(frozen=True)
+class Buckets:
+    start: datetime
+    days: int
+    count: int
+
+    def edges(self) -> list[datetime]:
+        return [self.start + timedelta(days=self.days * i) for i in range(self.count + 1)]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"start": self.start.isoformat(), "days": self.days, "count": self.count}
+
+
+def buckets_for(span: Period) -> Buckets:
+    start = start_of_day(span.since)
+    total = max(1, (span.until - start).days + 1)
+    days = next((d for d in _BUCKET_DAYS if -(-total // d) <= MAX_TREND_POINTS), _BUCKET_DAYS[-1])
+    return Buckets(start, days, min(MAX_TREND_POINTS, -(-total // days)))
+
+
+def mood_trends(
+    conn: Connection, scope: Scope, span: Period, people: list[PersonRef]
+) -> tuple[Buckets, list[MoodTrend]]:
+    """Average mood per person per bucket, computed by the database (one grouped query over the period)."""
+    c = t.checkin
+    buckets = buckets_for(span)
+    edges = buckets.edges()
+    # A CASE over the bucket edges keeps the grouping portable (no date functions differ between backends).
+    bucket = case(
+        *[(c.c.at >= edges[i].astimezone(UTC), i) for i in range(buckets.count - 1, 0, -1)],
+        else_=0,
+    )
+    ids = [p.id for p in people]
+    rows = conn.execute(
+        select(c.c.author_id, bucket.label("bucket"), func.avg(c.c.mood).label("mood"))
+        .where(scope.where(c), span.between(c.c.at), c.c.mood.is_not(None), c.c.author_id.in_(ids))
+        .group_by(c.c.author_id, bucket)
+    ).all()
+    points: dict[str, list[float | None]] = {pid: [None] * buckets.count for pid in ids}
+    for r in rows:
+        points[r.author_id][int(r.bucket)] = float(r.mood)
+    trends = []
+    for person in people:
+        series = points[person.id]
+        known = [v for v in series if v is not None]
+        trends.append(
+            MoodTrend(
+                person,
+                series,
+                first=round(known[0]) if known else None,
+                latest=round(known[-1]) if known else None,
+            )
+        )
+    return buckets, trends

@@ -1,0 +1,193 @@
+"""Sharing with a peer on another machine: share bundles out, and linking a peer's bundles in.
+
+Each journal has its own ids for "you", your peer and your pair. A bundle carries the sender's ids, so the
+first bundle from a peer is linked to one of your pairs (by the sender's name, by `--pair`, or by asking),
+and the links are kept in the `link` table: the sender's "you" is your peer, the sender's record of you is
+you, and their pair is yours. Later bundles land without questions.
+
+A bundle holds only your own shared entries in that pair. Since each side only edits its own entries,
+merging the two directions never conflicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from peerlog.errors import AmbiguousError, InputError, NotFoundError, NotInitialisedError
+from peerlog.exporters.document import KIND_EXPORT, KIND_SHARE, JournalDocument
+from peerlog.models import CheckIn, Feedback, Link, Meta, Pair, Person, Reflection, utcnow
+from peerlog.pairs import list_pairs, ordered, peer_id_of, resolve_pair
+from peerlog.people import INIT_HINT, find_self, get_self, name_key
+from peerlog.transfer import Origin, collect
+
+LAST_SHARE_KEY = "share.last.{pair_id}"
+
+
+class LinkNeededError(AmbiguousError):
+    """The first bundle from a peer, and peerlog cannot tell which of your pairs it belongs to."""
+
+    def __init__(self, message: str, *, sender: str, candidates: list[str], hint: str) -> None:
+        super().__init__(message, candidates=candidates, hint=hint)
+        self.sender = sender
+
+
+# ---------------------------------------------------------------- writing a bundle
+
+
+@dataclass(frozen=True)
+class Share:
+    document: JournalDocument
+    pair_id: str
+    peer: str
+    since: datetime | None
+    made_at: datetime
+
+    @property
+    def wins(self) -> int:
+        return sum(len(c.wins) for c in self.document.checkins)
+
+
+def last_share(session: Session, pair_id: str) -> datetime | None:
+    row = session.get(Meta, LAST_SHARE_KEY.format(pair_id=pair_id))
+    try:
+        return datetime.fromisoformat(row.value) if row else None
+    except ValueError:
+        return None  # an unreadable note: share everything, which is always safe
+
+
+def make_share(session: Session, *, pair: str, since_last: bool = False) -> Share:
+    """Your shared entries in one pair (all of them, or those changed since your last share).
+
+    Call it in a write session and `remember_share` in the same one: under the write lock no one is halfway
+    through saving an entry stamped before `made_at`, so `--since-last` next time misses nothing.
+    """
+    me = get_self(session)
+    pair_row = resolve_pair(session, pair)
+    peer = session.get(Person, peer_id_of(pair_row, me.id))
+    made_at = utcnow()
+    since = last_share(session, pair_row.id) if since_last else None
+    document = collect(
+        session,
+        pair_id=pair_row.id,
+        kind=KIND_SHARE,
+        only_mine=True,
+        changed_since=since,
+    )
+    return Share(document, pair_row.id, peer.name if peer else pair, since, made_at)
+
+
+def remember_share(session: Session, pair_id: str, moment: datetime) -> None:
+    key = LAST_SHARE_KEY.format(pair_id=pair_id)
+    row = session.get(Meta, key) or Meta(key=key, value="")
+    row.value = moment.isoformat()
+    session.add(row)
+
+
+# ---------------------------------------------------------------- whose file is this?
+
+
+def _links(session: Session, ids: list[str]) -> dict[str, str]:
+    rows = session.exec(select(Link).where(col(Link.foreign_id).in_(ids))) if ids else []
+    return {row.foreign_id: row.local_id for row in rows}
+
+
+def _pair_by_name(session: Session, me: Person, sender: str) -> Pair:
+    pairs = list_pairs(session)
+    if not pairs:
+        raise NotFoundError(
+            f"This bundle is from {sender}, and you have no pairs yet.",
+            hint=f'Add one with `peerlog pair add "{sender}"`, then import it again.',
+        )
+    key = name_key(sender)
+    exact = [p for p in pairs if name_key(p.peer) == key]
+    if len(exact) == 1:
+        return session.get(Pair, exact[0].id)  # type: ignore[return-value]
+    first = key.split(" ")[0]
+    # Likely ones first: "Sam" for "Sam Lee", then every other pair.
+    names = [p.peer for p in pairs if name_key(p.peer).split(" ")[0] == first]
+    names += [p.peer for p in pairs if p.peer not in names]
+    if exact:
+        message = f"This bundle is from {sender}, and more than one of your pairs has that name."
+    else:
+        message = f"This bundle is from {sender}, and none of your pairs has that name."
+    hint = f"Say which pair it belongs to with --pair NAME (your pairs: {', '.join(names)}); peerlog remembers it."
+    if key == me.name_key:
+        hint += " If it is your own journal from another machine, import it into a new journal instead."
+    raise LinkNeededError(message, sender=sender, candidates=names, hint=hint)
+
+
+def _holds_only_you(session: Session) -> bool:
+    if len(session.exec(select(Person.id).limit(2)).all()) > 1:
+        return False
+    return all(
+        session.exec(select(model).limit(1)).first() is None
+        for model in (Pair, CheckIn, Reflection, Feedback, Link)
+    )
+
+
+def resolve_origin(session: Session, doc: JournalDocument, *, pair: str | None = None) -> Origin:
+    """Decide whose file `doc` is and how its ids map here; raises `LinkNeededError` if it must ask."""
+    me = find_self(session)
+    if me is None:
+        if doc.kind == KIND_SHARE or session.exec(select(Person.id).limit(1)).first() is not None:
+            raise NotInitialisedError(
+                "Your journal does not know who you are yet, so a peer's bundle has nowhere to go.",
+                hint=INIT_HINT,
+            )
+        return Origin(mine=True, adopt=True)
+    if doc.self_id == me.id:
+        return Origin(mine=True)
+    sender = doc.person(doc.self_id)
+    sender_name = sender.name if sender else "a peer"
+    if doc.kind == KIND_EXPORT and name_key(sender_name) == me.name_key and _holds_only_you(session):
+        # Moving to a new machine after `peerlog init`: a journal with nothing in it yet but your name
+        # takes the file's "you", so your ids (and your peers' links to them) carry over.
+        return Origin(mine=True, adopt=True, replaces=me.id)
+    theirs = [p for p in doc.pairs if p.has(doc.self_id)]
+    if len(doc.pairs) != 1 or not theirs:
+        hint = f'Ask {sender_name} for `peerlog share --pair "{me.name}" --output FILE`.'
+        if name_key(sender_name) == me.name_key:
+            hint = "If it is your own journal from another machine, import it into a new, empty journal."
+        raise InputError(
+            f"This file comes from {sender_name}'s journal and holds {len(doc.pairs)} pairs; peerlog takes a "
+            "peer's entries one pair at a time. Nothing was imported.",
+            hint=hint,
+        )
+    bundle_pair = theirs[0]
+    bundle_you = bundle_pair.other(doc.self_id)
+    links = _links(session, [doc.self_id, bundle_you, bundle_pair.id])
+    local_pair: Pair | None = None
+    if bundle_pair.id in links:
+        local_pair = session.get(Pair, links[bundle_pair.id])
+    elif doc.self_id in links:
+        a, b = ordered(me.id, links[doc.self_id])
+        local_pair = session.exec(select(Pair).where(Pair.person_a_id == a, Pair.person_b_id == b)).first()
+    if pair is not None:
+        chosen = resolve_pair(session, pair)
+        if local_pair is not None and chosen.id != local_pair.id:
+            linked_peer = session.get(Person, peer_id_of(local_pair, me.id))
+            raise InputError(
+                f"Bundles from {sender_name} already go to your pair with "
+                f"{linked_peer.name if linked_peer else 'another peer'}; nothing was imported.",
+                hint="Leave out --pair to import it there.",
+            )
+        local_pair = chosen
+    if local_pair is None:
+        local_pair = _pair_by_name(session, me, sender_name)
+    peer_id = peer_id_of(local_pair, me.id)
+    peer = session.get(Person, peer_id)
+    return Origin(
+        mine=False,
+        person_map={doc.self_id: peer_id, bundle_you: me.id},
+        pair_map={bundle_pair.id: local_pair.id},
+        sender_id=peer_id,
+        sender_name=peer.name if peer else sender_name,
+        new_links=(
+            (bundle_pair.id, "pair", local_pair.id),
+            (doc.self_id, "person", peer_id),
+            (bundle_you, "person", me.id),
+        ),
+    )

@@ -1,0 +1,114 @@
+"""Search on any database SQLAlchemy speaks: case-insensitive LIKE matching, newest first.
+
+The fallback for backends without their own full-text index (and for an SQLite built without FTS5).
+Every word must appear; a quoted phrase must appear as written. No stemming and no relevance ranking:
+documents that match more often come first, then newer ones. Each source is read with its own LIMIT,
+so a page never needs more than `limit` rows from any one table.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from peerlog import tables as t
+
+START, END = "\x02", "\x03"
+SNIPPET_CHARS = 160
+
+
+def is_ready(conn: Any) -> bool:
+    return True
+
+
+def _like(column: Any, term: Any) -> Any:
+    pattern = term.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # A prefix term matches anywhere a word starts with it; a plain word anywhere in the text.
+    return func.lower(column).like(f"%{pattern}%", escape="\\")
+
+
+def _mark(text: str, terms: list[Any]) -> tuple[str, int]:
+    patterns = [re.escape(term.text) + (r"\w*" if term.prefix else "") for term in terms]
+    regex = re.compile("|".join(patterns), re.IGNORECASE)
+    spans = [m.span() for m in regex.finditer(text)]
+    if not spans:
+        return text[:SNIPPET_CHARS], 0
+    start = max(0, spans[0][0] - SNIPPET_CHARS // 3)
+    end = min(len(text), start + SNIPPET_CHARS)
+    out, pos = [], start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        out += [text[pos:a], START, text[a:b], END]
+        pos = b
+    out.append(text[pos:end])
+    marked = ("…" if start else "") + "".join(out) + ("…" if end < len(text) else "")
+    return marked, len(spans)
+
+
+def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit: int) -> list[Any]:
+    from peerlog.search import Found
+
+    c, w, ch, a, rf, fb = t.checkin, t.win, t.challenge, t.answer, t.reflection, t.feedback
+
+    def visible(table: Any) -> Any:
+        mine = or_(table.c.author_id == me_id, table.c.visibility == "shared")
+        return and_(mine, table.c.pair_id == pair_id) if pair_id else mine
+
+    def matching(column: Any) -> Any:
+        return and_(*[_like(column, term) for term in terms])
+
+    body = ch.c.text + " " + func.coalesce(ch.c.overcome_note, "")
+    queries = {
+        "checkin": select(c.c.id, c.c.note.label("body"), c.c.at).where(visible(c), matching(c.c.note)),
+        "win": select(w.c.id, w.c.text.label("body"), c.c.at)
+        .join(c, c.c.id == w.c.checkin_id)
+        .where(visible(c), matching(w.c.text)),
+        "challenge": select(ch.c.id, body.label("body"), c.c.at)
+        .join(c, c.c.id == ch.c.checkin_id)
+        .where(visible(c), matching(body)),
+        "answer": select(a.c.id, a.c.value.label("body"), rf.c.at)
+        .join(rf, rf.c.id == a.c.reflection_id)
+        .where(visible(rf), a.c.kind.not_in(("scale", "confirm")), matching(a.c.value)),
+        "feedback": select(fb.c.id, fb.c.message.label("body"), fb.c.at).where(
+            visible(fb), matching(fb.c.message)
+        ),
+    }
+    candidates = []
+    for kind, query in queries.items():
+        for row in conn.execute(query.order_by(query.selected_columns.at.desc()).limit(limit)):
+            marked, hits = _mark(row.body, terms)
+            candidates.append((hits, row.at, kind, row.id, marked))
+    candidates.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    return [
+        Found(kind, ref_id, marked, -float(hits)) for hits, _at, kind, ref_id, marked in candidates[:limit]
+    ]
+
+
+def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str, tuple[int, int]]:
+    """Per author: how many check-ins, wins or challenges you may see (all time), and how many are done."""
+    c = t.checkin
+    mine = or_(c.c.author_id == me_id, c.c.visibility == "shared")
+    where = and_(mine, c.c.pair_id == pair_id) if pair_id else mine
+    if kind == "checkin":
+        query = select(c.c.author_id, func.count(), func.count(None)).where(where)
+    elif kind == "win":
+        query = (
+            select(c.c.author_id, func.count(), func.count(None))
+            .select_from(t.win)
+            .join(c, c.c.id == t.win.c.checkin_id)
+            .where(where)
+        )
+    elif kind == "challenge":
+        ch = t.challenge
+        query = (
+            select(c.c.author_id, func.count(), func.count(ch.c.overcome_at))
+            .select_from(ch)
+            .join(c, c.c.id == ch.c.checkin_id)
+            .where(where)
+        )
+    else:
+        raise ValueError(f"nothing to tally for {kind!r}")
+    return {r[0]: (int(r[1]), int(r[2] or 0)) for r in conn.execute(query.group_by(c.c.author_id))}

@@ -1,0 +1,653 @@
+"""Moving entries in and out of a journal: reading it into a document, and merging a document into it.
+
+Merging is by UUID, inside the caller's single transaction:
+- an entry the journal does not have is added, with its wins, challenges, tags or answers;
+- an entry it has is replaced only when the file's copy was edited later (`updated_at`) by the same author,
+  children included; otherwise it is left as it is;
+- nothing is ever deleted, and no entry changes author, so importing the same file twice adds nothing.
+
+Whose file it is (yours, or a peer's share bundle) is decided first, by `sharing.resolve_origin`, and
+arrives here as an `Origin`: a peer's file can only add and update that peer's own shared entries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, insert, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col, select
+
+from peerlog import dates
+from peerlog.errors import InputError
+from peerlog.exporters.document import (
+    KIND_EXPORT,
+    AnswerRecord,
+    ChallengeRecord,
+    CheckInRecord,
+    FeedbackRecord,
+    JournalDocument,
+    LinkRecord,
+    PairRecord,
+    PersonRecord,
+    ReflectionRecord,
+    Scope,
+    WinRecord,
+)
+from peerlog.importers.jrnl import JrnlImport
+from peerlog.models import (
+    SHARED,
+    Answer,
+    Challenge,
+    CheckIn,
+    CheckInTag,
+    Feedback,
+    Link,
+    Pair,
+    Person,
+    Reflection,
+    Win,
+)
+from peerlog.pairs import ordered, resolve_pair
+from peerlog.people import get_self, name_key
+
+# Well under every backend's limit on bound parameters in one statement.
+CHUNK = 500
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+# ---------------------------------------------------------------- reading a journal into a document
+
+
+def _person_record(p: Person) -> PersonRecord:
+    return PersonRecord(
+        id=p.id, name=p.name, is_self=p.is_self, created_at=p.created_at, updated_at=p.updated_at
+    )
+
+
+def _pair_record(p: Pair) -> PairRecord:
+    return PairRecord(
+        id=p.id,
+        person_a_id=p.person_a_id,
+        person_b_id=p.person_b_id,
+        agreement=p.agreement,
+        started_at=p.started_at,
+        ended_at=p.ended_at,
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+    )
+
+
+class _Batched:
+    """Entries read from the journal a batch at a time, each time they are iterated.
+
+    A whole journal never has to sit in memory: `export --format json` of a million check-ins streams. The
+    entries come oldest first by (`at`, id), the order the JSON format promises; `len()` counts them.
+    """
+
+    def __init__(self, produce: Callable[[], Iterator[Any]], count: Callable[[], int]) -> None:
+        self._produce, self._count = produce, count
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._produce()
+
+    def __len__(self) -> int:
+        return self._count()
+
+
+def _children(session: Session, model: Any, parent: str, ids: list[str]) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = defaultdict(list)
+    column = getattr(model, parent)
+    order = [col(model.position), col(model.id)] if hasattr(model, "position") else [col(model.tag)]
+    for row in session.connection().execute(select(model).where(col(column).in_(ids)).order_by(*order)):
+        groups[getattr(row, parent)].append(row)
+    return groups
+
+
+def _batches(session: Session, model: Any, conditions: list[Any]) -> Iterator[list[Any]]:
+    query = select(model).where(*conditions).order_by(col(model.at), col(model.id))
+    result = session.connection().execute(query.execution_options(yield_per=CHUNK))
+    for partition in result.partitions(CHUNK):
+        yield list(partition)
+
+
+def _batched(
+    session: Session, model: Any, conditions: list[Any], build: Callable[[list[Any]], Iterable[Any]]
+) -> _Batched:
+    def produce() -> Iterator[Any]:
+        for batch in _batches(session, model, conditions):
+            yield from build(batch)
+
+    def count() -> int:
+        return int(session.exec(select(func.count()).select_from(model).where(*conditions)).one())
+
+    return _Batched(produce, count)
+
+
+def _checkin_records(session: Session, rows: list[Any]) -> Iterator[CheckInRecord]:
+    ids = [r.id for r in rows]
+    wins = _children(session, Win, "checkin_id", ids)
+    challenges = _children(session, Challenge, "checkin_id", ids)
+    tags = _children(session, CheckInTag, "checkin_id", ids)
+    for c in rows:
+        yield CheckInRecord(
+            id=c.id,
+            author_id=c.author_id,
+            pair_id=c.pair_id,
+            at=dates.from_stored(c.at, c.utc_offset),
+            mood=c.mood,
+            note=c.note,
+            visibility=c.visibility,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            wins=tuple(WinRecord(w.id, w.position, w.text) for w in wins[c.id]),
+            challenges=tuple(
+                ChallengeRecord(ch.id, ch.position, ch.text, ch.overcome_at, ch.overcome_note)
+                for ch in challenges[c.id]
+            ),
+            tags=tuple(t.tag for t in tags[c.id]),
+        )
+
+
+def _reflection_records(session: Session, rows: list[Any]) -> Iterator[ReflectionRecord]:
+    answers = _children(session, Answer, "reflection_id", [r.id for r in rows])
+    for r in rows:
+        yield ReflectionRecord(
+            id=r.id,
+            author_id=r.author_id,
+            pair_id=r.pair_id,
+            pack_name=r.pack_name,
+            pack_title=r.pack_title,
+            at=dates.from_stored(r.at, r.utc_offset),
+            visibility=r.visibility,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            answers=tuple(
+                AnswerRecord(a.id, a.position, a.prompt_id, a.prompt_text, a.kind, a.value)
+                for a in answers[r.id]
+            ),
+        )
+
+
+def _feedback_records(rows: list[Any]) -> Iterator[FeedbackRecord]:
+    for f in rows:
+        yield FeedbackRecord(
+            id=f.id,
+            pair_id=f.pair_id,
+            author_id=f.author_id,
+            recipient_id=f.recipient_id,
+            kind=f.kind,
+            message=f.message,
+            at=dates.from_stored(f.at, f.utc_offset),
+            visibility=f.visibility,
+            created_at=f.created_at,
+            updated_at=f.updated_at,
+        )
+
+
+def _referenced(session: Session, conditions: dict[Any, list[Any]]) -> tuple[set[str], set[str]]:
+    """The people and pairs the chosen entries name, found without reading the entries themselves."""
+    people: set[str] = set()
+    pairs: set[str] = set()
+    for model, where in conditions.items():
+        columns = [model.author_id, model.pair_id] + ([model.recipient_id] if model is Feedback else [])
+        for column in columns:
+            found = session.exec(select(column).where(*where).distinct())
+            (pairs if column is model.pair_id else people).update(v for v in found if v)
+    return people, pairs
+
+
+def collect(
+    session: Session,
+    *,
+    pair: str | None = None,
+    pair_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    include_private: bool = False,
+    kind: str = KIND_EXPORT,
+    only_mine: bool = False,
+    changed_since: datetime | None = None,
+) -> JournalDocument:
+    """The entries an export may hold, as a document read lazily: use it while `session` is open.
+
+    `pair` is a peer's name as people type it; `pair_id` an already resolved pair.
+    Shared entries only unless `include_private`; even then, another person's private entries never leave.
+    `only_mine` and `changed_since` are for share bundles: your own entries, edited since a moment.
+    """
+    me = get_self(session)
+    pair_row = session.get(Pair, pair_id) if pair_id else resolve_pair(session, pair) if pair else None
+
+    def where(model: Any) -> list[Any]:
+        conditions = [
+            or_(col(model.author_id) == me.id, col(model.visibility) == SHARED)
+            if include_private
+            else col(model.visibility) == SHARED
+        ]
+        if pair_row is not None:
+            conditions.append(col(model.pair_id) == pair_row.id)
+        if since is not None:
+            conditions.append(col(model.at) >= dates.to_utc(since))
+        if until is not None:
+            conditions.append(col(model.at) <= dates.to_utc(until))
+        if only_mine:
+            conditions.append(col(model.author_id) == me.id)
+        if changed_since is not None:
+            conditions.append(col(model.updated_at) >= changed_since)
+        return conditions
+
+    conditions = {model: where(model) for model in (CheckIn, Reflection, Feedback)}
+    if pair_row is not None:
+        people_ids, pair_ids = _referenced(session, conditions)
+        pair_rows = _rows_by_id(session, Pair, sorted(pair_ids | {pair_row.id}))
+        people_ids |= {me.id, *(p.person_a_id for p in pair_rows), *(p.person_b_id for p in pair_rows)}
+        people_rows = _rows_by_id(session, Person, sorted(people_ids))
+    else:
+        # People and pairs are few; a whole export carries all of them, so a new machine has every pair.
+        pair_rows = list(session.exec(select(Pair)))
+        people_rows = list(session.exec(select(Person)))
+    included = {p.id for p in people_rows} | {p.id for p in pair_rows}
+    links: list[LinkRecord] = []
+    if kind == KIND_EXPORT:
+        links = [
+            LinkRecord(ln.foreign_id, ln.kind, ln.local_id, ln.created_at)
+            for ln in session.exec(select(Link))
+            if ln.local_id in included
+        ]
+    return JournalDocument(
+        kind=kind,
+        include_private=include_private,
+        self_id=me.id,
+        scope=Scope(pair_id=pair_row.id if pair_row else None, since=since or changed_since, until=until),
+        people=tuple(_person_record(p) for p in people_rows),
+        pairs=tuple(_pair_record(p) for p in pair_rows),
+        checkins=_batched(
+            session, CheckIn, conditions[CheckIn], lambda rows: _checkin_records(session, rows)
+        ),
+        reflections=_batched(
+            session, Reflection, conditions[Reflection], lambda rows: _reflection_records(session, rows)
+        ),
+        feedback=_batched(session, Feedback, conditions[Feedback], _feedback_records),
+        links=tuple(links),
+    )
+
+
+def _rows_by_id(session: Session, model: type[Row], ids: Sequence[str], key: str = "id") -> list[Row]:
+    rows: list[Row] = []
+    column = getattr(model, key)
+    for chunk in _chunks(ids):
+        rows.extend(session.exec(select(model).where(col(column).in_(chunk))))
+    return rows
+
+
+def _existing(session: Session, model: type[Row], ids: Sequence[str], key: str = "id") -> dict[str, Row]:
+    return {getattr(row, key): row for row in _rows_by_id(session, model, ids, key)}
+
+
+# ---------------------------------------------------------------- merging a document into a journal
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Whose file is being imported, and how its ids map onto this journal's."""
+
+    mine: bool
+    #: An empty journal takes the file's "you" as its own (moving to a new machine).
+    adopt: bool = False
+    #: The id of an empty journal's own "you", replaced by the file's when adopting after `peerlog init`.
+    replaces: str | None = None
+    person_map: dict[str, str] = field(default_factory=dict)
+    pair_map: dict[str, str] = field(default_factory=dict)
+    sender_id: str | None = None
+    sender_name: str | None = None
+    #: (foreign id, kind, local id) links to remember, made when a peer's first bundle arrives.
+    new_links: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass
+class ImportResult:
+    added: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: int = 0
+    #: Entries a file may not change here: private ones from a peer, or ones another person wrote.
+    skipped: int = 0
+    #: jrnl entries with no text at all.
+    empty: int = 0
+    wins_added: int = 0
+    sender: str | None = None
+    linked: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.added.values()) or sum(self.updated.values()))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "added": dict(self.added),
+            "updated": dict(self.updated),
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "empty": self.empty,
+            "wins_added": self.wins_added,
+            "from": self.sender,
+            "linked_now": self.linked,
+        }
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    record: Any
+    columns: dict[str, Any]
+    children: dict[type[SQLModel], list[dict[str, Any]]]
+
+
+def _merge_entries(
+    session: Session,
+    model: type[SQLModel],
+    incoming: list[_Incoming],
+    noun: str,
+    result: ImportResult,
+) -> list[_Incoming]:
+    """Add new entries and replace older copies; returns the ones added."""
+    session.flush()
+    existing = _existing(session, model, [item.record.id for item in incoming])
+    added: list[_Incoming] = []
+    replaced: list[_Incoming] = []
+    for item in incoming:
+        row = existing.get(item.record.id)
+        if row is None:
+            added.append(item)
+            result.added[noun] += 1
+        elif row.author_id != item.columns["author_id"]:  # type: ignore[attr-defined]
+            result.skipped += 1  # never let a file change who wrote an entry
+        elif item.record.updated_at > row.updated_at:  # type: ignore[attr-defined]
+            for name, value in item.columns.items():
+                if name not in ("id", "created_at"):
+                    setattr(row, name, value)
+            session.add(row)
+            replaced.append(item)
+            result.updated[noun] += 1
+        else:
+            result.unchanged += 1
+    session.flush()
+    connection = session.connection()
+    child_models = {m for item in incoming for m in item.children}
+    replaced_ids = [item.record.id for item in replaced]
+    for child in child_models:
+        parent = next(c for c in child.__table__.c if c.foreign_keys)  # type: ignore[attr-defined]
+        for chunk in _chunks(replaced_ids):
+            connection.execute(delete(child).where(parent.in_(chunk)))
+    new_rows = [item.columns for item in added]
+    for chunk in _chunks(new_rows):
+        connection.execute(insert(model), list(chunk))
+    for child in child_models:
+        rows = [row for item in (*added, *replaced) for row in item.children.get(child, [])]
+        for chunk in _chunks(rows):
+            connection.execute(insert(child), list(chunk))
+    return added
+
+
+def _when(moment: datetime) -> dict[str, Any]:
+    return {"at": dates.to_utc(moment), "utc_offset": dates.offset_minutes(moment)}
+
+
+def _checkin_incoming(c: CheckInRecord, author_id: str, pair_id: str | None) -> _Incoming:
+    return _Incoming(
+        record=c,
+        columns={
+            "id": c.id,
+            "author_id": author_id,
+            "pair_id": pair_id,
+            **_when(c.at),
+            "mood": c.mood,
+            "note": c.note,
+            "visibility": c.visibility,
+            "created_at": c.created_at,
+            "updated_at": c.updated_at,
+        },
+        children={
+            Win: [{"id": w.id, "checkin_id": c.id, "position": w.position, "text": w.text} for w in c.wins],
+            Challenge: [
+                {
+                    "id": ch.id,
+                    "checkin_id": c.id,
+                    "position": ch.position,
+                    "text": ch.text,
+                    "overcome_at": ch.overcome_at,
+                    "overcome_note": ch.overcome_note,
+                }
+                for ch in c.challenges
+            ],
+            CheckInTag: [{"checkin_id": c.id, "tag": t} for t in c.tags],
+        },
+    )
+
+
+def _reflection_incoming(r: ReflectionRecord, author_id: str, pair_id: str | None) -> _Incoming:
+    return _Incoming(
+        record=r,
+        columns={
+            "id": r.id,
+            "author_id": author_id,
+            "pair_id": pair_id,
+            "pack_name": r.pack_name,
+            "pack_title": r.pack_title,
+            **_when(r.at),
+            "visibility": r.visibility,
+            "created_at": r.created_at,
+            "updated_at": r.updated_at,
+        },
+        children={
+            Answer: [
+                {
+                    "id": a.id,
+                    "reflection_id": r.id,
+                    "position": a.position,
+                    "prompt_id": a.prompt_id,
+                    "prompt_text": a.prompt_text,
+                    "kind": a.kind,
+                    "value": a.value,
+                }
+                for a in r.answers
+            ]
+        },
+    )
+
+
+def _feedback_incoming(f: FeedbackRecord, author_id: str, recipient_id: str, pair_id: str) -> _Incoming:
+    return _Incoming(
+        record=f,
+        columns={
+            "id": f.id,
+            "pair_id": pair_id,
+            "author_id": author_id,
+            "recipient_id": recipient_id,
+            "kind": f.kind,
+            "message": f.message,
+            **_when(f.at),
+            "visibility": f.visibility,
+            "created_at": f.created_at,
+            "updated_at": f.updated_at,
+        },
+        children={},
+    )
+
+
+def _merge_people(
+    session: Session, doc: JournalDocument, *, adopt: bool, result: ImportResult
+) -> dict[str, str]:
+    existing = _existing(session, Person, [p.id for p in doc.people])
+    for p in doc.people:
+        row = existing.get(p.id)
+        if row is None:
+            session.add(
+                Person(
+                    id=p.id,
+                    name=p.name,
+                    name_key=name_key(p.name),
+                    is_self=adopt and p.id == doc.self_id,
+                    created_at=p.created_at,
+                    updated_at=p.updated_at,
+                )
+            )
+            result.added["person"] += 1
+        elif p.updated_at > row.updated_at:
+            row.name, row.name_key, row.updated_at = p.name, name_key(p.name), p.updated_at
+            session.add(row)
+            result.updated["person"] += 1
+    session.flush()
+    return {p.id: p.id for p in doc.people}
+
+
+def _merge_pairs(
+    session: Session, doc: JournalDocument, people: dict[str, str], result: ImportResult
+) -> dict[str, str]:
+    existing = _existing(session, Pair, [p.id for p in doc.pairs])
+    mapping: dict[str, str] = {}
+    for p in doc.pairs:
+        a, b = ordered(people[p.person_a_id], people[p.person_b_id])
+        row = existing.get(p.id)
+        if row is None:
+            # The same two people may already be a pair under another id: one pair per two people.
+            same = session.exec(select(Pair).where(Pair.person_a_id == a, Pair.person_b_id == b)).first()
+            if same is not None:
+                mapping[p.id] = same.id
+                continue
+            row = Pair(
+                id=p.id,
+                person_a_id=a,
+                person_b_id=b,
+                agreement=p.agreement,
+                started_at=p.started_at,
+                ended_at=p.ended_at,
+                created_at=p.created_at,
+                updated_at=p.updated_at,
+            )
+            session.add(row)
+            result.added["pair"] += 1
+        elif p.updated_at > row.updated_at:
+            row.agreement, row.started_at, row.ended_at = p.agreement, p.started_at, p.ended_at
+            row.updated_at = p.updated_at
+            session.add(row)
+            result.updated["pair"] += 1
+        mapping[p.id] = row.id
+    session.flush()
+    return mapping
+
+
+def _merge_links(session: Session, doc: JournalDocument, local: dict[str, str]) -> None:
+    existing = _existing(session, Link, [ln.foreign_id for ln in doc.links], "foreign_id")
+    for ln in doc.links:
+        if ln.foreign_id not in existing:
+            session.add(
+                Link(
+                    foreign_id=ln.foreign_id,
+                    kind=ln.kind,
+                    local_id=local.get(ln.local_id, ln.local_id),
+                    created_at=ln.created_at,
+                )
+            )
+
+
+def merge_document(session: Session, doc: JournalDocument, origin: Origin) -> ImportResult:
+    """Merge a checked document into the journal, in the caller's transaction."""
+    result = ImportResult(sender=origin.sender_name)
+    try:
+        if origin.mine:
+            if origin.replaces:
+                session.exec(delete(Person).where(col(Person.id) == origin.replaces))  # type: ignore[call-overload]
+                session.flush()
+            people = _merge_people(session, doc, adopt=origin.adopt, result=result)
+            pairs = _merge_pairs(session, doc, people, result)
+            _merge_links(session, doc, {**people, **pairs})
+        else:
+            people, pairs = origin.person_map, origin.pair_map
+            existing = _existing(session, Link, [f for f, _, _ in origin.new_links], "foreign_id")
+            for foreign, kind, local in origin.new_links:
+                if foreign not in existing:
+                    session.add(Link(foreign_id=foreign, kind=kind, local_id=local))
+                    result.linked = True
+
+        def accepted(record: Any) -> bool:
+            if origin.mine:
+                return True
+            # A peer's file brings only that peer's own shared entries in your pair; nothing else.
+            ok = (
+                record.visibility == SHARED
+                and people.get(record.author_id) == origin.sender_id
+                and pairs.get(record.pair_id) is not None
+            )
+            if not ok:
+                result.skipped += 1
+            return ok
+
+        def pair_of(record: Any) -> str | None:
+            return pairs[record.pair_id] if record.pair_id else None
+
+        added = _merge_entries(
+            session,
+            CheckIn,
+            [_checkin_incoming(c, people[c.author_id], pair_of(c)) for c in doc.checkins if accepted(c)],
+            "check-in",
+            result,
+        )
+        result.wins_added += sum(len(item.record.wins) for item in added)
+        _merge_entries(
+            session,
+            Reflection,
+            [
+                _reflection_incoming(r, people[r.author_id], pair_of(r))
+                for r in doc.reflections
+                if accepted(r)
+            ],
+            "reflection",
+            result,
+        )
+        incoming_feedback = []
+        for f in doc.feedback:
+            if accepted(f):
+                if f.recipient_id not in people:
+                    result.skipped += 1
+                    continue
+                incoming_feedback.append(
+                    _feedback_incoming(f, people[f.author_id], people[f.recipient_id], pairs[f.pair_id])
+                )
+        _merge_entries(session, Feedback, incoming_feedback, "feedback", result)
+        session.flush()
+    except IntegrityError:
+        raise InputError(
+            "An id in this file already belongs to a different entry in your journal, so it cannot be "
+            "merged safely. Nothing was imported."
+        ) from None
+    return result
+
+
+def import_jrnl(session: Session, parsed: JrnlImport, *, pair: str | None = None) -> ImportResult:
+    """Add a jrnl export's entries as your own private check-ins (optionally in a pair)."""
+    me = get_self(session)
+    pair_id = resolve_pair(session, pair).id if pair else None
+    result = ImportResult(sender="jrnl", empty=parsed.empty)
+    try:
+        added = _merge_entries(
+            session,
+            CheckIn,
+            [_checkin_incoming(c, me.id, pair_id) for c in parsed.checkins],
+            "check-in",
+            result,
+        )
+        session.flush()
+    except IntegrityError:
+        raise InputError(
+            "An id derived from this jrnl file already belongs to a different entry. Nothing was imported."
+        ) from None
+    result.wins_added = sum(len(item.record.wins) for item in added)
+    return result

@@ -1,0 +1,361 @@
+"""Wins: everything that went well, from check-ins, overcome challenges and appreciation, and how far
+each person has come.
+
+A win belongs to a person: the author of the check-in it was logged in, the author of a challenge they
+later overcame, or the recipient of appreciation feedback (being appreciated is a win for the one
+appreciated). In a pair both people get the same queries and the same space; nothing is ranked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, true
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from peerlog import review
+from peerlog import tables as t
+from peerlog.review import Buckets, MoodTrend, Period, PersonRef, Scope, local
+
+FROM_CHECKIN = "checkin"
+OVERCOME = "overcome"
+APPRECIATION = "appreciation"
+#: The default period for `peerlog wins`: this week and the three before it.
+DEFAULT_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class WinItem:
+    person: PersonRef
+    text: str
+    at: datetime
+    source: str
+    ref_id: str
+    from_person: PersonRef | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "person": self.person.name,
+            "person_id": self.person.id,
+            "text": self.text,
+            "at": self.at.isoformat(),
+            "source": self.source,
+            "id": self.ref_id,
+            "from": self.from_person.name if self.from_person else None,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    wins: list[WinItem]
+
+    def for_person(self, person: PersonRef) -> list[WinItem]:
+        return [w for w in self.wins if w.person.id == person.id]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"week_start": self.start.isoformat(), "wins": [w.to_dict() for w in self.wins]}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A remembered moment: a mood or a challenge, and when."""
+
+    at: datetime
+    mood: int | None = None
+    text: str | None = None
+    overcome: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"at": self.at.isoformat()}
+        if self.mood is not None:
+            out["mood"] = self.mood
+        if self.text is not None:
+            out["text"] = self.text
+            out["overcome"] = self.overcome
+        return out
+
+
+@dataclass(frozen=True)
+class Journey:
+    """How far one person has come: counts since the start, and where they began beside where they are."""
+
+    person: PersonRef
+    checkins: int = 0
+    wins: int = 0
+    first_mood: Mark | None = None
+    latest_mood: Mark | None = None
+    first_challenge: Mark | None = None
+    latest_challenge: Mark | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        def mark(m: Mark | None) -> dict[str, object] | None:
+            return m.to_dict() if m else None
+
+        return {
+            "person": self.person.name,
+            "person_id": self.person.id,
+            "checkins": self.checkins,
+            "wins": self.wins,
+            "first_mood": mark(self.first_mood),
+            "latest_mood": mark(self.latest_mood),
+            "first_challenge": mark(self.first_challenge),
+            "latest_challenge": mark(self.latest_challenge),
+        }
+
+
+@dataclass(frozen=True)
+class WinsView:
+    period: Period
+    scope: Scope
+    people: list[PersonRef]
+    weeks: list[Week]
+    trend_buckets: Buckets
+    moods: list[MoodTrend]
+    journeys: list[Journey]
+    since_start: datetime | None = None
+    total: int = field(default=0)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.total == 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "period": self.period.to_dict(),
+            "pair": self.scope.pair_dict(),
+            "people": [p.to_dict() for p in self.people],
+            "total": self.total,
+            "weeks": [w.to_dict() for w in self.weeks],
+            "mood_trend": {
+                "buckets": self.trend_buckets.to_dict(),
+                "people": [m.to_dict() for m in self.moods],
+            },
+            "how_far": {
+                "since": self.since_start.isoformat() if self.since_start else None,
+                "people": [j.to_dict() for j in self.journeys],
+            },
+        }
+
+
+# ---------------------------------------------------------------- the period's wins
+
+
+def wins_between(
+    conn: Connection, scope: Scope, span: Period, *, person_id: str | None = None, newest: int | None = None
+) -> list[tuple[str, Any]]:
+    """The raw wins of a period from all three sources, as (source, row) pairs.
+
+    With `newest`, each source gives only its `newest` latest rows (for summaries that show a few).
+    """
+    c, w, ch, f = t.checkin, t.win, t.challenge, t.feedback
+
+    def limited(query: Any, moment: Any) -> Any:
+        return query.order_by(moment.desc()).limit(newest) if newest else query.order_by(moment)
+
+    by_author = (c.c.author_id == person_id) if person_id else true()
+    # For overcome challenges the period's range on `overcome_at` must drive the query, not a person's or
+    # a pair's whole history: `unindexed` keeps the planner off the check-in indexes for those filters.
+    by_author_late = (review.unindexed(c.c.author_id) == person_id) if person_id else true()
+    in_pair_late = (review.unindexed(c.c.pair_id) == scope.pair_id) if scope.pair_id else true()
+    logged = limited(
+        select(w.c.id, w.c.text, c.c.author_id, c.c.at, c.c.utc_offset)
+        .join(c, c.c.id == w.c.checkin_id)
+        .where(scope.where(c), span.between(c.c.at), by_author),
+        c.c.at,
+    )
+    overcome = limited(
+        select(
+            ch.c.id,
+            ch.c.text,
+            ch.c.overcome_note,
+            ch.c.overcome_at.label("at"),
+            c.c.author_id,
+            c.c.utc_offset,
+        )
+        .join(c, c.c.id == ch.c.checkin_id)
+        .where(scope.visible(c), in_pair_late, span.between(ch.c.overcome_at), by_author_late),
+        ch.c.overcome_at,
+    )
+    by_recipient = (f.c.recipient_id == person_id) if person_id else true()
+    appreciated = limited(
+        select(f.c.id, f.c.message, f.c.author_id, f.c.recipient_id, f.c.at, f.c.utc_offset).where(
+            f.c.kind == APPRECIATION, scope.where(f), span.between(f.c.at), by_recipient
+        ),
+        f.c.at,
+    )
+    rows: list[tuple[str, Any]] = [(FROM_CHECKIN, r) for r in conn.execute(logged)]
+    rows += [(OVERCOME, r) for r in conn.execute(overcome)]
+    rows += [(APPRECIATION, r) for r in conn.execute(appreciated)]
+    return rows
+
+
+def to_items(rows: list[tuple[str, Any]], people: dict[str, PersonRef]) -> list[WinItem]:
+    items = []
+    for source, r in rows:
+        if source == FROM_CHECKIN:
+            items.append(WinItem(people[r.author_id], r.text, local(r.at, r.utc_offset), source, r.id))
+        elif source == OVERCOME:
+            items.append(
+                WinItem(
+                    people[r.author_id], r.text, local(r.at, r.utc_offset), source, r.id, note=r.overcome_note
+                )
+            )
+        else:
+            items.append(
+                WinItem(
+                    people[r.recipient_id],
+                    r.message,
+                    local(r.at, r.utc_offset),
+                    source,
+                    r.id,
+                    from_person=people[r.author_id],
+                )
+            )
+    items.sort(key=lambda i: (i.at, i.source, i.ref_id))
+    return items
+
+
+def owners(rows: list[tuple[str, Any]]) -> set[str]:
+    """Whose wins these are (appreciation belongs to the one appreciated)."""
+    return {r.recipient_id if source == APPRECIATION else r.author_id for source, r in rows}
+
+
+def givers(rows: list[tuple[str, Any]]) -> set[str]:
+    return {r.author_id for source, r in rows if source == APPRECIATION}
+
+
+def by_week(items: list[WinItem]) -> list[Week]:
+    weeks: dict[date, list[WinItem]] = {}
+    for item in items:
+        day = item.at.date()
+        weeks.setdefault(day - timedelta(days=day.weekday()), []).append(item)
+    return [Week(start, weeks[start]) for start in sorted(weeks)]
+
+
+# ---------------------------------------------------------------- how far you've come
+
+
+def journeys(
+    conn: Connection, scope: Scope, people: list[PersonRef]
+) -> tuple[datetime | None, list[Journey]]:
+    """Counts since the pair (or the journal) started, and first and latest mood and challenge per person.
+
+    Counts are aggregates and marks are single-row, index-ordered lookups: nothing is loaded to count it.
+    """
+    from peerlog.search import backend_for
+
+    c, ch, f = t.checkin, t.challenge, t.feedback
+    ids = [p.id for p in people]
+    backend = backend_for(conn)
+
+    def tally(kind: str) -> dict[str, tuple[int, int]]:
+        return backend.tally(conn, kind, me_id=scope.me.id, pair_id=scope.pair_id)
+
+    checkins, logged, challenges = tally("checkin"), tally("win"), tally("challenge")
+    appreciated = {
+        r[0]: int(r[1])
+        for r in conn.execute(
+            select(f.c.recipient_id, func.count())
+            .where(f.c.kind == APPRECIATION, scope.where(f), f.c.recipient_id.in_(ids))
+            .group_by(f.c.recipient_id)
+        )
+    }
+
+    def mood_mark(person_id: str, newest: bool) -> Mark | None:
+        order = c.c.at.desc() if newest else c.c.at
+        row = conn.execute(
+            select(c.c.at, c.c.utc_offset, c.c.mood)
+            .where(scope.where(c), c.c.author_id == person_id, c.c.mood.is_not(None))
+            .order_by(order)
+            .limit(1)
+        ).first()
+        return Mark(local(row.at, row.utc_offset), mood=row.mood) if row else None
+
+    def challenge_mark(person_id: str, newest: bool) -> Mark | None:
+        order = (c.c.at.desc(), ch.c.position.desc()) if newest else (c.c.at, ch.c.position)
+        row = conn.execute(
+            select(c.c.at, c.c.utc_offset, ch.c.text, ch.c.overcome_at)
+            .join(ch, ch.c.checkin_id == c.c.id)
+            .where(scope.where(c), c.c.author_id == person_id)
+            .order_by(*order)
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return Mark(local(row.at, row.utc_offset), text=row.text, overcome=row.overcome_at is not None)
+
+    result = []
+    for p in people:
+        result.append(
+            Journey(
+                person=p,
+                checkins=checkins.get(p.id, (0, 0))[0],
+                wins=logged.get(p.id, (0, 0))[0] + challenges.get(p.id, (0, 0))[1] + appreciated.get(p.id, 0),
+                first_mood=mood_mark(p.id, newest=False),
+                latest_mood=mood_mark(p.id, newest=True),
+                first_challenge=challenge_mark(p.id, newest=False),
+                latest_challenge=challenge_mark(p.id, newest=True),
+            )
+        )
+    if scope.pair_started is not None:
+        return scope.pair_started, result
+    firsts = [
+        conn.execute(
+            select(c.c.at).where(scope.where(c), c.c.author_id == p.id).order_by(c.c.at).limit(1)
+        ).scalar()
+        for p in people
+    ]
+    known = [m for m in firsts if m is not None]
+    return (min(known) if known else None), result
+
+
+# ---------------------------------------------------------------- the view
+
+
+def default_since(now: datetime | None = None) -> datetime:
+    """The start of the week three weeks before this one: four whole weeks of wins."""
+    now = now or datetime.now().astimezone()
+    return review.start_of_week(now) - timedelta(weeks=DEFAULT_WEEKS - 1)
+
+
+def wins_view(
+    session: Session,
+    *,
+    pair: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
+) -> WinsView:
+    """Every win you may see in the period, grouped by week, with mood trends and how far each person has come."""
+    conn = session.connection()
+    scope = review.scope_for(conn, pair)
+    # Without --since, the four weeks up to the end of the period (so `--until` alone looks back from there).
+    span = review.period(since, until, default_since=default_since(until or now), now=now)
+    rows = wins_between(conn, scope, span)
+    if scope.peer:
+        people = scope.pair_people
+        people_by_id = review.names_of(conn, scope.me, {p.id for p in people} | givers(rows))
+    else:
+        shown = owners(rows) | review.authors_between(conn, scope, span) | {scope.me.id}
+        people_by_id = review.names_of(conn, scope.me, shown | givers(rows))
+        people = review.ordered_people({pid: people_by_id[pid] for pid in shown if pid in people_by_id})
+    items = to_items(rows, people_by_id)
+    buckets, moods = review.mood_trends(conn, scope, span, people)
+    start, journey = journeys(conn, scope, people)
+    return WinsView(
+        period=span,
+        scope=scope,
+        people=people,
+        weeks=by_week(items),
+        trend_buckets=buckets,
+        moods=moods,
+        journeys=journey,
+        since_start=start,
+        total=len(items),
+    )

@@ -1,0 +1,243 @@
+"""`peerlog wins`: every win of the period, both peers with equal weight, and how far each has come."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from conftest import Invoke
+from review_support import PRIVATE, days_ago, journal_at
+
+
+def wins_json(invoke: Invoke, *args: str) -> dict:
+    result = invoke("wins", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def all_wins(data: dict) -> list[dict]:
+    return [w for week in data["weeks"] for w in week["wins"]]
+
+
+@pytest.fixture
+def pair_journal(journal: Invoke, home: Path) -> Invoke:
+    """Ana (you) and Sam, with two weeks of wins on both sides."""
+    j = journal_at(home)
+    j.checkin("me", pair="Sam", at=days_ago(9), mood=2, wins=("Sent the hard email",), challenges=("Sleep",))
+    j.checkin("me", pair="Sam", at=days_ago(2), mood=4, wins=("Slept eight hours", "Cooked dinner"))
+    j.checkin("Sam", pair="Sam", at=days_ago(8), mood=3, wins=("Went running",))
+    j.checkin("Sam", pair="Sam", at=days_ago(1), mood=5, wins=("Finished the chapter",))
+    return journal
+
+
+def test_wins_of_both_peers_show_with_who_they_belong_to(pair_journal: Invoke) -> None:
+    data = wins_json(pair_journal, "--pair", "sam")
+    owners = {(w["person"], w["text"]) for w in all_wins(data)}
+    assert owners == {
+        ("Ana", "Sent the hard email"),
+        ("Ana", "Slept eight hours"),
+        ("Ana", "Cooked dinner"),
+        ("Sam", "Went running"),
+        ("Sam", "Finished the chapter"),
+    }
+    assert [p["name"] for p in data["people"]] == ["Ana", "Sam"]
+
+
+def test_wins_are_grouped_by_week_oldest_first(pair_journal: Invoke) -> None:
+    data = wins_json(pair_journal, "--pair", "sam")
+    starts = [week["week_start"] for week in data["weeks"]]
+    assert starts == sorted(starts) and len(starts) >= 2
+    for week in data["weeks"]:
+        for win in week["wins"]:
+            assert win["at"][:10] >= week["week_start"]
+
+
+def test_both_peers_get_columns_of_the_same_width(pair_journal: Invoke, home: Path) -> None:
+    for width in (80, 120):
+        result = pair_journal("wins", "--pair", "sam", env={"COLUMNS": str(width)})
+        assert result.exit_code == 0
+        lines = result.output.splitlines()
+        header = next(line for line in lines if line.startswith("Ana (you)"))
+        sam_at = header.index("Sam")
+        # Two equal columns: Sam's starts half-way across (give or take the column gap).
+        assert abs(sam_at - width // 2) <= 2, (width, header)
+        assert all(len(line) <= width for line in lines)
+
+
+def test_a_full_pair_screen_fits_80_and_120_columns_without_ranking_words(pair_journal: Invoke) -> None:
+    for width in (80, 120):
+        out = pair_journal("wins", "--pair", "sam", env={"COLUMNS": str(width)}).output
+        assert "Finished the chapter" in out and "Sent the hard email" in out
+        assert "How far you've come" in out
+        assert "Mood" in out
+        lowered = out.lower()
+        for word in ("streak", "rank", "leader", "winner", "behind", "failed", "broke"):
+            assert word not in lowered
+
+
+def test_rendering_uses_no_red_at_all(pair_journal: Invoke, home: Path) -> None:
+    from peerlog.render import review
+    from peerlog.store import Store
+    from peerlog.wins import wins_view
+
+    store = Store.open(home / "peerlog.db")
+    with store.session() as session:
+        view = wins_view(session, pair="sam")
+    store.close()
+    console = Console(width=100, record=True, color_system="truecolor", force_terminal=True)
+    console.print(review.wins_screen(view, 100))
+    html = console.export_html(inline_styles=True)
+    # rich's red is #800000 / #ff0000 (standard and bright); neither may appear.
+    assert not re.search(r"#(800000|ff0000|d70000|af0000)", html, re.IGNORECASE)
+
+
+def test_a_peers_private_win_never_shows_but_your_own_private_one_does(journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    j.checkin("Sam", pair="Sam", wins=("Sam's private win",), visibility=PRIVATE)
+    j.checkin("Sam", pair="Sam", wins=("Sam's shared win",))
+    j.checkin("me", pair="Sam", wins=("My private win",), visibility=PRIVATE)
+    for args in ((), ("--pair", "sam")):
+        data = wins_json(journal, *args)
+        texts = {w["text"] for w in all_wins(data)}
+        assert texts == {"Sam's shared win", "My private win"}
+        out = journal("wins", *args).output
+        assert "Sam's private win" not in out
+        assert "My private win" in out
+
+
+def test_appreciation_counts_as_a_win_for_the_one_appreciated(journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    j.feedback("me", "Sam", "You listened so well today", kind="appreciation")
+    j.feedback("Sam", "me", "Could we start on time?", kind="suggestion")
+    data = wins_json(journal, "--pair", "sam")
+    [win] = all_wins(data)
+    assert win["person"] == "Sam"
+    assert win["source"] == "appreciation"
+    assert win["from"] == "Ana"
+    assert "You listened so well today" in journal("wins", "--pair", "sam").output
+
+
+def test_an_overcome_challenge_shows_among_the_wins(journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    j.checkin("me", pair="Sam", at=days_ago(20), challenges=("Fear of the dentist",), overcome=days_ago(2))
+    data = wins_json(journal)
+    [win] = all_wins(data)
+    assert (win["source"], win["text"]) == ("overcome", "Fear of the dentist")
+    assert "overcome: Fear of the dentist" in journal("wins").output
+
+
+def test_an_empty_period_is_met_kindly_with_how_to_log_a_first_win(journal: Invoke) -> None:
+    result = journal("wins")
+    assert result.exit_code == 0
+    out = " ".join(result.output.split())
+    assert "that's okay" in out
+    assert 'peerlog checkin --win "…"' in out
+    assert wins_json(journal)["total"] == 0
+
+
+def test_since_and_until_choose_the_period(pair_journal: Invoke) -> None:
+    recent = {w["text"] for w in all_wins(wins_json(pair_journal, "--since", "5d"))}
+    assert recent == {"Slept eight hours", "Cooked dinner", "Finished the chapter"}
+    older = {w["text"] for w in all_wins(wins_json(pair_journal, "--since", "30d", "--until", "7d"))}
+    assert older == {"Sent the hard email", "Went running"}
+
+
+def test_a_period_that_ends_before_it_starts_is_a_clear_error(journal: Invoke) -> None:
+    result = journal("wins", "--since", "today", "--until", "1w")
+    assert result.exit_code == 2
+    assert "--since" in result.output or "--since" in (result.stderr or "")
+
+
+def test_an_unknown_pair_lists_the_pairs_you_have(journal: Invoke) -> None:
+    result = journal("wins", "--pair", "nobody")
+    assert result.exit_code == 2
+    assert "Sam" in result.stderr
+
+
+def test_how_far_you_have_come_counts_since_the_pair_started(pair_journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    j.checkin("me", pair="Sam", at=days_ago(200), mood=1, wins=("Long ago",), challenges=("Feeling alone",))
+    data = wins_json(pair_journal, "--pair", "sam")
+    journey = {p["person"]: p for p in data["how_far"]["people"]}
+    assert journey["Ana"]["checkins"] == 3
+    assert journey["Ana"]["wins"] == 4  # the long-ago win counts, though it is outside the period
+    assert journey["Sam"]["checkins"] == 2 and journey["Sam"]["wins"] == 2
+    assert journey["Ana"]["first_mood"]["mood"] == 1
+    assert journey["Ana"]["latest_mood"]["mood"] == 4
+    assert journey["Ana"]["first_challenge"]["text"] == "Feeling alone"
+    assert journey["Ana"]["latest_challenge"]["text"] == "Sleep"
+    assert journey["Sam"]["first_challenge"] is None
+
+
+def test_how_far_counts_leave_out_a_peers_private_entries(journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    j.checkin("Sam", pair="Sam", mood=1, wins=("hidden",), challenges=("hidden too",), visibility=PRIVATE)
+    j.checkin("Sam", pair="Sam", mood=4, wins=("seen",))
+    for args in ((), ("--pair", "sam")):
+        journey = {p["person"]: p for p in wins_json(journal, *args)["how_far"]["people"]}
+        assert journey["Sam"]["checkins"] == 1
+        assert journey["Sam"]["wins"] == 1
+        assert journey["Sam"]["first_mood"]["mood"] == 4
+        assert journey["Sam"]["first_challenge"] is None
+
+
+def test_the_mood_trend_follows_each_persons_moods(pair_journal: Invoke) -> None:
+    data = wins_json(pair_journal, "--pair", "sam")
+    trend = {t["person"]: t["points"] for t in data["mood_trend"]["people"]}
+    ana = [p for p in trend["Ana"] if p is not None]
+    assert ana == [2, 4]
+    assert [p for p in trend["Sam"] if p is not None] == [3, 5]
+    out = pair_journal("wins", "--pair", "sam").output
+    assert "2 · low → 4 · good" in out
+    assert re.search("[▁▂▃▄▅▆▇█]", out)
+
+
+def test_a_very_full_week_lists_a_dozen_each_and_counts_the_rest(journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    j.checkin("me", pair="Sam", at=days_ago(0), wins=tuple(f"small win {i}" for i in range(15)))
+    out = journal("wins", "--pair", "sam").output
+    assert "and 3 more wins this week" in out
+    assert "small win 14" in journal("wins", "--pair", "sam", "--all").output
+    assert len(all_wins(wins_json(journal, "--pair", "sam"))) == 15
+
+
+def test_without_a_pair_everyone_you_may_see_is_shown_in_turn_on_a_narrow_screen(
+    journal: Invoke, home: Path
+) -> None:
+    assert journal("pair", "add", "Kai").exit_code == 0
+    assert journal("pair", "add", "Noor").exit_code == 0
+    j = journal_at(home)
+    for name in ("Sam", "Kai", "Noor"):
+        j.checkin(name, pair=name, wins=(f"{name} did it",))
+    j.checkin("me", wins=("I did it",))
+    out = journal("wins", env={"COLUMNS": "80"}).output
+    for name in ("Ana (you)", "Kai", "Noor", "Sam"):
+        assert re.search(rf"^{re.escape(name)}\s*$", out, re.MULTILINE), name
+    assert out.index("Ana (you)") < out.index("Kai") < out.index("Noor") < out.index("Sam")
+
+
+def test_how_far_counts_agree_whichever_search_backend_counts_them(
+    pair_journal: Invoke, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from peerlog import search
+
+    j = journal_at(home)
+    j.checkin("Sam", pair="Sam", wins=("hidden",), challenges=("c",), visibility=PRIVATE)
+    j.checkin("me", pair="Sam", challenges=("Old fear",), overcome=days_ago(0), visibility=PRIVATE)
+    j.feedback("Sam", "me", "Thanks for being there")
+    fast = {args: wins_json(pair_journal, *args)["how_far"] for args in ((), ("--pair", "sam"))}
+    monkeypatch.setattr(search, "BACKENDS", {})
+    portable = {args: wins_json(pair_journal, *args)["how_far"] for args in ((), ("--pair", "sam"))}
+    assert fast == portable
+    ana = next(p for p in fast[("--pair", "sam")]["people"] if p["person"] == "Ana")
+    assert ana["wins"] == 3 + 1 + 1  # logged, overcome, appreciated
+
+
+def test_until_alone_looks_back_four_weeks_from_that_moment(pair_journal: Invoke, home: Path) -> None:
+    journal_at(home).checkin("me", pair="Sam", at=days_ago(120), wins=("Spring win",))
+    data = wins_json(pair_journal, "--until", "100d")
+    assert [w["text"] for w in all_wins(data)] == ["Spring win"]

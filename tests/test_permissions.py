@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import typer.main
 
 from conftest import Invoke
-from peerlog.cli import app
+from peerlog.cli.app import COMMANDS
 
 PRIVATE_NOTE = "Only for me: the thing I am still working through"
 
@@ -120,22 +119,10 @@ OWNER_ONLY_OUTPUTS = [
         ["export", "--format", "markdown", "--include-private", "--output", "{out}"],
     ),
 ]
-#: Commands still being built. A case whose command is missing is skipped only while its command is named
-#: here; otherwise a missing command fails the test. Empty: `backup` and `export` have landed.
-PENDING: set[str] = set()
-
-
-def registered_commands() -> set[str]:
-    return set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 
 
 def _run_output(case: Output, invoke: Invoke, home: Path, out: Path) -> Path:
-    if case.command not in registered_commands():
-        if case.command in PENDING:
-            pytest.skip(f"`peerlog {case.command}` is not built yet (listed in PENDING)")
-        pytest.fail(
-            f"`peerlog {case.command}` is missing, and it writes private entries that must be owner-only"
-        )
+    assert case.command in COMMANDS, f"`peerlog {case.command}` writes private entries and must exist"
     before = set(home.iterdir())
     result = invoke(*[arg.replace("{out}", str(out)) for arg in case.argv])
     assert result.exit_code == 0, result.stderr

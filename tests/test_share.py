@@ -89,12 +89,6 @@ def test_two_peers_exchange_bundles_and_both_see_both_wins(
 def test_the_wins_view_shows_both_peers_after_an_exchange(
     journal: Invoke, sam: Invoke, tmp_path: Path
 ) -> None:
-    from typer.main import get_command
-
-    from peerlog.cli import app
-
-    if "wins" not in get_command(app).commands:  # type: ignore[attr-defined]
-        pytest.skip("`peerlog wins` is not registered in this build yet")
     journal("checkin", "--pair", "sam", "--win", "Ana spoke up", "--shared")
     sam("checkin", "--pair", "ana", "--win", "Sam finished the course", "--shared")
     _exchange(journal, sam, tmp_path)
@@ -308,3 +302,20 @@ def test_your_peer_keeps_the_name_you_know_them_by(journal: Invoke, home: Path, 
     journal("import", str(bundle), "--pair", "sam")
     with journal_session(home, write=False) as session:
         assert sorted(p.name for p in session.exec(select(Person))) == ["Ana", "Sam"]
+
+
+def test_a_challenge_marked_overcome_reaches_the_peer_in_the_next_bundle(
+    journal: Invoke, sam: Invoke, tmp_path: Path
+) -> None:
+    sam("checkin", "--pair", "ana", "--challenge", "Public speaking", "--shared")
+    _exchange(journal, sam, tmp_path)
+    (entry,) = _log(sam)
+    challenge_id = entry["challenges"][0]["id"]
+    assert sam("challenge", "done", challenge_id[:8]).exit_code == 0
+
+    bundle = tmp_path / "sam-after.json"
+    assert sam("share", "--pair", "ana", "--since-last", "--output", str(bundle)).exit_code == 0
+    assert [c["text"] for c in load_json(bundle)["checkins"][0]["challenges"]] == ["Public speaking"]
+    assert journal("import", str(bundle)).exit_code == 0
+    (copy,) = _log(journal, "--pair", "sam")
+    assert copy["challenges"][0]["overcome_at"] is not None

@@ -68,6 +68,7 @@ def _find(session: Session, prefix: str) -> tuple[object, review.PersonRef]:
     rows = conn.execute(
         select(
             ch.c.id,
+            ch.c.checkin_id,
             ch.c.text,
             ch.c.overcome_at,
             ch.c.overcome_note,
@@ -101,6 +102,14 @@ def _find(session: Session, prefix: str) -> tuple[object, review.PersonRef]:
     return row, me
 
 
+def _touch_checkin(session: Session, checkin_id: str) -> None:
+    # A challenge travels inside its check-in: marking the check-in edited is what lets the next share
+    # bundle (and a peer's import, which keeps the newer copy) carry the change.
+    session.connection().execute(
+        update(t.checkin).where(t.checkin.c.id == checkin_id).values(updated_at=datetime.now(UTC))
+    )
+
+
 def mark_overcome(
     session: Session, prefix: str, *, note: str | None = None, at: datetime | None = None
 ) -> ChallengeItem:
@@ -127,6 +136,7 @@ def mark_overcome(
         .where(t.challenge.c.id == row.id)
         .values(overcome_at=moment, overcome_note=cleaned or None)
     )
+    _touch_checkin(session, row.checkin_id)
     return ChallengeItem(**item_args, overcome_at=moment, overcome_note=cleaned or None)
 
 
@@ -137,6 +147,7 @@ def reopen(session: Session, prefix: str) -> ChallengeItem:
     session.connection().execute(
         update(t.challenge).where(t.challenge.c.id == row.id).values(overcome_at=None, overcome_note=None)
     )
+    _touch_checkin(session, row.checkin_id)
     return ChallengeItem(id=row.id, text=row.text, person=me, at=review.local(row.at, row.utc_offset))
 
 

@@ -79,7 +79,9 @@ def ask_long(prompt: Prompt, *, default: str = "", check: Check | None = None) -
             prompt.text,
             default=default,
             multiline=True,
-            instruction="(several lines are fine; Esc then Enter to finish, or leave it empty to skip)",
+            # On a line of its own, so the answer gets the terminal's full width rather than what is
+            # left after a long question.
+            instruction="(several lines are fine: Esc, Enter to finish; empty skips)\n",
             validate=_validator(prompt, check),
         )
     )

@@ -39,6 +39,7 @@ checkin = table(
     column("mood", Integer),
     column("note", String),
     column("visibility", String),
+    column("updated_at", UTCDateTime),
 )
 
 win = table(

@@ -195,10 +195,15 @@ def test_bad_input_is_one_kind_line_exit_2_and_changes_nothing(
     assert entries(journal) == before
 
 
-def test_a_mood_that_is_not_a_number_is_a_usage_error(journal: Invoke) -> None:
-    result = journal("checkin", "--mood", "happy")
+@pytest.mark.parametrize(
+    "args",
+    [["checkin", "--mood", "happy"], ["checkin", "--mood"], ["log", "--limit", "many"], ["show"], ["chekin"]],
+)
+def test_usage_errors_are_one_line_with_exit_2(journal: Invoke, args: list[str]) -> None:
+    result = journal(*args)
     assert result.exit_code == 2
-    assert "--mood" in result.stderr
+    assert result.stderr.startswith("peerlog: ")
+    assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
 
 

@@ -37,3 +37,26 @@ def test_every_command_has_help(invoke: Invoke) -> None:
         result = invoke(name, "--help")
         assert result.exit_code == 0, name
         assert "Usage: " in result.stdout
+
+
+def test_shell_completion_offers_commands_and_subcommands() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("peerlog")
+
+    def complete(words: str, cword: int) -> list[str]:
+        env = {
+            **os.environ,
+            "_PEERLOG_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(cword),
+        }
+        done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=30, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert complete("peerlog ch", 1) == ["checkin", "challenge"]
+    assert complete("peerlog pair ", 2) == ["add", "list", "show", "end"]

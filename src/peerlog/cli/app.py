@@ -123,6 +123,40 @@ class PeerlogGroup(TyperGroup):
     """Loads commands on demand, and turns every failure into one kind line and an exit code: 2 for input
     to correct, 1 otherwise."""
 
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Like Typer's, but a usage error is one line too (Click prints usage, a hint and the error)."""
+        from typer import Abort
+        from typer.exceptions import TyperException
+
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except TyperException as error:
+            if not standalone_mode:
+                raise
+            if type(error).__name__ == "NoArgsIsHelpError":  # plain `peerlog`: the help is the answer
+                error.show()  # type: ignore[attr-defined]
+                sys.exit(0)
+            ctx = getattr(error, "ctx", None)
+            hint = f" See `{ctx.command_path} --help`." if ctx is not None else ""
+            message = error.format_message().rstrip()  # type: ignore[attr-defined]
+            _say_error(f"{message}{'' if message.endswith(('.', '!', '?')) else '.'}{hint}")
+            sys.exit(getattr(error, "exit_code", 1))
+        except Abort:
+            if not standalone_mode:
+                raise
+            _say_error("Stopped. Nothing was saved.")
+            sys.exit(1)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
     def list_commands(self, ctx: Any) -> list[str]:
         return [*self.commands, *(name for name in COMMANDS if name not in self.commands)]
 

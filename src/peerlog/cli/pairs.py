@@ -14,7 +14,7 @@ app = typer.Typer(no_args_is_help=True, help="Start, list, show and end pairs wi
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Your peer's name."),
+    name: str = typer.Argument(..., metavar="NAME", help="Your peer's name."),
     agreement: str | None = typer.Option(
         None, "--agreement", "-a", help="What you two agree on, e.g. how you'll meet and listen."
     ),
@@ -73,7 +73,7 @@ def show(
 @app.command("end")
 def end(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Your peer's name."),
+    name: str = typer.Argument(..., metavar="NAME", help="Your peer's name."),
 ) -> None:
     """End a pair. Its history stays in your journal; `pair add` picks it up again."""
     from peerlog.pairs import end_pair

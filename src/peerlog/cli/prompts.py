@@ -48,7 +48,9 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="The pack's name, as `peerlog prompts list` shows it."),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="The pack's name, as `peerlog prompts list` shows it."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Show a pack's questions, in the order they are asked."""
@@ -64,7 +66,7 @@ def show(
 
 @app.command()
 def validate(
-    file: Path = typer.Argument(..., help="The pack file to check (.toml)."),
+    file: Path = typer.Argument(..., metavar="FILE", help="The pack file to check (.toml)."),
 ) -> None:
     """Check a pack file and list every problem in it, with its line where it can be known."""
     from peerlog.errors import InputError
@@ -86,7 +88,9 @@ def validate(
 @app.command()
 def new(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="A name for the pack: lowercase words joined by '-'."),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="A name for the pack: lowercase words joined by '-'."
+    ),
     force: bool = typer.Option(
         False, "--force", help="Replace a pack file of that name that is already there."
     ),

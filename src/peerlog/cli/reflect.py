@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import typer
 
+from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.prompts import load_catalog
 from peerlog.cli.state import is_interactive, state
 
@@ -19,16 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer()
 
 DEFAULT_PACK = "after-conversation"
-WHEN_HELP = "ISO date or time, today, yesterday, or a span back from now like 3d, 2w, 1m."
 HINTS_OFF = "--no-hints turns these notes off"
-
-
-def _when(text: str | None, role: str) -> datetime | None:
-    if text is None:
-        return None
-    from peerlog.dates import Role, parse_when
-
-    return parse_when(text, Role(role))
 
 
 def _say_hints(hints: Sequence[Hint], about: str) -> None:
@@ -78,7 +69,7 @@ def reflect(
     from peerlog.reflections import check_answer_text, parse_answers, record_reflection
 
     chosen = load_catalog(ctx).get(pack)
-    moment = _when(at, "at")
+    moment = parse_moment(at, "at")
     store = state(ctx).store()
     if answer:
         given = parse_answers(chosen, answer)
@@ -143,7 +134,7 @@ def reflections(
     """Read your reflections (and the ones your peers shared with you), newest first."""
     from peerlog.reflections import list_reflections
 
-    since_at, until_at = _when(since, "since"), _when(until, "until")
+    since_at, until_at = parse_moment(since, "since"), parse_moment(until, "until")
     with state(ctx).store().session() as session:
         views = list_reflections(session, pair=pair, pack=pack, since=since_at, until=until_at, limit=limit)
     if as_json:
@@ -217,7 +208,7 @@ def feedback(
         )
     if kind is not None:
         kind = check_kind(kind)
-    moment = _when(at, "at")
+    moment = parse_moment(at, "at")
     # Check the pair before asking anything, so no words are typed in vain.
     with store.session() as session:
         peer = view(session, resolve_pair(session, name, active_only=True)).peer

@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.state import state
 
 app = typer.Typer()
@@ -15,16 +16,6 @@ app.add_typer(
     name="challenge",
     help="Your challenges: list them, and mark one overcome when it is (it becomes a win).",
 )
-
-WHEN_HELP = "ISO date or time, today, yesterday, or a span back from now like 3d, 2w, 1m."
-
-
-def _when(text: str | None, role: str):  # type: ignore[no-untyped-def]
-    if text is None:
-        return None
-    from peerlog.dates import Role, parse_when
-
-    return parse_when(text, Role(role))
 
 
 def _print_json(data: object) -> None:
@@ -55,7 +46,7 @@ def wins(
     """Celebrate wins, week by week, with mood trends and how far each of you has come."""
     from peerlog.wins import wins_view
 
-    since_at, until_at = _when(since, "since"), _when(until, "until")
+    since_at, until_at = parse_moment(since, "since"), parse_moment(until, "until")
     with state(ctx).store().session() as session:
         view = wins_view(session, pair=pair, since=since_at, until=until_at)
     if as_json:
@@ -81,7 +72,7 @@ def summary(
 
     if sum((week, month, since is not None)) > 1:
         raise InputError("Choose one of --week, --month or --since.")
-    since_at = _when(since, "since")
+    since_at = parse_moment(since, "since")
     with state(ctx).store().session() as session:
         view = summary_view(session, pair=pair, since=since_at, month=month)
     if as_json:
@@ -125,7 +116,7 @@ def challenge_done(
     """Mark one of your challenges overcome: it becomes a win."""
     from peerlog.challenges import mark_overcome
 
-    moment = _when(at, "at")
+    moment = parse_moment(at, "at")
     with state(ctx).store().session(write=True) as session:
         result = mark_overcome(session, challenge_id, note=note, at=moment)
     if result.already:

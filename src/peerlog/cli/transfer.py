@@ -7,19 +7,10 @@ from pathlib import Path
 
 import typer
 
+from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.state import is_interactive, state
 
 app = typer.Typer()
-
-WHEN_HELP = "ISO date or time, today, yesterday, or a span back from now like 3d, 2w, 1m."
-
-
-def _when(text: str | None, role: str):  # type: ignore[no-untyped-def]
-    if text is None:
-        return None
-    from peerlog.dates import Role, parse_when
-
-    return parse_when(text, Role(role))
 
 
 def _plural(n: int, word: str, words: str | None = None) -> str:
@@ -47,7 +38,7 @@ def export(
     from peerlog.transfer import collect
 
     exporter = get_exporter(format)
-    since_at, until_at = _when(since, "since"), _when(until, "until")
+    since_at, until_at = parse_moment(since, "since"), parse_moment(until, "until")
     if output is not None:
         check_destination(output, force=force)
     # Written while the journal is open: entries are read a batch at a time as the text goes out.

@@ -18,6 +18,7 @@ from peerlog import dates
 from peerlog.checkins import check_visibility, clean_text
 from peerlog.errors import InputError
 from peerlog.ids import short_id
+from peerlog.listing import newest_first
 from peerlog.models import PRIVATE, SHARED, Feedback, Pair, Person
 from peerlog.pairs import peer_id_of, resolve_pair
 from peerlog.people import get_self
@@ -116,15 +117,7 @@ def list_feedback(
     query = select(Feedback).where(or_(col(Feedback.author_id) == me.id, col(Feedback.visibility) == SHARED))
     if pair:
         query = query.where(Feedback.pair_id == resolve_pair(session, pair).id)
-    if since:
-        query = query.where(Feedback.at >= dates.to_utc(since))
-    if until:
-        query = query.where(Feedback.at <= dates.to_utc(until))
-    if limit is not None:
-        if limit < 1:
-            raise InputError("--limit must be 1 or more.")
-        query = query.limit(limit)
-    query = query.order_by(col(Feedback.at).desc(), col(Feedback.id).desc())
+    query = newest_first(query, Feedback, since=since, until=until, limit=limit)
     return _views(session, list(session.exec(query).all()), me)
 
 

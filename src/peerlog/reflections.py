@@ -21,6 +21,7 @@ from peerlog import dates
 from peerlog.checkins import check_visibility, clean_tag, clean_text
 from peerlog.errors import InputError, NotFoundError
 from peerlog.ids import find_by_prefix, short_id
+from peerlog.listing import newest_first
 from peerlog.models import PRIVATE, SHARED, Answer, Pair, Person, Reflection
 from peerlog.packs import Given, Pack, Prompt, Value
 from peerlog.pairs import peer_id_of, resolve_pair
@@ -315,15 +316,7 @@ def list_reflections(
         query = query.where(Reflection.pair_id == resolve_pair(session, pair).id)
     if pack:
         query = query.where(Reflection.pack_name == pack.strip().lower())
-    if since:
-        query = query.where(Reflection.at >= dates.to_utc(since))
-    if until:
-        query = query.where(Reflection.at <= dates.to_utc(until))
-    if limit is not None:
-        if limit < 1:
-            raise InputError("--limit must be 1 or more.")
-        query = query.limit(limit)
-    query = query.order_by(col(Reflection.at).desc(), col(Reflection.id).desc())
+    query = newest_first(query, Reflection, since=since, until=until, limit=limit)
     return _views(session, list(session.exec(query).all()), me)
 
 

@@ -1,0 +1,33 @@
+"""What every newest-first list of entries shares: a period, a page size, and a stable order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlmodel import col
+
+from peerlog import dates
+from peerlog.errors import InputError
+
+Q = TypeVar("Q")
+
+
+def check_limit(limit: int) -> int:
+    if limit < 1:
+        raise InputError("--limit must be 1 or more.")
+    return limit
+
+
+def newest_first(
+    query: Q, model: Any, *, since: datetime | None, until: datetime | None, limit: int | None
+) -> Q:
+    """Keep entries of `model` from `since` to `until` (both inclusive), newest first, at most `limit`."""
+    if since:
+        query = query.where(model.at >= dates.to_utc(since))  # type: ignore[attr-defined]
+    if until:
+        query = query.where(model.at <= dates.to_utc(until))  # type: ignore[attr-defined]
+    if limit is not None:
+        query = query.limit(check_limit(limit))  # type: ignore[attr-defined]
+    # The id breaks ties between entries saved in the same instant, so pages never shuffle.
+    return query.order_by(col(model.at).desc(), col(model.id).desc())  # type: ignore[attr-defined]

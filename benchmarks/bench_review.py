@@ -83,6 +83,7 @@ def measure(size: int, rounds: int, seed: int, columns: int) -> dict[str, list[t
     path = journal(size, seed)
     env = {**os.environ, "PEERLOG_DB": str(path), "COLUMNS": str(columns), "PEERLOG_NO_PROMPT": "1"}
     env.pop("PEERLOG_HOME", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached, not recompiled on every run
     peerlog = peerlog_command()
     cases = [("baseline", [sys.executable, "-c", BASELINE])]
     cases += [(name, [*peerlog, *args]) for name, args in [*COMMANDS, REFERENCE]]

@@ -134,6 +134,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="peerlog-bench-") as tmp:
         env = {**os.environ, "PEERLOG_HOME": tmp, "PEERLOG_NO_PROMPT": "1", "COLUMNS": "100"}
         env.pop("PEERLOG_DB", None)
+        # Measure peerlog as installed, with its bytecode cached (pip compiles it; an editable install writes
+        # it on first run), not recompiling every module on every run as this variable would make it.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         prepare_journal(Path(tmp), env)
         times = measure(all_cases, env, args.runs)
     print(f"python {sys.version.split()[0]} on {os.cpu_count()} CPUs, {args.runs} interleaved rounds\n")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from datetime import datetime, timedelta, timezone
+import shutil
+import tempfile
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from conftest import Invoke
 from peerlog.exporters.markdown import inline, list_item, paragraphs
+from peerlog.store import Store
 from transfer_support import add_feedback, add_reflection, journal_session, me_and_pair
 
 # CommonMark plus the GFM extensions most viewers add, so a stray `|` or `~~` would show up as structure.
@@ -237,3 +242,104 @@ def test_an_unknown_format_is_one_kind_line(journal: Invoke) -> None:
     result = journal("export", "--format", "pdf")
     assert result.exit_code == 2
     assert result.stderr == "peerlog: peerlog cannot export 'pdf'. Choose one of: json, markdown.\n"
+
+
+@pytest.fixture(scope="module")
+def two_peers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A journal with you, Sam and your pair, to copy for each generated example."""
+    from peerlog.models import Pair, Person
+    from peerlog.pairs import ordered
+    from peerlog.people import name_key
+
+    path = tmp_path_factory.mktemp("two-peers") / "peerlog.db"
+    store = Store.open(path, create=True)
+    try:
+        with store.session(write=True) as session:
+            me = Person(name="Ana", name_key=name_key("Ana"), is_self=True)
+            sam = Person(name="Sam", name_key=name_key("Sam"), is_self=False)
+            session.add_all([me, sam])
+            session.flush()
+            a, b = ordered(me.id, sam.id)
+            session.add(Pair(person_a_id=a, person_b_id=b, started_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    finally:
+        store.close()
+    return path
+
+
+def journal_checkin(session: Any, author: Any, pair: Any, at: datetime, note: str, wins: list[str]) -> None:
+    from peerlog.models import CheckIn, Win
+
+    checkin = CheckIn(
+        author_id=author.id,
+        pair_id=pair.id,
+        at=at.astimezone(UTC),
+        utc_offset=int(at.utcoffset().total_seconds() // 60),  # type: ignore[union-attr]
+        note=note,
+        visibility="shared",
+    )
+    session.add(checkin)
+    session.flush()
+    session.add_all(Win(checkin_id=checkin.id, position=i, text=text) for i, text in enumerate(wins))
+    session.flush()
+
+
+# Entries around week boundaries, on a half-hour grid (so equal moments happen), in every UTC offset.
+ENTRIES = st.lists(
+    st.tuples(
+        st.sampled_from(["checkin", "reflection", "feedback"]),
+        st.integers(-2 * 48, 2 * 48),
+        st.integers(-14 * 4, 14 * 4).map(lambda quarters: quarters * 15),
+        st.booleans(),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(entries=ENTRIES)
+def test_a_streamed_markdown_export_lists_each_week_once_newest_first_in_any_offset(
+    two_peers: Path, entries: list[tuple[str, int, int, bool]]
+) -> None:
+    from peerlog.exporters.markdown import MarkdownExporter
+    from peerlog.transfer import collect
+
+    monday = datetime(2026, 11, 9, tzinfo=UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copy(two_peers, Path(folder) / "peerlog.db")
+        with journal_session(Path(folder)) as session:
+            me, sam, pair = me_and_pair(session)
+            for i, (kind, half_hours, offset, mine) in enumerate(entries):
+                at = (monday + timedelta(minutes=30 * half_hours)).astimezone(
+                    timezone(timedelta(minutes=offset))
+                )
+                author, other = (me, sam) if mine else (sam, me)
+                if kind == "checkin":
+                    journal_checkin(session, author, pair, at, f"Entry {i}", wins=[f"Win {i}"])
+                elif kind == "reflection":
+                    add_reflection(
+                        session, author=author, pair=pair, at=at, answers=[("Q", "text", f"A {i}")]
+                    )
+                else:
+                    add_feedback(session, author=author, recipient=other, pair=pair, message=f"M {i}", at=at)
+        with journal_session(Path(folder), write=False) as session:
+            doc = collect(session, include_private=True)
+            streamed = "".join(MarkdownExporter().chunks(doc))
+            whole = dataclasses.replace(
+                doc,
+                checkins=tuple(doc.checkins),
+                reflections=tuple(doc.reflections),
+                feedback=tuple(doc.feedback),
+            )
+            assert streamed == "".join(MarkdownExporter().chunks(whole))
+    # Each week once, newest first, and every entry under the week of its author's own calendar.
+    weeks: list[datetime] = []
+    listed = 0
+    for line in streamed.splitlines():
+        if line.startswith("## Week of Monday "):
+            weeks.append(datetime.strptime(line.removeprefix("## Week of Monday "), "%d %B %Y"))
+        elif line.startswith("#### "):
+            day = datetime.strptime(line[5:].split(" · ")[0], "%a %d %b %Y %H:%M")
+            assert day - timedelta(days=day.weekday(), hours=day.hour, minutes=day.minute) == weeks[-1]
+            listed += 1
+    assert weeks == sorted(set(weeks), reverse=True)
+    assert listed == len(entries)

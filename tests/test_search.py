@@ -217,3 +217,26 @@ def test_an_older_journal_gets_its_search_index_filled_on_upgrade(
     store.close()
     assert count == 2
     assert [h.kind for h in found.hits] == ["win"]
+
+
+def test_a_word_found_everywhere_is_ranked_among_its_newest_matches(
+    journal: Invoke, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from peerlog.store import search_sqlite
+
+    # Ranking every match of a common word would grow with the journal; only the newest few are ranked.
+    monkeypatch.setattr(search_sqlite, "RANKED", 3)
+    j = journal_at(home)
+    j.checkin("me", at=days_ago(9), note="Rest. Real rest, finally rest.")
+    for day in (4, 3, 2):
+        j.checkin(
+            "me", at=days_ago(day), note=f"A long day {day}: errands, calls, the bank, and a little rest"
+        )
+    j.checkin("me", at=days_ago(1), note="Rest, rest and more rest")
+    found = hits(journal, "rest", "--limit", "2")
+    assert [h["text"] for h in found] == [
+        "Rest, rest and more rest",
+        "A long day 2: errands, calls, the bank, and a little rest",
+    ]
+    # A page larger than the ranked pool still gets every match it asks for.
+    assert len(hits(journal, "rest", "--limit", "10")) == 5

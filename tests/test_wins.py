@@ -241,3 +241,76 @@ def test_until_alone_looks_back_four_weeks_from_that_moment(pair_journal: Invoke
     journal_at(home).checkin("me", pair="Sam", at=days_ago(120), wins=("Spring win",))
     data = wins_json(pair_journal, "--until", "100d")
     assert [w["text"] for w in all_wins(data)] == ["Spring win"]
+
+
+def test_how_far_counts_follow_edits_moves_deletes_and_overcome_challenges(
+    pair_journal: Invoke, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from peerlog import search
+    from peerlog.store import search_sqlite
+
+    assert pair_journal("pair", "add", "Kai").exit_code == 0
+    j = journal_at(home)
+    moved = j.checkin("me", pair="Sam", wins=("Moved later",), challenges=("To overcome",))
+    hidden = j.checkin("me", pair="Sam", wins=("Private for now",), visibility=PRIVATE)
+    peer_private = j.checkin("Sam", pair="Sam", wins=("Sam's own",), challenges=("Sam's fear",))
+    gone = j.checkin("Sam", pair="Sam", wins=("Soon deleted",))
+    thanks = j.feedback("Sam", "me", "Thank you for listening")
+    j.feedback("me", "Sam", "Thanks for the walk")
+    assert pair_journal("edit", moved.id[:8], "--pair", "kai", "--add-win", "One more").exit_code == 0
+    assert pair_journal("edit", hidden.id[:8], "--shared").exit_code == 0
+    listed = json.loads(pair_journal("challenge", "list", "--json").output)
+    first = next(c for c in listed if c["text"] == "To overcome")
+    assert pair_journal("challenge", "done", first["id"][:8]).exit_code == 0
+    with sqlite3.connect(home / "peerlog.db") as db:
+        # What a peer's newer bundle can do: make an entry private, take one back, change a kind.
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("UPDATE checkin SET visibility = 'private' WHERE id = ?", (peer_private.id,))
+        db.execute("DELETE FROM checkin WHERE id = ?", (gone.id,))
+        db.execute("UPDATE feedback SET kind = 'suggestion' WHERE id = ?", (thanks.id,))
+    scopes = ((), ("--pair", "sam"), ("--pair", "kai"))
+    fast = {args: wins_json(pair_journal, *args)["how_far"]["people"] for args in scopes}
+    monkeypatch.setattr(search, "BACKENDS", {})
+    assert fast == {args: wins_json(pair_journal, *args)["how_far"]["people"] for args in scopes}
+    kai = {p["person"]: p for p in fast[("--pair", "kai")]}
+    assert kai["Ana"]["checkins"] == 1 and kai["Ana"]["wins"] == 3  # two logged, one overcome
+    with sqlite3.connect(home / "peerlog.db") as db:
+        kept = sorted(db.execute(f"SELECT * FROM {search_sqlite.TALLY} WHERE n > 0"))
+        search_sqlite.recount(db.execute)
+        assert kept == sorted(db.execute(f"SELECT * FROM {search_sqlite.TALLY}"))
+
+
+def test_a_journal_from_before_the_running_counts_gets_them_counted_on_upgrade(
+    pair_journal: Invoke, home: Path
+) -> None:
+    import sqlite3
+
+    from peerlog.store import search_sqlite
+
+    journal_at(home).feedback("Sam", "me", "Thanks for being there")
+    before = wins_json(pair_journal, "--pair", "sam")["how_far"]
+    with sqlite3.connect(home / "peerlog.db") as db:
+        # Schema 2 as it shipped: the search index, without the running counts.
+        triggers = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+            (f"{search_sqlite.TALLY}%",),
+        ).fetchall()
+        for (name,) in triggers:
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute(f"DROP TABLE {search_sqlite.TALLY}")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    after = wins_json(pair_journal, "--pair", "sam")["how_far"]
+    assert after == before
+    ana = next(p for p in after["people"] if p["person"] == "Ana")
+    assert ana["wins"] == 3 + 1  # logged, appreciated
+
+
+def test_how_far_you_have_come_starts_at_the_first_entry_logged_before_the_pair_was_added(
+    journal: Invoke,
+) -> None:
+    journal("checkin", "--pair", "sam", "--mood", "2", "--challenge", "Sleep", "--at", "2026-01-05T20:00")
+    result = journal("wins", "--pair", "sam", "--since", "2026-01-01", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["how_far"]["since"].startswith("2026-01-05")

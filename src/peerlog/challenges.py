@@ -16,6 +16,7 @@ from peerlog import review
 from peerlog import tables as t
 from peerlog.errors import AmbiguousError, InputError, NotFoundError
 from peerlog.ids import MIN_PREFIX, short_id
+from peerlog.listing import check_limit
 
 LOOKUP_HINT = "`peerlog challenge list` shows your open challenges with their ids."
 MAX_NOTE = 2_000
@@ -155,8 +156,7 @@ def list_challenges(
     session: Session, *, pair: str | None = None, include_overcome: bool = False, limit: int = 20
 ) -> list[ChallengeItem]:
     """Your challenges, newest first (open ones only unless `include_overcome`)."""
-    if limit < 1:
-        raise InputError("--limit must be 1 or more.")
+    limit = check_limit(limit)
     conn = session.connection()
     scope = review.scope_for(conn, pair)
     ch, c = t.challenge, t.checkin

@@ -1,7 +1,9 @@
 """Check-ins: recording, reading, changing and removing them.
 
-Reads fetch only the rows they show: one query for the page of check-ins, then one each for their wins,
-challenges and tags, so `log --limit 10` costs the same at day one and year five.
+Reads fetch only the rows they show: one query for the page of check-ins (with who wrote each and the peer
+of its pair), then one each for their wins, challenges and tags, so `log --limit 10` costs the same at day
+one and year five. Everything goes through the light Core tables in `peerlog.tables`, never the ORM
+models: building those costs a check-in or `log` about 40 ms of start-up (see `peerlog.lookup`).
 """
 
 from __future__ import annotations
@@ -9,33 +11,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import delete, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import case, delete, insert, or_, select, update
+from sqlmodel import Session
 
 from peerlog import dates
+from peerlog import tables as t
 from peerlog.errors import InputError, NotFoundError
-from peerlog.ids import find_by_prefix, short_id
-from peerlog.models import (
-    PRIVATE,
-    SHARED,
-    VISIBILITIES,
-    Challenge,
-    CheckIn,
-    CheckInTag,
-    Pair,
-    Person,
-    Win,
-    utcnow,
-)
-from peerlog.pairs import peer_id_of, resolve_pair
-from peerlog.people import get_self
+from peerlog.ids import find_by_prefix, new_id, short_id
+from peerlog.listing import check_limit
+from peerlog.lookup import Me, find_pair, load_me
+from peerlog.tables import PRIVATE, SHARED, VISIBILITIES
 
 MOODS = {1: "hard", 2: "low", 3: "okay", 4: "good", 5: "great"}
 MAX_TEXT = 20_000
-MAX_LIMIT = 2**62
 _TAG = re.compile(r"^[\w][\w\-./]{0,49}$")
 LOOKUP_HINT = "`peerlog log` lists your check-ins with their ids."
 
@@ -145,6 +138,10 @@ def check_visibility(visibility: str) -> str:
 # ---------------------------------------------------------------- writing
 
 
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 def record_checkin(
     session: Session,
     *,
@@ -158,47 +155,83 @@ def record_checkin(
     visibility: str = PRIVATE,
 ) -> CheckInView:
     """Save one check-in by you. Everything is validated before anything is written."""
-    me = get_self(session)
+    me = load_me(session)
     moment = at or dates.local_now()
-    checkin = CheckIn(
-        author_id=me.id,
-        pair_id=resolve_pair(session, pair, active_only=True).id if pair else None,
-        at=dates.to_utc(moment),
-        utc_offset=dates.offset_minutes(moment),
-        mood=check_mood(mood),
-        note=clean_text(note, what="note"),
-        visibility=check_visibility(visibility),
-    )
+    pair_ref = find_pair(session, me, pair, active_only=True) if pair else None
+    now = utcnow()
+    row: dict[str, Any] = {
+        "id": new_id(),
+        "author_id": me.id,
+        "pair_id": pair_ref.id if pair_ref else None,
+        "at": dates.to_utc(moment),
+        "utc_offset": dates.offset_minutes(moment),
+        "mood": check_mood(mood),
+        "note": clean_text(note, what="note"),
+        "visibility": check_visibility(visibility),
+        "created_at": now,
+        "updated_at": now,
+    }
     win_texts = clean_items(wins, what="win")
     challenge_texts = clean_items(challenges, what="challenge")
     tag_names = clean_tags(tags)
-    if not (checkin.note or checkin.mood or win_texts or challenge_texts):
+    if not (row["note"] or row["mood"] or win_texts or challenge_texts):
         raise InputError(
             "There is nothing to save yet.",
             hint="Add a --note, --mood, --win or --challenge (or run `peerlog checkin` to be asked).",
         )
-    session.add(checkin)
-    session.flush()
-    _add_items(session, checkin.id, win_texts, challenge_texts, tag_names)
-    return _views(session, [checkin], me)[0]
+    session.execute(insert(t.checkin).values(row))
+    added = [(new_id(), text) for text in challenge_texts]
+    # A new check-in has no items yet, so they start at position 0 and no tag is there already.
+    _add_items(session, row["id"], win_texts, added, tag_names, fresh=True)
+    return _view(
+        row,
+        author=me.name,
+        me=me,
+        pair=pair_ref.peer if pair_ref else None,
+        wins=win_texts,
+        challenges=[ChallengeView(cid, text) for cid, text in added],
+        tags=tag_names,
+    )
 
 
 def _add_items(
-    session: Session, checkin_id: str, wins: list[str], challenges: list[str], tags: list[str]
+    session: Session,
+    checkin_id: str,
+    wins: list[str],
+    challenges: list[tuple[str, str]],
+    tags: list[str],
+    *,
+    fresh: bool = False,
 ) -> None:
-    start_w = _next_position(session, Win, checkin_id)
-    start_c = _next_position(session, Challenge, checkin_id)
-    session.add_all(Win(checkin_id=checkin_id, position=start_w + i, text=t) for i, t in enumerate(wins))
-    session.add_all(
-        Challenge(checkin_id=checkin_id, position=start_c + i, text=t) for i, t in enumerate(challenges)
-    )
-    existing = set(session.exec(select(CheckInTag.tag).where(CheckInTag.checkin_id == checkin_id)).all())
-    session.add_all(CheckInTag(checkin_id=checkin_id, tag=t) for t in tags if t not in existing)
-    session.flush()
+    """Add wins, challenges (id and text) and tags after the ones a check-in has."""
+    if wins:
+        start = 0 if fresh else _next_position(session, t.win, checkin_id)
+        session.execute(
+            insert(t.win),
+            [
+                {"id": new_id(), "checkin_id": checkin_id, "position": start + i, "text": text}
+                for i, text in enumerate(wins)
+            ],
+        )
+    if challenges:
+        start = 0 if fresh else _next_position(session, t.challenge, checkin_id)
+        session.execute(
+            insert(t.challenge),
+            [
+                {"id": cid, "checkin_id": checkin_id, "position": start + i, "text": text}
+                for i, (cid, text) in enumerate(challenges)
+            ],
+        )
+    if tags and not fresh:
+        tg = t.checkin_tag
+        existing = set(session.execute(select(tg.c.tag).where(tg.c.checkin_id == checkin_id)).scalars())
+        tags = [tag for tag in tags if tag not in existing]
+    if tags:
+        session.execute(insert(t.checkin_tag), [{"checkin_id": checkin_id, "tag": tag} for tag in tags])
 
 
-def _next_position(session: Session, model: type[Win] | type[Challenge], checkin_id: str) -> int:
-    positions = session.exec(select(model.position).where(model.checkin_id == checkin_id)).all()
+def _next_position(session: Session, table: Any, checkin_id: str) -> int:
+    positions = session.execute(select(table.c.position).where(table.c.checkin_id == checkin_id)).scalars()
     return max(positions, default=-1) + 1
 
 
@@ -207,15 +240,16 @@ def _not_found(prefix: str) -> NotFoundError:
     return NotFoundError(f"No check-in has an id starting with '{prefix}'.", hint=LOOKUP_HINT)
 
 
-def _own(session: Session, prefix: str) -> tuple[CheckIn, Person]:
-    me = get_self(session)
-    checkin = find_by_prefix(session, CheckIn, prefix, noun="check-in", hint=LOOKUP_HINT)
+def _own(session: Session, prefix: str) -> tuple[Any, Me]:
+    me = load_me(session)
+    checkin = find_by_prefix(session, t.checkin, prefix, noun="check-in", hint=LOOKUP_HINT)  # type: ignore[arg-type]
     if checkin.author_id != me.id:
         if checkin.visibility != SHARED:
             raise _not_found(prefix)
-        author = session.get(Person, checkin.author_id)
+        p = t.person
+        author = session.execute(select(p.c.name).where(p.c.id == checkin.author_id)).scalar()
         raise InputError(
-            f"This check-in is {author.name if author else 'a peer'}'s; only its author can change it.",
+            f"This check-in is {author or 'a peer'}'s; only its author can change it.",
         )
     return checkin, me
 
@@ -235,58 +269,55 @@ def update_checkin(
     pair: str | None = None,
 ) -> CheckInView:
     checkin, me = _own(session, prefix)
+    changes: dict[str, Any] = {}
     if mood is not None:
-        checkin.mood = check_mood(mood)
+        changes["mood"] = check_mood(mood)
     if note is not None:
-        checkin.note = clean_text(note, what="note")
+        changes["note"] = clean_text(note, what="note")
     if visibility is not None:
-        checkin.visibility = check_visibility(visibility)
+        changes["visibility"] = check_visibility(visibility)
     if at is not None:
-        checkin.at, checkin.utc_offset = dates.to_utc(at), dates.offset_minutes(at)
+        changes["at"], changes["utc_offset"] = dates.to_utc(at), dates.offset_minutes(at)
     if pair is not None:
-        checkin.pair_id = resolve_pair(session, pair).id if pair else None
+        changes["pair_id"] = find_pair(session, me, pair).id if pair else None
     wins, challenges = (
         clean_items(add_wins, what="win"),
         clean_items(add_challenges, what="challenge"),
     )
     added_tags, removed_tags = clean_tags(add_tags), clean_tags(remove_tags)
-    checkin.updated_at = utcnow()
-    session.add(checkin)
+    changes["updated_at"] = utcnow()
+    session.execute(update(t.checkin).where(t.checkin.c.id == checkin.id).values(changes))
     if removed_tags:
-        session.exec(  # type: ignore[call-overload]
-            delete(CheckInTag).where(
-                col(CheckInTag.checkin_id) == checkin.id, col(CheckInTag.tag).in_(removed_tags)
-            )
-        )
-    _add_items(session, checkin.id, wins, challenges, added_tags)
-    return _views(session, [checkin], me)[0]
+        tg = t.checkin_tag
+        session.execute(delete(tg).where(tg.c.checkin_id == checkin.id, tg.c.tag.in_(removed_tags)))
+    _add_items(session, checkin.id, wins, [(new_id(), text) for text in challenges], added_tags)
+    return _views(session, [{**checkin._mapping, **changes}], me)[0]
 
 
 def delete_checkin(session: Session, prefix: str) -> CheckInView:
     checkin, me = _own(session, prefix)
-    shown = _views(session, [checkin], me)[0]
+    shown = _views(session, [checkin._mapping], me)[0]
     # Explicit deletes rather than relying on ON DELETE CASCADE, so every backend behaves the same.
-    for model in (Win, Challenge, CheckInTag):
-        session.exec(delete(model).where(model.checkin_id == checkin.id))  # type: ignore[call-overload]
-    session.delete(checkin)
-    session.flush()
+    for table in (t.win, t.challenge, t.checkin_tag):
+        session.execute(delete(table).where(table.c.checkin_id == checkin.id))
+    session.execute(delete(t.checkin).where(t.checkin.c.id == checkin.id))
     return shown
 
 
 # ---------------------------------------------------------------- reading
 
 
-def visible_to(me: Person):  # type: ignore[no-untyped-def]
+def visible_to(me: Me) -> Any:
     """Your own entries and anything shared with you; never another person's private entries."""
-    return or_(col(CheckIn.author_id) == me.id, col(CheckIn.visibility) == SHARED)
+    return or_(t.checkin.c.author_id == me.id, t.checkin.c.visibility == SHARED)
 
 
 def get_checkin(session: Session, prefix: str) -> CheckInView:
-    me = get_self(session)
-    checkin = find_by_prefix(session, CheckIn, prefix, noun="check-in", hint=LOOKUP_HINT)
+    me = load_me(session)
+    checkin = find_by_prefix(session, t.checkin, prefix, noun="check-in", hint=LOOKUP_HINT)  # type: ignore[arg-type]
     if checkin.author_id != me.id and checkin.visibility != SHARED:
         raise _not_found(prefix)
-    return _views(session, [checkin], me)[0]
+    return _views(session, [checkin._mapping], me)[0]
 
 
 def list_checkins(
@@ -298,71 +329,121 @@ def list_checkins(
     tag: str | None = None,
     limit: int | None = 20,
 ) -> list[CheckInView]:
-    """Check-ins you may see, newest first."""
-    me = get_self(session)
-    query = select(CheckIn).where(visible_to(me))
-    if pair:
-        query = query.where(CheckIn.pair_id == resolve_pair(session, pair).id)
-    if since:
-        query = query.where(CheckIn.at >= dates.to_utc(since))
-    if until:
-        query = query.where(CheckIn.at <= dates.to_utc(until))
-    if tag:
-        query = query.join(CheckInTag, col(CheckInTag.checkin_id) == CheckIn.id).where(
-            CheckInTag.tag == clean_tag(tag)
+    """Check-ins you may see, newest first, with who wrote each and the peer of its pair."""
+    me = load_me(session)
+    c, p, author, peer = t.checkin, t.pair, t.person.alias("author"), t.person.alias("peer")
+    peer_id = case((p.c.person_a_id == me.id, p.c.person_b_id), else_=p.c.person_a_id)
+    query = (
+        select(
+            c,
+            author.c.name.label("author_name"),
+            p.c.id.label("pair_found"),
+            peer.c.name.label("peer_name"),
         )
+        .outerjoin(author, author.c.id == c.c.author_id)
+        .outerjoin(p, p.c.id == c.c.pair_id)
+        .outerjoin(peer, peer.c.id == peer_id)
+        .where(visible_to(me))
+    )
+    if pair:
+        query = query.where(c.c.pair_id == find_pair(session, me, pair).id)
+    if since:
+        query = query.where(c.c.at >= dates.to_utc(since))
+    if until:
+        query = query.where(c.c.at <= dates.to_utc(until))
+    if tag:
+        tg = t.checkin_tag
+        query = query.join(tg, tg.c.checkin_id == c.c.id).where(tg.c.tag == clean_tag(tag))
     if limit is not None:
-        if limit < 1:
-            raise InputError("--limit must be 1 or more.")
-        # SQLite integers stop at 2**63 - 1; any larger limit means "all of them" anyway.
-        query = query.limit(min(limit, MAX_LIMIT))
-    query = query.order_by(col(CheckIn.at).desc(), col(CheckIn.id).desc())
-    return _views(session, list(session.exec(query).all()), me)
+        query = query.limit(check_limit(limit))
+    query = query.order_by(c.c.at.desc(), c.c.id.desc())
+    rows = [r._mapping for r in session.execute(query)]
+    return _views(session, rows, me, named=True)
 
 
-def _views(session: Session, checkins: list[CheckIn], me: Person) -> list[CheckInView]:
+def _views(
+    session: Session, checkins: Sequence[Mapping[str, Any]], me: Me, *, named: bool = False
+) -> list[CheckInView]:
+    """Views of check-in rows: their items in three queries, and names unless the rows carry them."""
     if not checkins:
         return []
-    ids = [c.id for c in checkins]
+    ids = [c["id"] for c in checkins]
+    w, ch, tg = t.win, t.challenge, t.checkin_tag
     wins: dict[str, list[str]] = defaultdict(list)
-    for w in session.exec(select(Win).where(col(Win.checkin_id).in_(ids)).order_by(Win.position)):
-        wins[w.checkin_id].append(w.text)
+    for r in session.execute(
+        select(w.c.checkin_id, w.c.text).where(w.c.checkin_id.in_(ids)).order_by(w.c.position)
+    ):
+        wins[r.checkin_id].append(r.text)
     challenges: dict[str, list[ChallengeView]] = defaultdict(list)
-    for c in session.exec(
-        select(Challenge).where(col(Challenge.checkin_id).in_(ids)).order_by(Challenge.position)
+    for r in session.execute(
+        select(ch.c.checkin_id, ch.c.id, ch.c.text, ch.c.overcome_at)
+        .where(ch.c.checkin_id.in_(ids))
+        .order_by(ch.c.position)
     ):
-        challenges[c.checkin_id].append(ChallengeView(c.id, c.text, c.overcome_at))
+        challenges[r.checkin_id].append(ChallengeView(r.id, r.text, r.overcome_at))
     tags: dict[str, list[str]] = defaultdict(list)
-    for t in session.exec(
-        select(CheckInTag).where(col(CheckInTag.checkin_id).in_(ids)).order_by(CheckInTag.tag)
+    for r in session.execute(
+        select(tg.c.checkin_id, tg.c.tag).where(tg.c.checkin_id.in_(ids)).order_by(tg.c.tag)
     ):
-        tags[t.checkin_id].append(t.tag)
-    people = {
-        p.id: p
-        for p in session.exec(select(Person).where(col(Person.id).in_({c.author_id for c in checkins})))
-    }
-    pair_ids = {c.pair_id for c in checkins if c.pair_id}
-    pair_names: dict[str, str] = {}
-    if pair_ids:
-        pairs = list(session.exec(select(Pair).where(col(Pair.id).in_(pair_ids))))
-        peer_ids = {peer_id_of(p, me.id) for p in pairs}
-        names = {p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(peer_ids)))}
-        pair_names = {p.id: names.get(peer_id_of(p, me.id), "?") for p in pairs}
+        tags[r.checkin_id].append(r.tag)
+    if not named:
+        checkins = [{**c, **_names(session, c, me)} for c in checkins]
     return [
-        CheckInView(
-            id=c.id,
-            author=people[c.author_id].name if c.author_id in people else "?",
-            by_you=c.author_id == me.id,
-            pair=pair_names.get(c.pair_id) if c.pair_id else None,
-            at=dates.from_stored(c.at, c.utc_offset),
-            mood=c.mood,
-            note=c.note,
-            visibility=c.visibility,
-            wins=wins[c.id],
-            challenges=challenges[c.id],
-            tags=tags[c.id],
-            created_at=c.created_at,
-            updated_at=c.updated_at,
+        _view(
+            c,
+            author=c["author_name"],
+            me=me,
+            # A pair whose peer is missing still shows that it had one.
+            pair=(c["peer_name"] or "?") if c["pair_found"] else None,
+            wins=wins[c["id"]],
+            challenges=challenges[c["id"]],
+            tags=tags[c["id"]],
         )
         for c in checkins
     ]
+
+
+def _names(session: Session, checkin: Mapping[str, Any], me: Me) -> dict[str, Any]:
+    """Who wrote one check-in, and the peer of its pair (seen from your side)."""
+    p, ps = t.pair, t.person
+    author = me.name if checkin["author_id"] == me.id else None
+    if author is None:
+        author = session.execute(select(ps.c.name).where(ps.c.id == checkin["author_id"])).scalar()
+    found = None
+    if checkin["pair_id"]:
+        peer_id = case((p.c.person_a_id == me.id, p.c.person_b_id), else_=p.c.person_a_id)
+        found = session.execute(
+            select(p.c.id, ps.c.name).outerjoin(ps, ps.c.id == peer_id).where(p.c.id == checkin["pair_id"])
+        ).first()
+    return {
+        "author_name": author,
+        "pair_found": found.id if found else None,
+        "peer_name": found.name if found else None,
+    }
+
+
+def _view(
+    c: Mapping[str, Any],
+    *,
+    author: str | None,
+    me: Me,
+    pair: str | None,
+    wins: list[str],
+    challenges: list[ChallengeView],
+    tags: list[str],
+) -> CheckInView:
+    return CheckInView(
+        id=c["id"],
+        author=author or "?",
+        by_you=c["author_id"] == me.id,
+        pair=pair if c["pair_id"] else None,
+        at=dates.from_stored(c["at"], c["utc_offset"]),
+        mood=c["mood"],
+        note=c["note"],
+        visibility=c["visibility"],
+        wins=wins,
+        challenges=challenges,
+        tags=tags,
+        created_at=c["created_at"],
+        updated_at=c["updated_at"],
+    )

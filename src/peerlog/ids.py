@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from typing import Any, TypeVar
+from uuid import uuid4
 
+from sqlalchemy.sql.expression import TableClause
 from sqlmodel import Session, select
 
 from peerlog.errors import AmbiguousError, InputError, NotFoundError
@@ -15,21 +17,31 @@ _PREFIX = re.compile(r"^[0-9a-f-]+$")
 T = TypeVar("T")
 
 
+def new_id() -> str:
+    """A new row's id (the same form as `models.new_id`, without loading the models)."""
+    return str(uuid4())
+
+
 def short_id(full_id: str) -> str:
     return full_id[:SHORT_LENGTH]
 
 
 def find_by_prefix(session: Session, model: type[T], prefix: str, *, noun: str, hint: str) -> T:
-    """The one row whose id starts with `prefix`, or a kind error naming what matched."""
+    """The one row whose id starts with `prefix`, or a kind error naming what matched.
+
+    `model` is an ORM class (an instance comes back) or a light table from `peerlog.tables` (a row).
+    """
     typed = prefix.strip().lower()
     if len(typed) < MIN_PREFIX or not _PREFIX.match(typed):
         raise InputError(
             f"'{prefix}' is not a {noun} id.",
             hint=f"Ids are shown as 8 characters such as 3f2a9c1b; type at least {MIN_PREFIX}. {hint}",
         )
-    column: Any = model.id  # type: ignore[attr-defined]
+    light = isinstance(model, TableClause)
+    column: Any = model.c.id if light else model.id  # type: ignore[attr-defined]
     # A range instead of LIKE: it uses the primary key index on every backend.
-    rows = session.exec(select(model).where(column >= typed, column <= typed + "~").limit(6)).all()
+    query = select(model).where(column >= typed, column <= typed + "~").limit(6)
+    rows: Any = (session.execute if light else session.exec)(query).all()  # type: ignore[operator]
     if not rows:
         raise NotFoundError(f"No {noun} has an id starting with '{prefix}'.", hint=hint)
     if len(rows) > 1:

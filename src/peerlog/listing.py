@@ -13,10 +13,14 @@ from peerlog.errors import InputError
 Q = TypeVar("Q")
 
 
+#: SQLite integers stop at 2**63 - 1; any larger limit means "all of them" anyway.
+MAX_LIMIT = 2**62
+
+
 def check_limit(limit: int) -> int:
     if limit < 1:
         raise InputError("--limit must be 1 or more.")
-    return limit
+    return min(limit, MAX_LIMIT)
 
 
 def newest_first(

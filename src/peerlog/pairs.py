@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from peerlog.errors import AmbiguousError, InputError, NotFoundError
+from peerlog import lookup
+from peerlog.errors import InputError
 from peerlog.ids import short_id
 from peerlog.models import CheckIn, Pair, Person, utcnow
 from peerlog.people import clean_name, find_peer, get_self, name_key
@@ -131,31 +132,9 @@ def list_pairs(session: Session) -> list[PairView]:
 
 def resolve_pair(session: Session, name: str, *, active_only: bool = False) -> Pair:
     """The pair whose peer is called `name`: exact (case-insensitive) first, then a unique prefix."""
-    me = get_self(session)
-    pairs = _pairs_of(session, me.id)
-    if not pairs:
-        raise NotFoundError("You have no pairs yet.", hint='Add one with `peerlog pair add "Their name"`.')
-    peers = {p.id: session.get(Person, peer_id_of(p, me.id)) for p in pairs}
-    key = name_key(name)
-    exact = [p for p in pairs if peers[p.id] and peers[p.id].name_key == key]
-    matches = exact or [p for p in pairs if peers[p.id] and peers[p.id].name_key.startswith(key)]
-    names = sorted(peers[p.id].name for p in pairs if peers[p.id])
-    if not key or not matches:
-        raise NotFoundError(f"You have no pair with '{name}'.", hint=f"Your pairs: {', '.join(names)}.")
-    if len(matches) > 1:
-        found = sorted(peers[p.id].name for p in matches)
-        raise AmbiguousError(
-            f"'{name}' matches more than one pair: {', '.join(found)}.",
-            candidates=found,
-            hint="Type more of the name.",
-        )
-    pair = matches[0]
-    if active_only and pair.ended_at is not None:
-        peer = peers[pair.id]
-        raise InputError(
-            f"Your pair with {peer.name} has ended.",
-            hint=f'Start it again with `peerlog pair add "{peer.name}"`.',
-        )
+    found = lookup.find_pair(session, lookup.load_me(session), name, active_only=active_only)
+    pair = session.get(Pair, found.id)
+    assert pair is not None  # just read in this same transaction
     return pair
 
 

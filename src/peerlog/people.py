@@ -7,16 +7,12 @@ import unicodedata
 from sqlmodel import Session, select
 
 from peerlog.errors import InputError, NotInitialisedError
+from peerlog.lookup import INIT_HINT, name_key
 from peerlog.models import Person, utcnow
 
+__all__ = ["INIT_HINT", "clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key"]
+
 MAX_NAME = 80
-INIT_HINT = 'Run `peerlog init --name "Your name"` first.'
-
-
-def name_key(name: str) -> str:
-    # Inner spaces collapse as in `clean_name`, so a name typed with a line break or two spaces still finds
-    # the person it was saved as.
-    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 def clean_name(name: str) -> str:

@@ -7,19 +7,19 @@ as at day one. Visibility is the same rule everywhere: your own entries, and oth
 
 from __future__ import annotations
 
-import unicodedata
+import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.engine import Connection
 
+from peerlog import lookup
 from peerlog import tables as t
-from peerlog.errors import AmbiguousError, InputError, NotFoundError, NotInitialisedError
+from peerlog.errors import InputError
 
 SHARED = "shared"
-INIT_HINT = 'Run `peerlog init --name "Your name"` first.'
 #: A sparkline never gets wider than this many points, so it fits an 80-column terminal beside a name.
 MAX_TREND_POINTS = 56
 #: Bucket lengths in days, smallest first: a day, a week, a fortnight, a month, a quarter, a year.
@@ -89,26 +89,24 @@ def unindexed(column: Any) -> Any:
 
 
 def local(utc: datetime, offset: int) -> datetime:
-    from peerlog.dates import from_stored
+    """As `peerlog.dates.from_stored`, with one timezone object per offset for the thousands of rows of a
+    busy month (building one per row cost more than the query that read them)."""
+    if utc.tzinfo is None:
+        utc = utc.replace(tzinfo=UTC)
+    return utc.astimezone(_zone(offset))
 
-    return from_stored(utc, offset)
 
-
-def name_key(name: str) -> str:
-    # The same folding as peerlog.people.name_key (imported there with the ORM models, which we avoid).
-    return unicodedata.normalize("NFKC", name).strip().casefold()
+@functools.cache
+def _zone(offset: int) -> timezone:
+    return timezone(timedelta(minutes=offset))
 
 
 # ---------------------------------------------------------------- who and which pair
 
 
 def load_me(conn: Connection) -> PersonRef:
-    row = conn.execute(
-        select(t.person.c.id, t.person.c.name).where(t.person.c.is_self.is_(True)).limit(1)
-    ).first()
-    if row is None:
-        raise NotInitialisedError("Your journal does not know who you are yet.", hint=INIT_HINT)
-    return PersonRef(row.id, row.name, True)
+    me = lookup.load_me(conn)  # type: ignore[arg-type]
+    return PersonRef(me.id, me.name, True)
 
 
 def names_of(conn: Connection, me: PersonRef, ids: set[str]) -> dict[str, PersonRef]:
@@ -135,36 +133,16 @@ def ordered_people(people: dict[str, PersonRef]) -> list[PersonRef]:
 
 def scope_for(conn: Connection, pair: str | None) -> Scope:
     """The view's scope: yours alone, or the pair with the peer called `pair` (same matching as `--pair`)."""
-    me = load_me(conn)
+    me = lookup.load_me(conn)  # type: ignore[arg-type]
+    you = PersonRef(me.id, me.name, True)
     if not pair:
-        return Scope(me=me)
-    p, ps = t.pair, t.person
-    peer_id = case((p.c.person_a_id == me.id, p.c.person_b_id), else_=p.c.person_a_id)
-    rows = conn.execute(
-        select(p.c.id, p.c.started_at, ps.c.id.label("peer_id"), ps.c.name, ps.c.name_key)
-        .join(ps, ps.c.id == peer_id)
-        .where(or_(p.c.person_a_id == me.id, p.c.person_b_id == me.id))
-    ).all()
-    if not rows:
-        raise NotFoundError("You have no pairs yet.", hint='Add one with `peerlog pair add "Their name"`.')
-    key = name_key(pair)
-    matches = [r for r in rows if r.name_key == key] or [r for r in rows if r.name_key.startswith(key)]
-    if not key or not matches:
-        names = ", ".join(sorted(r.name for r in rows))
-        raise NotFoundError(f"You have no pair with '{pair}'.", hint=f"Your pairs: {names}.")
-    if len(matches) > 1:
-        found = sorted(r.name for r in matches)
-        raise AmbiguousError(
-            f"'{pair}' matches more than one pair: {', '.join(found)}.",
-            candidates=found,
-            hint="Type more of the name.",
-        )
-    row = matches[0]
+        return Scope(me=you)
+    found = lookup.find_pair(conn, me, pair)  # type: ignore[arg-type]
     return Scope(
-        me=me,
-        pair_id=row.id,
-        pair_started=row.started_at,
-        peer=PersonRef(row.peer_id, row.name, False),
+        me=you,
+        pair_id=found.id,
+        pair_started=found.started_at,
+        peer=PersonRef(found.peer_id or "", found.peer or "?", False),
     )
 
 

@@ -2,10 +2,11 @@
 
 A small interface in front of the backend: the words people type become `Term`s; a backend finds the
 best visible documents and marks the matching words; this module adds who, when and context for the
-page it shows. SQLite journals use FTS5 (`peerlog.store.search_sqlite`, ranked by bm25, with stemming);
-any other database, or an SQLite without FTS5, uses `peerlog.store.search_portable` (plain LIKE matching,
-newest first). A new backend is a module with `find(conn, terms, *, me_id, pair_id, limit)` returning
-`Found` rows, registered in `BACKENDS`.
+page it shows. SQLite journals use FTS5 (`peerlog.store.search_sqlite`, ranked by bm25 among the newest
+2,000 matches, with stemming); any other database, or an SQLite without FTS5, uses
+`peerlog.store.search_portable` (plain LIKE matching, newest first). A new backend is a module with
+`find(conn, terms, *, me_id, pair_id, limit)` and `tally(conn, kind, *, me_id, pair_id)` (the counts of
+"how far you've come"), registered in `BACKENDS`.
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Integer, String, column, table
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+#: The same values as `models.PRIVATE` and `models.SHARED` (tests/test_light_paths.py checks it).
+PRIVATE = "private"
+SHARED = "shared"
+VISIBILITIES = (PRIVATE, SHARED)
+
 person = table(
     "person",
     column("id", String),
@@ -39,7 +44,14 @@ checkin = table(
     column("mood", Integer),
     column("note", String),
     column("visibility", String),
+    column("created_at", UTCDateTime),
     column("updated_at", UTCDateTime),
+)
+
+checkin_tag = table(
+    "checkin_tag",
+    column("checkin_id", String),
+    column("tag", String),
 )
 
 win = table(
@@ -96,4 +108,4 @@ feedback = table(
     column("visibility", String),
 )
 
-ALL = (person, pair, checkin, win, challenge, reflection, answer, feedback)
+ALL = (person, pair, checkin, checkin_tag, win, challenge, reflection, answer, feedback)

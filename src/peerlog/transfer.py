@@ -90,15 +90,28 @@ def _pair_record(p: Pair) -> PairRecord:
 class _Batched:
     """Entries read from the journal a batch at a time, each time they are iterated.
 
-    A whole journal never has to sit in memory: `export --format json` of a million check-ins streams. The
-    entries come oldest first by (`at`, id), the order the JSON format promises; `len()` counts them.
+    A whole journal never has to sit in memory: an export of a million check-ins streams. The entries come
+    oldest first by (`at`, id), the order the JSON format promises; `newest_first()` reads them the other way
+    (for Markdown, newest week first), `ends()` finds the first and last moments and `len()` counts them,
+    each with one query.
     """
 
-    def __init__(self, produce: Callable[[], Iterator[Any]], count: Callable[[], int]) -> None:
-        self._produce, self._count = produce, count
+    def __init__(
+        self,
+        produce: Callable[[bool], Iterator[Any]],
+        count: Callable[[], int],
+        ends: Callable[[], tuple[datetime | None, datetime | None]],
+    ) -> None:
+        self._produce, self._count, self._ends = produce, count, ends
 
     def __iter__(self) -> Iterator[Any]:
-        return self._produce()
+        return self._produce(False)
+
+    def newest_first(self) -> Iterator[Any]:
+        return self._produce(True)
+
+    def ends(self) -> tuple[datetime | None, datetime | None]:
+        return self._ends()
 
     def __len__(self) -> int:
         return self._count()
@@ -113,8 +126,10 @@ def _children(session: Session, model: Any, parent: str, ids: list[str]) -> dict
     return groups
 
 
-def _batches(session: Session, model: Any, conditions: list[Any]) -> Iterator[list[Any]]:
-    query = select(model).where(*conditions).order_by(col(model.at), col(model.id))
+def _batches(session: Session, model: Any, conditions: list[Any], newest_first: bool) -> Iterator[list[Any]]:
+    order = [col(model.at).desc(), col(model.id).desc()] if newest_first else [col(model.at), col(model.id)]
+    query = select(model).where(*conditions).order_by(*order)
+    # Plain rows through the connection, never ORM objects in the session: nothing is kept once written.
     result = session.connection().execute(query.execution_options(yield_per=CHUNK))
     for partition in result.partitions(CHUNK):
         yield list(partition)
@@ -123,14 +138,23 @@ def _batches(session: Session, model: Any, conditions: list[Any]) -> Iterator[li
 def _batched(
     session: Session, model: Any, conditions: list[Any], build: Callable[[list[Any]], Iterable[Any]]
 ) -> _Batched:
-    def produce() -> Iterator[Any]:
-        for batch in _batches(session, model, conditions):
+    def produce(newest_first: bool) -> Iterator[Any]:
+        for batch in _batches(session, model, conditions, newest_first):
             yield from build(batch)
 
     def count() -> int:
         return int(session.exec(select(func.count()).select_from(model).where(*conditions)).one())
 
-    return _Batched(produce, count)
+    def ends() -> tuple[datetime | None, datetime | None]:
+        # As min() and max() over the entries oldest first would give them: the first of equal moments.
+        moments = []
+        for order in ([col(model.at), col(model.id)], [col(model.at).desc(), col(model.id)]):
+            query = select(model.at, model.utc_offset).where(*conditions).order_by(*order).limit(1)
+            row = session.connection().execute(query).first()
+            moments.append(dates.from_stored(row.at, row.utc_offset) if row else None)
+        return moments[0], moments[1]
+
+    return _Batched(produce, count, ends)
 
 
 def _checkin_records(session: Session, rows: list[Any]) -> Iterator[CheckInRecord]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import select, true
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -196,6 +196,9 @@ def wins_between(
 
 
 def to_items(rows: list[tuple[str, Any]], people: dict[str, PersonRef]) -> list[WinItem]:
+    # Sorted while every moment is still in UTC: the same order as by local moments (both compare
+    # instants), several times faster than comparing datetimes that each carry their own offset.
+    rows = sorted(rows, key=lambda sr: (sr[1].at, sr[0], sr[1].id))
     items = []
     for source, r in rows:
         if source == FROM_CHECKIN:
@@ -217,7 +220,6 @@ def to_items(rows: list[tuple[str, Any]], people: dict[str, PersonRef]) -> list[
                     from_person=people[r.author_id],
                 )
             )
-    items.sort(key=lambda i: (i.at, i.source, i.ref_id))
     return items
 
 
@@ -246,26 +248,19 @@ def journeys(
 ) -> tuple[datetime | None, list[Journey]]:
     """Counts since the pair (or the journal) started, and first and latest mood and challenge per person.
 
-    Counts are aggregates and marks are single-row, index-ordered lookups: nothing is loaded to count it.
+    Counts come from the backend's running totals (or aggregates) and marks are single-row, index-ordered
+    lookups: nothing is loaded to count it.
     """
     from peerlog.search import backend_for
 
-    c, ch, f = t.checkin, t.challenge, t.feedback
-    ids = [p.id for p in people]
+    c, ch = t.checkin, t.challenge
     backend = backend_for(conn)
 
     def tally(kind: str) -> dict[str, tuple[int, int]]:
         return backend.tally(conn, kind, me_id=scope.me.id, pair_id=scope.pair_id)
 
     checkins, logged, challenges = tally("checkin"), tally("win"), tally("challenge")
-    appreciated = {
-        r[0]: int(r[1])
-        for r in conn.execute(
-            select(f.c.recipient_id, func.count())
-            .where(f.c.kind == APPRECIATION, scope.where(f), f.c.recipient_id.in_(ids))
-            .group_by(f.c.recipient_id)
-        )
-    }
+    appreciated = tally(APPRECIATION)
 
     def mood_mark(person_id: str, newest: bool) -> Mark | None:
         order = c.c.at.desc() if newest else c.c.at
@@ -296,22 +291,24 @@ def journeys(
             Journey(
                 person=p,
                 checkins=checkins.get(p.id, (0, 0))[0],
-                wins=logged.get(p.id, (0, 0))[0] + challenges.get(p.id, (0, 0))[1] + appreciated.get(p.id, 0),
+                wins=logged.get(p.id, (0, 0))[0]
+                + challenges.get(p.id, (0, 0))[1]
+                + appreciated.get(p.id, (0, 0))[0],
                 first_mood=mood_mark(p.id, newest=False),
                 latest_mood=mood_mark(p.id, newest=True),
                 first_challenge=challenge_mark(p.id, newest=False),
                 latest_challenge=challenge_mark(p.id, newest=True),
             )
         )
-    if scope.pair_started is not None:
-        return scope.pair_started, result
     firsts = [
         conn.execute(
             select(c.c.at).where(scope.where(c), c.c.author_id == p.id).order_by(c.c.at).limit(1)
         ).scalar()
         for p in people
     ]
-    known = [m for m in firsts if m is not None]
+    # The journey starts with the pair or with its first entry, whichever came first: check-ins logged
+    # (or imported) with an earlier date belong to it too.
+    known = [m for m in [*firsts, scope.pair_started] if m is not None]
     return (min(known) if known else None), result
 
 

@@ -7,19 +7,10 @@ import sys
 
 import typer
 
+from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.state import is_interactive, state
 
 app = typer.Typer()
-
-WHEN_HELP = "ISO date or time, today, yesterday, or a span back from now like 3d, 2w, 1m."
-
-
-def _when(text: str | None, role: str):  # type: ignore[no-untyped-def]
-    if text is None:
-        return None
-    from peerlog.dates import Role, parse_when
-
-    return parse_when(text, Role(role))
 
 
 @app.command()
@@ -45,9 +36,9 @@ def checkin(
     With no content flags it asks you in the terminal, or reads a note piped on standard input.
     """
     from peerlog.checkins import record_checkin
-    from peerlog.models import PRIVATE, SHARED
+    from peerlog.tables import PRIVATE, SHARED
 
-    moment = _when(at, "at")
+    moment = parse_moment(at, "at")
     store = state(ctx).store()
     has_content = any(v for v in (mood, note, win, challenge, tag))
     if not has_content:
@@ -126,7 +117,7 @@ def log(
     """Show your check-ins (and shared ones from your peers), newest first."""
     from peerlog.checkins import list_checkins
 
-    since_at, until_at = _when(since, "since"), _when(until, "until")
+    since_at, until_at = parse_moment(since, "since"), parse_moment(until, "until")
     with state(ctx).store().session() as session:
         views = list_checkins(session, pair=pair, since=since_at, until=until_at, tag=tag, limit=limit)
     if as_json:
@@ -181,10 +172,10 @@ def edit(
 ) -> None:
     """Change one of your check-ins: with flags, or in $EDITOR on its note when given none."""
     from peerlog.checkins import get_checkin, update_checkin
-    from peerlog.models import PRIVATE, SHARED
+    from peerlog.tables import PRIVATE, SHARED
 
     store = state(ctx).store()
-    moment = _when(at, "at")
+    moment = parse_moment(at, "at")
     flags = (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)
     if all(v is None or v == [] for v in flags):
         with store.session() as session:

@@ -7,21 +7,25 @@ add a heading, a quote, a table or raw HTML to the document. The output is Commo
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from peerlog.exporters.document import (
     ChallengeRecord,
     CheckInRecord,
+    Entries,
     FeedbackRecord,
     JournalDocument,
     ReflectionRecord,
     WinRecord,
 )
+
+_E = TypeVar("_E", CheckInRecord, ReflectionRecord, FeedbackRecord)
 
 MOOD_WORDS = {1: "hard", 2: "low", 3: "okay", 4: "good", 5: "great"}
 FEEDBACK_WORDS = {"appreciation": "appreciation", "suggestion": "suggestion"}
@@ -105,10 +109,62 @@ def _newest_first(records: Iterable[CheckInRecord | ReflectionRecord | FeedbackR
     return sorted(records, key=lambda r: (r.at, r.id), reverse=True)
 
 
+def _walk_newest_first(entries: Entries[_E]) -> Iterator[_E]:
+    """Entries newest first by (`at`, id): read so by a journal that can (a batch at a time), else sorted."""
+    walk = getattr(entries, "newest_first", None)
+    return walk() if walk is not None else iter(_newest_first(entries))
+
+
+def _ends(entries: Entries[_E]) -> tuple[datetime | None, datetime | None]:
+    """The first earliest and the first latest moment, in the entries' own (oldest first) order."""
+    ends = getattr(entries, "ends", None)
+    if ends is not None:
+        return ends()  # type: ignore[no-any-return]
+    moments = [r.at for r in entries]
+    return (min(moments), max(moments)) if moments else (None, None)
+
+
+def _weeks(doc: JournalDocument) -> Iterator[tuple[date, _Week]]:
+    """Each week with its entries, newest week first, holding only the weeks still being read in memory.
+
+    Entries arrive newest first by their moment in UTC, but belong to the week of their author's own
+    calendar. A UTC offset is less than a day, so once the entries reach a day before a week's Monday
+    (in UTC), nothing more can belong to that week or any later one: those weeks are complete.
+    """
+    streams = [
+        ((r.at, "checkin", r) for r in _walk_newest_first(doc.checkins)),
+        ((r.at, "reflection", r) for r in _walk_newest_first(doc.reflections)),
+        ((r.at, "feedback", r) for r in _walk_newest_first(doc.feedback)),
+    ]
+    open_weeks: dict[date, _Week] = {}
+
+    def complete(before: datetime | None) -> Iterator[tuple[date, _Week]]:
+        for monday in sorted(open_weeks, reverse=True):
+            if before is not None and datetime.combine(monday, time.min) < before:
+                break
+            yield monday, open_weeks.pop(monday)
+
+    for moment, kind, record in heapq.merge(*streams, key=lambda item: item[0], reverse=True):
+        yield from complete(moment.astimezone(UTC).replace(tzinfo=None) + timedelta(days=1))
+        week = open_weeks.setdefault(_week_of(moment), _Week())
+        if kind == "checkin":
+            week.checkins.append(record)
+            week.wins.extend((record, w) for w in sorted(record.wins, key=lambda w: w.position))
+            week.challenges.extend(
+                (record, ch) for ch in sorted(record.challenges, key=lambda ch: ch.position)
+            )
+        elif kind == "reflection":
+            week.reflections.append(record)
+        else:
+            week.feedback.append(record)
+    yield from complete(None)
+
+
 class _Writer:
     def __init__(self, doc: JournalDocument) -> None:
         self.doc = doc
         self.out: list[str] = []
+        self.written = False
 
     def block(self, text: str) -> None:
         self.out.append(text)
@@ -137,9 +193,18 @@ class _Writer:
 
     def period(self) -> str:
         doc = self.doc
-        moments = [r.at for r in (*doc.checkins, *doc.reflections, *doc.feedback)]
-        since = doc.scope.since or (min(moments) if moments else None)
-        until = doc.scope.until or (max(moments) if moments else None)
+        since, until = doc.scope.since, doc.scope.until
+        if since is None or until is None:
+            first: datetime | None = None
+            last: datetime | None = None
+            # The same moments as min() and max() over every entry in turn: the first one wins a tie.
+            for entries in (doc.checkins, doc.reflections, doc.feedback):
+                earliest, latest = _ends(entries)
+                if earliest is not None and (first is None or earliest < first):
+                    first = earliest
+                if latest is not None and (last is None or latest > last):
+                    last = latest
+            since, until = since or first, until or last
         if since is None and until is None:
             return "Period: everything so far."
         if since is None:
@@ -150,26 +215,28 @@ class _Writer:
             return f"Period: {_long_date(since.date())}."
         return f"Period: {_long_date(since.date())} to {_long_date(until.date())}."
 
-    def render(self) -> str:
+    def render(self) -> Iterator[str]:
+        """The document a block at a time, weeks newest first; a week is written as soon as it is complete."""
         doc = self.doc
         self.block(self.title())
         self.block(self.period())
         self.block(f"Includes {doc.includes}.")
-        weeks: dict[date, _Week] = defaultdict(_Week)
-        for c in doc.checkins:
-            week = weeks[_week_of(c.at)]
-            week.checkins.append(c)
-            week.wins.extend((c, w) for w in sorted(c.wins, key=lambda w: w.position))
-            week.challenges.extend((c, ch) for ch in sorted(c.challenges, key=lambda ch: ch.position))
-        for r in doc.reflections:
-            weeks[_week_of(r.at)].reflections.append(r)
-        for f in doc.feedback:
-            weeks[_week_of(f.at)].feedback.append(f)
-        if not weeks:
+        empty = True
+        for monday, week in _weeks(doc):
+            empty = False
+            self.week(monday, week)
+            yield from self.flush()
+        if empty:
             self.block("Nothing here yet for this period.")
-        for monday in sorted(weeks, reverse=True):
-            self.week(monday, weeks[monday])
-        return "\n\n".join(self.out) + "\n"
+        yield from self.flush()
+        yield "\n"
+
+    def flush(self) -> Iterator[str]:
+        # Blocks are separated by one blank line, as "\n\n".join(blocks) would.
+        for text in self.out:
+            yield "\n\n" + text if self.written else text
+            self.written = True
+        self.out.clear()
 
     def week(self, monday: date, week: _Week) -> None:
         self.block(f"## Week of Monday {_long_date(monday)}")
@@ -255,5 +322,4 @@ class MarkdownExporter:
     extension = ".md"
 
     def chunks(self, doc: JournalDocument) -> Iterator[str]:
-        # Weeks need all their entries at once, so the document is built whole: fine for anything people read.
-        yield _Writer(doc).render()
+        return _Writer(doc).render()

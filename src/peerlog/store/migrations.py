@@ -187,10 +187,27 @@ def _0002_search_index(op: Any) -> None:
         search_sqlite.create(conn.exec_driver_sql)
 
 
+def _0003_search_tally(op: Any) -> None:
+    """Running counts of check-ins, wins, overcome challenges and appreciation, kept by triggers, so "how
+    far you've come" costs the same at year five as at day one (see `search_sqlite.TALLY`).
+
+    SQLite only, and only where 0002 made the search index: its document table is what is counted. The
+    table is named `search_index_tally`, so the schema comparison with `models.py` leaves it out.
+    """
+    conn = op.get_bind()
+    if conn.dialect.name != "sqlite":
+        return
+    from peerlog.store import search_sqlite
+
+    if search_sqlite.table_exists(conn.exec_driver_sql, search_sqlite.DOC):
+        search_sqlite.create_tally(conn.exec_driver_sql)
+
+
 #: The migrations, oldest first. A journal at version N has had the first N applied.
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0001_initial", _0001_initial),
     ("0002_search_index", _0002_search_index),
+    ("0003_search_tally", _0003_search_tally),
 ]
 LATEST = len(MIGRATIONS)
 
@@ -225,21 +242,35 @@ def ensure_current(engine: Engine, path: Path, *, backup: Callable[[Path, Path],
         return version
     if version is None:
         with engine.connect() as conn:
-            if _has_tables(conn):
+            # Another peerlog may have created this journal since we looked: the tables it committed come
+            # with their version (one transaction), so read the version again before calling it foreign.
+            if _has_tables(conn) and (version := read_version(conn)) is None:
                 raise StoreError(
                     f"{path} is an SQLite database but not a peerlog journal; nothing was changed.",
                     hint="Check --db or PEERLOG_DB, or leave them out to use your usual journal.",
                 )
-        version = 0
+        if version == LATEST:
+            return version
+        version = version or 0
     if version > LATEST:
         raise StoreError(
             f"This journal was written by a newer peerlog (schema {version}; this one knows {LATEST}).",
             hint="Please upgrade peerlog to open it; nothing was changed.",
         )
     if version > 0 and backup is not None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup(path, path.with_name(f"{path.name}.schema{version}-{stamp}.bak"))
+        backup(path, _backup_path(path, version))
     return _migrate(engine.execution_options(**{WRITE_OPTION: True}))
+
+
+def _backup_path(path: Path, version: int) -> Path:
+    """A new file beside the journal, named for its schema and the moment; an upgrade tried twice within
+    the same second (e.g. again right after one was interrupted) keeps both copies."""
+    stem = f"{path.name}.schema{version}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    candidate, n = path.with_name(f"{stem}.bak"), 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{stem}-{n}.bak")
+    return candidate
 
 
 def _migrate(engine: Engine) -> int:

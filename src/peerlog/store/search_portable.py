@@ -88,7 +88,8 @@ def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit:
 
 
 def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str, tuple[int, int]]:
-    """Per author: how many check-ins, wins or challenges you may see (all time), and how many are done."""
+    """Per author: how many check-ins, wins or challenges you may see (all time), and how many are done;
+    for appreciation, per person appreciated."""
     c = t.checkin
     mine = or_(c.c.author_id == me_id, c.c.visibility == "shared")
     where = and_(mine, c.c.pair_id == pair_id) if pair_id else mine
@@ -109,6 +110,16 @@ def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str,
             .join(c, c.c.id == ch.c.checkin_id)
             .where(where)
         )
+    elif kind == "appreciation":
+        # Counted for the one appreciated; visible as any entry is (given by you, or shared).
+        fb = t.feedback
+        mine = or_(fb.c.author_id == me_id, fb.c.visibility == "shared")
+        query = (
+            select(fb.c.recipient_id, func.count(), func.count(None))
+            .where(fb.c.kind == kind, and_(mine, fb.c.pair_id == pair_id) if pair_id else mine)
+            .group_by(fb.c.recipient_id)
+        )
+        return {r[0]: (int(r[1]), 0) for r in conn.execute(query)}
     else:
         raise ValueError(f"nothing to tally for {kind!r}")
     return {r[0]: (int(r[1]), int(r[2] or 0)) for r in conn.execute(query.group_by(c.c.author_id))}

@@ -12,6 +12,9 @@ Layout (created by migration 0002, on SQLite only):
 - Triggers on checkin, win, challenge, reflection, answer and feedback insert, update and delete
   documents in the same transaction as the change itself; a change of a check-in's visibility, pair or
   author reaches its wins and challenges, and a reflection's reaches its answers.
+- `search_index_tally` (migration 0003): running counts of those documents per kind, pair, author and
+  visibility, and of appreciation per person appreciated, kept by triggers on the document table and on
+  feedback, so "how far you've come" reads a few hundred rows instead of counting years.
 
 Why the copied facts: search filters every match by visibility before ranking, and "how far you've come"
 counts wins and check-ins over years. SQLite has no hash join, so both would otherwise probe a UUID index
@@ -25,7 +28,8 @@ tables out (FTS5 adds shadow tables `search_index_data`, `_idx`, `_content`, `_d
 
 A trap for later migrations: Alembic's batch mode on SQLite rebuilds a table by copying it, which drops its
 triggers. A migration that batch-alters one of the tables above must call `install_triggers(execute)`
-afterwards (and `rebuild(execute)` to be safe).
+afterwards (and `rebuild(execute)` to be safe), and `install_tally_triggers(execute)` for feedback (then
+`recount(execute)`).
 """
 
 from __future__ import annotations
@@ -65,6 +69,8 @@ FACTS: dict[str, tuple[str, str]] = {
     ),
 }
 _COLUMNS = "author_id, pair_id, visibility, done"
+# kind -> when the document was written, in the row alias `s` and the joins of FACTS (for `rebuild`'s order).
+MOMENTS = {"checkin": "s.at", "feedback": "s.at", "win": "c.at", "challenge": "c.at", "answer": "f.at"}
 
 
 def _facts(kind: str, row: str) -> str:
@@ -171,16 +177,30 @@ def rebuild(execute: Callable[[str], Any]) -> None:
     """Refill the index from the source tables (after a migration, or whenever it is in doubt)."""
     execute(f"DELETE FROM {INDEX}")
     execute(f"DELETE FROM {DOC}")
-    for kind, (table, body, _columns) in TEXTS.items():
+    # Documents are numbered oldest first across every kind, as the triggers number them when entries are
+    # written day by day: search ranks the newest `RANKED` matches, and the number is what says "newest".
+    parts = []
+    for kind, (table, _body, _columns) in TEXTS.items():
         columns, join = FACTS[kind]
-        execute(
-            f"INSERT INTO {DOC} (kind, ref_id, {_COLUMNS})"
-            f" SELECT '{kind}', s.id, {columns.format(r='s')} FROM {table} s {join.format(r='s')}"
+        named = ", ".join(
+            f"{expression} AS {name}"
+            for expression, name in zip(columns.split(", "), _COLUMNS.split(", "), strict=True)
         )
+        parts.append(
+            f"SELECT '{kind}' AS kind, s.id AS ref_id, {named.format(r='s')}, {MOMENTS[kind]} AS moment"
+            f" FROM {table} s {join.format(r='s')}"
+        )
+    execute(
+        f"INSERT INTO {DOC} (kind, ref_id, {_COLUMNS}) SELECT kind, ref_id, {_COLUMNS}"
+        f" FROM ({' UNION ALL '.join(parts)}) ORDER BY moment, kind, ref_id"
+    )
+    for kind, (table, body, _columns) in TEXTS.items():
         execute(
             f"INSERT INTO {INDEX} (rowid, body) SELECT d.doc, {body.format(r='s')} FROM {DOC} d"
             f" JOIN {table} s ON s.id = d.ref_id WHERE d.kind = '{kind}'"
         )
+    if table_exists(execute, TALLY):
+        recount(execute)
 
 
 # ---------------------------------------------------------------- reading
@@ -200,15 +220,26 @@ def match_expression(terms: list[Any]) -> str:
     return " ".join('"' + term.text.replace('"', '""') + '"' + ("*" if term.prefix else "") for term in terms)
 
 
+#: How many of the most recently written matches are ranked. bm25 scores every row it ranks and FTS5 has
+#: no early exit for "the best n", so ranking every match of a common word costs time in proportion to
+#: the journal (about 0.3 s for "sleep" at a million check-ins). A journal reaches this many matches for
+#: one query only after years; from then on the best of the newest ones come first.
+RANKED = 2000
+
 # Visibility and pair are applied inside the ranked query, before LIMIT: a private entry of someone else
-# never takes a place in the results, and a page is full whenever enough visible entries match.
+# never takes a place in the results, and a page is full whenever enough visible entries match. The inner
+# query walks the index newest document first (FTS5 gives rowid order for free) and stops at `:ranked`.
 _QUERY = f"""
-SELECT d.kind, d.ref_id, d.doc, {INDEX}.rank AS score
-FROM {INDEX} JOIN {DOC} d ON d.doc = {INDEX}.rowid
-WHERE {INDEX} MATCH :query
-  AND (d.author_id = :me OR d.visibility = 'shared')
-  AND (:pair IS NULL OR d.pair_id = :pair)
-ORDER BY {INDEX}.rank, d.doc DESC
+SELECT kind, ref_id, doc, score FROM (
+    SELECT d.kind, d.ref_id, d.doc, {INDEX}.rank AS score
+    FROM {INDEX} JOIN {DOC} d ON d.doc = {INDEX}.rowid
+    WHERE {INDEX} MATCH :query
+      AND (d.author_id = :me OR d.visibility = 'shared')
+      AND (:pair IS NULL OR d.pair_id = :pair)
+    ORDER BY {INDEX}.rowid DESC
+    LIMIT :ranked
+)
+ORDER BY score, doc DESC
 LIMIT :limit
 """
 
@@ -225,7 +256,8 @@ def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit:
     from peerlog.search import Found
 
     query = match_expression(terms)
-    rows = conn.execute(text(_QUERY), {"query": query, "me": me_id, "pair": pair_id, "limit": limit}).all()
+    params = {"query": query, "me": me_id, "pair": pair_id, "ranked": max(RANKED, limit), "limit": limit}
+    rows = conn.execute(text(_QUERY), params).all()
     # Snippets only for the page shown: each one reads and tokenises its document again.
     snippet = text(_SNIPPET)
     found = []
@@ -235,19 +267,130 @@ def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit:
     return found
 
 
+# ---------------------------------------------------------------- counts since the start (migration 0003)
+
+#: Running counts of documents, kept by triggers: "how far you've come" counts years of check-ins and
+#: wins on every `peerlog wins`, and a count over the document table grows with the journal (about 0.1 s
+#: for a pair at a million check-ins). One row per kind, pair, owner, author and visibility: a few hundred
+#: rows, whatever the size. `owner_id` is whose count it is: the author, or for appreciation (counted from
+#: feedback, which the document table does not describe) the one appreciated. An unknown value is ''.
+TALLY = f"{INDEX}_tally"
+_KEY = "kind, pair_id, owner_id, author_id, visibility"
+# The key of the count a row adds to, for a row alias `{r}`: a document, or appreciation feedback.
+_DOC_KEY = (
+    "{r}.kind",
+    "coalesce({r}.pair_id, '')",
+    "coalesce({r}.author_id, '')",
+    "coalesce({r}.author_id, '')",
+    "coalesce({r}.visibility, '')",
+)
+_THANKS_KEY = ("'appreciation'", "{r}.pair_id", "{r}.recipient_id", "{r}.author_id", "{r}.visibility")
+
+
+def _values(key: tuple[str, ...], row: str) -> str:
+    return ", ".join(expression.format(r=row) for expression in key)
+
+
+def _count(key: tuple[str, ...], row: str, done: str) -> str:
+    return (
+        f"INSERT INTO {TALLY} ({_KEY}, n, done) VALUES ({_values(key, row)}, 1, {done})"
+        f" ON CONFLICT ({_KEY}) DO UPDATE SET n = n + 1, done = done + excluded.done;"
+    )
+
+
+def _uncount(key: tuple[str, ...], row: str, done: str) -> str:
+    pairs = zip(_KEY.split(", "), key, strict=True)
+    where = " AND ".join(f"{name} = {expression.format(r=row)}" for name, expression in pairs)
+    return f"UPDATE {TALLY} SET n = n - 1, done = done - {done} WHERE {where};"
+
+
+_TALLY_TRIGGERS = [
+    f"""CREATE TRIGGER IF NOT EXISTS {TALLY}_insert AFTER INSERT ON {DOC} BEGIN
+        {_count(_DOC_KEY, "new", "new.done")}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TALLY}_delete AFTER DELETE ON {DOC} BEGIN
+        {_uncount(_DOC_KEY, "old", "old.done")}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TALLY}_update AFTER UPDATE OF {_COLUMNS}, kind ON {DOC} BEGIN
+        {_uncount(_DOC_KEY, "old", "old.done")}
+        {_count(_DOC_KEY, "new", "new.done")}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TALLY}_thanks_insert AFTER INSERT ON feedback
+    WHEN new.kind = 'appreciation' BEGIN
+        {_count(_THANKS_KEY, "new", "0")}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TALLY}_thanks_delete AFTER DELETE ON feedback
+    WHEN old.kind = 'appreciation' BEGIN
+        {_uncount(_THANKS_KEY, "old", "0")}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TALLY}_thanks_was AFTER UPDATE OF kind, pair_id, author_id, recipient_id,
+    visibility ON feedback WHEN old.kind = 'appreciation' BEGIN
+        {_uncount(_THANKS_KEY, "old", "0")}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TALLY}_thanks_now AFTER UPDATE OF kind, pair_id, author_id, recipient_id,
+    visibility ON feedback WHEN new.kind = 'appreciation' BEGIN
+        {_count(_THANKS_KEY, "new", "0")}
+    END""",
+]
+
+
+def create_tally(execute: Callable[[str], Any]) -> None:
+    """Create the running counts and their triggers, and count what the journal holds."""
+    execute(
+        f"""CREATE TABLE {TALLY} (
+            kind VARCHAR(20) NOT NULL,
+            pair_id VARCHAR(36) NOT NULL,
+            owner_id VARCHAR(36) NOT NULL,
+            author_id VARCHAR(36) NOT NULL,
+            visibility VARCHAR(10) NOT NULL,
+            n INTEGER NOT NULL,
+            done INTEGER NOT NULL,
+            PRIMARY KEY ({_KEY})
+        ) WITHOUT ROWID"""
+    )
+    install_tally_triggers(execute)
+    recount(execute)
+
+
+def install_tally_triggers(execute: Callable[[str], Any]) -> None:
+    for statement in _TALLY_TRIGGERS:
+        execute(statement)
+
+
+def recount(execute: Callable[[str], Any]) -> None:
+    """Count again from the documents and the feedback (after a rebuild, or whenever in doubt)."""
+    execute(f"DELETE FROM {TALLY}")
+    execute(
+        f"INSERT INTO {TALLY} ({_KEY}, n, done) SELECT {_values(_DOC_KEY, 'd')}, count(*), sum(done)"
+        f" FROM {DOC} d GROUP BY 1, 2, 3, 4, 5"
+    )
+    execute(
+        f"INSERT INTO {TALLY} ({_KEY}, n, done) SELECT {_values(_THANKS_KEY, 'f')}, count(*), 0"
+        " FROM feedback f WHERE f.kind = 'appreciation' GROUP BY 1, 2, 3, 4, 5"
+    )
+
+
+def table_exists(execute: Callable[[str], Any], name: str) -> bool:
+    rows = execute(f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{name}'")
+    return any(True for _ in rows)
+
+
 _TALLY = {
-    True: f"""SELECT author_id, count(*), sum(done) FROM {DOC}
+    True: f"""SELECT owner_id, sum(n), sum(done) FROM {TALLY}
         WHERE kind = :kind AND pair_id = :pair AND (author_id = :me OR visibility = 'shared')
-        GROUP BY author_id""",
-    False: f"""SELECT author_id, count(*), sum(done) FROM {DOC} INDEXED BY {DOC}_author
+        GROUP BY owner_id HAVING sum(n) > 0""",
+    False: f"""SELECT owner_id, sum(n), sum(done) FROM {TALLY}
         WHERE kind = :kind AND (author_id = :me OR visibility = 'shared')
-        GROUP BY author_id""",
+        GROUP BY owner_id HAVING sum(n) > 0""",
 }
 
 
 def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str, tuple[int, int]]:
-    """Per author: how many `kind` documents you may see (all time), and how many are done (overcome)."""
+    """Per person: how many `kind` documents you may see (all time), and how many are done (overcome).
+
+    `kind` is a document kind (checkin, win, challenge), or appreciation: counted for the one appreciated.
+    """
     from sqlalchemy import text
 
     rows = conn.execute(text(_TALLY[pair_id is not None]), {"kind": kind, "me": me_id, "pair": pair_id})
-    return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows if r[0] is not None}
+    return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows if r[0]}

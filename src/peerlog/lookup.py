@@ -1,0 +1,97 @@
+"""Who you are and which pair a name means: quick Core lookups for the everyday commands.
+
+A check-in, `log` and `show` need only a few columns of `person` and `pair`; reading them through the light
+tables in `peerlog.tables` keeps those commands from building the ORM models (about 40 ms of start-up).
+`pairs.resolve_pair` returns the ORM row for the commands that edit pairs and takes its matching rules from
+here, so `--pair` means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, or_, select
+from sqlmodel import Session
+
+from peerlog import tables as t
+from peerlog.errors import AmbiguousError, InputError, NotFoundError, NotInitialisedError
+
+INIT_HINT = 'Run `peerlog init --name "Your name"` first.'
+
+
+def name_key(name: str) -> str:
+    # Inner spaces collapse as in `people.clean_name`, so a name typed with a line break or two spaces still
+    # finds the person it was saved as.
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+@dataclass(frozen=True)
+class Me:
+    id: str
+    name: str
+    name_key: str
+
+
+@dataclass(frozen=True)
+class PairRef:
+    """One of your pairs, seen from your side: its id and the peer's name."""
+
+    id: str
+    peer_id: str | None
+    peer: str | None
+    peer_key: str | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def load_me(session: Session) -> Me:
+    p = t.person
+    row = session.execute(
+        select(p.c.id, p.c.name, p.c.name_key).where(p.c.is_self.is_(True)).limit(1)
+    ).first()
+    if row is None:
+        raise NotInitialisedError("Your journal does not know who you are yet.", hint=INIT_HINT)
+    return Me(row.id, row.name, row.name_key)
+
+
+def pairs_of(session: Session, me: Me) -> list[PairRef]:
+    """All your pairs with the peer of each (the same query whichever side of the pair you are on)."""
+    p, ps = t.pair, t.person
+    peer_id = case((p.c.person_a_id == me.id, p.c.person_b_id), else_=p.c.person_a_id)
+    rows = session.execute(
+        select(p.c.id, ps.c.id.label("peer_id"), ps.c.name, ps.c.name_key, p.c.started_at, p.c.ended_at)
+        .outerjoin(ps, ps.c.id == peer_id)
+        .where(or_(p.c.person_a_id == me.id, p.c.person_b_id == me.id))
+    ).all()
+    return [PairRef(r.id, r.peer_id, r.name, r.name_key, r.started_at, r.ended_at) for r in rows]
+
+
+def find_pair(session: Session, me: Me, name: str, *, active_only: bool = False) -> PairRef:
+    """The pair whose peer is called `name`: exact (case-insensitive) first, then a unique prefix."""
+    pairs = pairs_of(session, me)
+    if not pairs:
+        raise NotFoundError("You have no pairs yet.", hint='Add one with `peerlog pair add "Their name"`.')
+    known = [p for p in pairs if p.peer is not None]
+    key = name_key(name)
+    matches = [p for p in known if p.peer_key == key] or [
+        p for p in known if (p.peer_key or "").startswith(key)
+    ]
+    if not key or not matches:
+        names = sorted(p.peer or "" for p in known)
+        raise NotFoundError(f"You have no pair with '{name}'.", hint=f"Your pairs: {', '.join(names)}.")
+    if len(matches) > 1:
+        found = sorted(p.peer or "" for p in matches)
+        raise AmbiguousError(
+            f"'{name}' matches more than one pair: {', '.join(found)}.",
+            candidates=found,
+            hint="Type more of the name.",
+        )
+    pair = matches[0]
+    if active_only and pair.ended_at is not None:
+        raise InputError(
+            f"Your pair with {pair.peer} has ended.",
+            hint=f'Start it again with `peerlog pair add "{pair.peer}"`.',
+        )
+    return pair

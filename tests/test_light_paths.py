@@ -1,0 +1,108 @@
+"""The everyday commands stay quick: a check-in, `log` and `show` read and write through the light Core
+tables, never the ORM models, and a journal another peerlog is creating right now is never called foreign.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+import peerlog.models
+from peerlog import tables
+from peerlog.store import Store, migrations
+
+# Runs each command in one fresh interpreter and reports whether the ORM models were loaded by it.
+PROBE = """
+import json, sys
+from peerlog.cli import app
+argv, code = json.loads(sys.argv[1]), 0
+try:
+    app(argv, prog_name="peerlog")
+except SystemExit as done:
+    code = done.code
+print("PROBE" + json.dumps({"code": code, "models": "peerlog.models" in sys.modules}))
+"""
+
+
+def probe(home: Path, *argv: str) -> dict[str, object]:
+    env = {**os.environ, "PEERLOG_HOME": str(home), "PEERLOG_NO_PROMPT": "1"}
+    env.pop("PEERLOG_DB", None)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(argv))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("PROBE")), None)
+    assert line, done.stdout + done.stderr
+    return json.loads(line[len("PROBE") :])
+
+
+def test_check_ins_log_and_show_never_build_the_orm_models(tmp_path: Path) -> None:
+    assert probe(tmp_path, "init", "--name", "Ana")["code"] == 0
+    assert probe(tmp_path, "pair", "add", "Sam")["code"] == 0
+    steps = [
+        ["checkin", "--pair", "sam", "--mood", "4", "--note", "Good talk", "--win", "Asked", "--tag", "x"],
+        ["log", "--limit", "10"],
+        ["log", "--pair", "sam", "--tag", "x", "--json"],
+    ]
+    for argv in steps:
+        assert probe(tmp_path, *argv) == {"code": 0, "models": False}, argv
+    env = {**os.environ, "PEERLOG_HOME": str(tmp_path)}
+    env.pop("PEERLOG_DB", None)
+    listed = subprocess.run(
+        [sys.executable, "-m", "peerlog", "log", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    short = json.loads(listed.stdout)[0]["id"][:8]
+    assert probe(tmp_path, "show", short) == {"code": 0, "models": False}
+
+
+def test_the_light_tables_use_the_same_visibility_words_as_the_models() -> None:
+    assert (tables.PRIVATE, tables.SHARED) == (peerlog.models.PRIVATE, peerlog.models.SHARED)
+    assert tables.VISIBILITIES == peerlog.models.VISIBILITIES
+
+
+def test_a_journal_another_peerlog_just_created_opens_instead_of_being_called_foreign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two first runs at once: this one looks for the version before the other commits the new journal,
+    # then sees its tables. It must read the version again rather than refuse a real journal.
+    path = tmp_path / "peerlog.db"
+    Store.open(path, create=True).close()
+    real_read, calls = migrations.read_version, []
+
+    def late_read(conn):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return None if len(calls) == 1 else real_read(conn)
+
+    monkeypatch.setattr(migrations, "read_version", late_read)
+    store = Store.open(path)
+    try:
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM person")).scalar() == 0
+    finally:
+        store.close()
+    assert len(calls) == 2
+    assert not list(tmp_path.glob("*.bak")), "a current journal needs no backup"
+
+
+def test_an_upgrade_tried_twice_in_one_second_keeps_both_backups(tmp_path: Path) -> None:
+    path = tmp_path / "peerlog.db"
+    first = migrations._backup_path(path, 2)
+    first.write_bytes(b"the backup of the interrupted try")
+    second = migrations._backup_path(path, 2)
+    assert second != first and not second.exists()
+    assert second.name.startswith("peerlog.db.schema2-") and second.suffix == ".bak"
+    assert first.read_bytes() == b"the backup of the interrupted try"

@@ -17,12 +17,13 @@ import argparse
 import hashlib
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from console import peerlog_command
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
@@ -40,16 +41,6 @@ COMMANDS: list[tuple[str, list[str]]] = [
 #: Not under the budget: a trivial command that also opens the journal, to show what every command pays
 #: before doing its own work (Typer building the command tree, the engine, the migration check).
 REFERENCE = ("(reference) pair list", ["pair", "list"])
-
-
-def peerlog_command() -> list[str]:
-    script = Path(sys.executable).with_name("peerlog")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("peerlog")
-    if found:
-        return [found]
-    sys.exit("bench_review: the `peerlog` console script is not installed; run `pip install -e .` first.")
 
 
 def journal(size: int, seed: int) -> Path:
@@ -84,7 +75,7 @@ def measure(size: int, rounds: int, seed: int, columns: int) -> dict[str, list[t
     env = {**os.environ, "PEERLOG_DB": str(path), "COLUMNS": str(columns), "PEERLOG_NO_PROMPT": "1"}
     env.pop("PEERLOG_HOME", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached, not recompiled on every run
-    peerlog = peerlog_command()
+    peerlog = peerlog_command("bench_review")
     cases = [("baseline", [sys.executable, "-c", BASELINE])]
     cases += [(name, [*peerlog, *args]) for name, args in [*COMMANDS, REFERENCE]]
     for _name, argv in cases:  # warm the page cache and the bytecode before timing anything

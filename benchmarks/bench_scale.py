@@ -22,13 +22,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from console import peerlog_command
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
@@ -54,16 +55,6 @@ def generator():  # type: ignore[no-untyped-def]
     import generate
 
     return generate
-
-
-def peerlog_command() -> list[str]:
-    script = Path(sys.executable).with_name("peerlog")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("peerlog")
-    if found:
-        return [found]
-    sys.exit("bench_scale: the `peerlog` console script is not installed; run `pip install -e .` first.")
 
 
 def journal(size: int, seed: int) -> Path:
@@ -100,7 +91,7 @@ def time_once(argv: list[str], env: dict[str, str]) -> float:
 
 
 def measure_commands(db: Path, rounds: int, env: dict[str, str]) -> list[tuple[str, float]]:
-    peerlog = [*peerlog_command(), "--db", str(db)]
+    peerlog = [*peerlog_command("bench_scale"), "--db", str(db)]
     runnable: list[tuple[str, list[str]]] = [
         ("python -c 'import sqlmodel, typer, rich'", [sys.executable, *BASELINE])
     ]
@@ -133,7 +124,7 @@ def measure_commands(db: Path, rounds: int, env: dict[str, str]) -> list[tuple[s
 
 
 def measure_export(db: Path, env: dict[str, str], checkins: int, fmt: str = "json") -> float | None:
-    peerlog = [*peerlog_command(), "--db", str(db)]
+    peerlog = [*peerlog_command("bench_scale"), "--db", str(db)]
     if not available(peerlog, "export", env):
         print("\n`peerlog export` is not available in this peerlog yet; streaming not measured.")
         return None

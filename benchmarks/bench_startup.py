@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from console import peerlog_command
 
 BUDGET = 1.3
 SEED_CHECKINS = 200
@@ -35,19 +36,8 @@ class Case:
     baseline: str | None  # the name of the case this one is compared with; None for a baseline
 
 
-def peerlog_command() -> list[str]:
-    """The installed console script beside this interpreter: what people actually run."""
-    script = Path(sys.executable).with_name("peerlog")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("peerlog")
-    if found:
-        return [found]
-    sys.exit("bench_startup: the `peerlog` console script is not installed; run `pip install -e .` first.")
-
-
 def cases() -> list[Case]:
-    py, peerlog = sys.executable, peerlog_command()
+    py, peerlog = sys.executable, peerlog_command("bench_startup")
     return [
         Case("python -c 'import typer'", [py, "-c", "import typer"], None),
         Case("python -c 'import sqlmodel, typer, rich'", [py, "-c", "import sqlmodel, typer, rich"], None),
@@ -68,7 +58,7 @@ def cases() -> list[Case]:
 
 def prepare_journal(home: Path, env: dict[str, str]) -> None:
     """A small, realistic journal: you, a peer, and a few months of check-ins."""
-    peerlog = peerlog_command()
+    peerlog = peerlog_command("bench_startup")
     for argv in (["init", "--name", "Ana"], ["pair", "add", "Sam"]):
         subprocess.run([*peerlog, *argv], env=env, check=True, capture_output=True)
     seed = (

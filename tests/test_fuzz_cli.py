@@ -96,7 +96,17 @@ def snapshot(home: Path) -> tuple[Any, ...]:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         state = tuple(
             conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-            for table in ("person", "pair", "checkin", "win", "challenge", "checkin_tag")
+            for table in (
+                "person",
+                "pair",
+                "checkin",
+                "win",
+                "challenge",
+                "checkin_tag",
+                "reflection",
+                "answer",
+                "feedback",
+            )
         )
     conn.close()
     return state
@@ -205,7 +215,35 @@ SURFACES = [
         lambda v: [tidy(v)] if tidy(v) else [],
     ),
     Surface("init --name", lambda v, _: ["init", f"--name={v}"], _you, tidy_name),
+    Surface(
+        "feedback MESSAGE",
+        lambda v, _: ["feedback", "--no-hints", "--", "Sam", v],
+        lambda invoke, saved, _e: _feedback_message(invoke, saved),
+        tidy,
+    ),
+    Surface(
+        "reflect --answer",
+        lambda v, _: ["reflect", "--no-hints", f"--answer=take-away={v}"],
+        lambda invoke, saved, _e: _reflection_answer(invoke, saved, "take-away"),
+        tidy,
+    ),
 ]
+
+
+def _feedback_message(invoke: Invoke, saved: str) -> str:
+    # "Saved your appreciation for Sam 1a2b3c4d (private: ...)."
+    short = saved.split(" (", 1)[0].split()[-1]
+    listed = json.loads(invoke("feedback", "Sam", "--list", "--json").stdout)
+    return next(f["message"] for f in listed if f["id"].startswith(short))
+
+
+def _reflection_answer(invoke: Invoke, saved: str, prompt_id: str) -> str:
+    if saved.startswith("You skipped every question"):  # an empty answer is a skipped one
+        return ""
+    short = saved.split()[3]  # "Saved your reflection 1a2b3c4d (..."
+    listed = json.loads(invoke("reflections", "--json", "--limit", "1000").stdout)
+    answers = next(r["answers"] for r in listed if r["id"].startswith(short))
+    return next(a["value"] for a in answers if a["prompt_id"] == prompt_id)
 
 
 def _readback(surface: Surface, fuzz_journal: Invoke, home: Path, entry: str, value: str) -> None:
@@ -281,10 +319,12 @@ def test_a_note_piped_in_as_any_bytes_is_kept_or_refused_cleanly(fuzz_journal: I
         data=st.one_of(st.binary(max_size=200), TEXT.filter(lambda t: not _has_surrogates(t)).map(str.encode))
     )
     @example(data=b"\x80 not UTF-8")  # found by this test: a traceback instead of a kind refusal
+    @example(data=b"!\r!")  # stdin is read with universal newlines: a lone CR is a line end
     def check(data: bytes) -> None:
         result = run(fuzz_journal, home, ["checkin"], input=data)
         if result.exit_code == 0:
-            assert show(fuzz_journal, saved_id(result.stdout))["note"] == tidy(data.decode("utf-8"))
+            typed = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+            assert show(fuzz_journal, saved_id(result.stdout))["note"] == tidy(typed)
 
     check()
 
@@ -390,6 +430,12 @@ PROBES = [
     Probe("pair end NAME", lambda v: ["pair", "end", "--", v]),
     Probe("checkin --pair", lambda v: ["checkin", "--note", "x", f"--pair={v}"]),
     Probe("edit --pair", lambda v: ["edit", "--note", "x", f"--pair={v}", "--", "0000"]),
+    Probe("search WORDS", lambda v: ["search", "--", v]),
+    Probe("search --json WORDS", lambda v: ["search", "--json", "--", v, "entry"]),
+    Probe("wins --pair", lambda v: ["wins", f"--pair={v}"]),
+    Probe("summary --pair", lambda v: ["summary", f"--pair={v}"]),
+    Probe("reflections --pair", lambda v: ["reflections", f"--pair={v}"]),
+    Probe("feedback NAME --list", lambda v: ["feedback", "--list", "--", v]),
 ]
 
 

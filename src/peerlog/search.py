@@ -96,6 +96,12 @@ class SearchResults:
 
 def parse_query(query: str) -> list[Term]:
     """Words and "quoted phrases"; a word ending in * matches its beginning. Punctuation is ignored."""
+    # Surrogates are how Python carries bytes that were not UTF-8; the query is shown back, so refuse them.
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in query):
+        raise InputError(
+            "The search words contain bytes that are not UTF-8 text.",
+            hint="Convert them to UTF-8 and try again.",
+        )
     terms: list[Term] = []
     for phrase, word in _TOKEN.findall(query):
         if phrase:

@@ -228,6 +228,10 @@ def feedback(
             "There is no feedback to save.",
             hint=f'Give it after the name: peerlog feedback {name} "what you valued", or pipe it in.',
         )
+    from peerlog.checkins import clean_text
+
+    # Words that cannot be kept are refused before any note on their wording, so a refusal stays one line.
+    message = clean_text(message, what="feedback")
     if not no_hints:
         if asking:
             from peerlog import interactive

@@ -51,6 +51,12 @@ def decode(text: str, name: str) -> Any:
         raise InputError(
             f"{name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}). {NOTHING}"
         ) from None
+    except (ValueError, RecursionError):
+        # Valid JSON that Python will not decode: a number of thousands of digits, or lists nested
+        # thousands deep. No export peerlog or jrnl writes looks like that.
+        raise InputError(
+            f"{name} is not a file peerlog can import (a number far too long, or nesting far too deep). {NOTHING}"
+        ) from None
 
 
 def check_source(source: str) -> str:

@@ -16,6 +16,9 @@ from peerlog.errors import InputError
 MAX_TEXT = 100_000
 # Unicode's control characters (category Cc) except tab and newline.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A lone "\ud800" escape decodes to half a character, which cannot be stored as UTF-8.
+SURROGATE = re.compile("[\ud800-\udfff]")
+UNPAIRED = "contains an escaped half of a character (\\ud800 to \\udfff) that is not text"
 
 
 class FileProblem(InputError):
@@ -95,6 +98,8 @@ def text(
     # Control characters (other than newlines and tabs) would garble the terminal when shown.
     if _CONTROL.search(value):
         raise FileProblem(here, "contains control characters")
+    if SURROGATE.search(value):
+        raise FileProblem(here, UNPAIRED)
     return value
 
 
@@ -133,7 +138,7 @@ def boolean(obj: dict[str, Any], key: str, where: str, *, default: Any = ...) ->
 
 def one_of(obj: dict[str, Any], key: str, where: str, choices: tuple[str, ...]) -> str:
     value = field(obj, key, where)
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         allowed = " or ".join(repr(c) for c in choices)
         raise FileProblem(path_of(where, key), f"must be {allowed}, not {describe(value)}")
     return value

@@ -18,6 +18,8 @@ from uuid import NAMESPACE_URL, uuid5
 
 from peerlog.exporters.document import CheckInRecord, WinRecord
 from peerlog.importers.fields import (
+    SURROGATE,
+    UNPAIRED,
     FileProblem,
     as_list,
     as_object,
@@ -62,6 +64,8 @@ def _text(entry: dict[str, Any], key: str, where: str) -> str:
         raise FileProblem(path_of(where, key), f"must be text, not {describe(value)}")
     if len(value) > MAX_TEXT:
         raise FileProblem(path_of(where, key), f"is longer than {MAX_TEXT} characters")
+    if SURROGATE.search(value):
+        raise FileProblem(path_of(where, key), UNPAIRED)
     return _without_controls(value).strip()
 
 
@@ -83,7 +87,14 @@ def _moment(entry: dict[str, Any], where: str) -> tuple[datetime, str, str]:
             path_of(where, "time"), f"must be a time like 18:30, not {describe(time_text)}"
         ) from None
     # Naive local time, read with this machine's offset for that day (so DST is right).
-    return datetime.combine(day, clock).astimezone(), day_text, time_text
+    try:
+        at = datetime.combine(day, clock).astimezone()
+        at.astimezone(UTC)
+    except (ValueError, OverflowError):  # the first or last hours of the calendar, moved by the offset
+        raise FileProblem(
+            path_of(where, "date"), f"is too close to the edge of the calendar ({day_text})"
+        ) from None
+    return at, day_text, time_text
 
 
 def parse(data: Any) -> JrnlImport:

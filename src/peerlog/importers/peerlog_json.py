@@ -99,7 +99,7 @@ def _header(doc: dict[str, Any]) -> tuple[str, bool]:
         )
     kind = one_of(doc, "kind", "", KINDS)
     includes = field(doc, "includes", "")
-    if includes not in INCLUDES:
+    if not isinstance(includes, str) or includes not in INCLUDES:  # a list or object is not hashable
         raise FileProblem(
             "includes", f"must be 'shared only' or 'shared and private', not {describe(includes)}"
         )

@@ -15,7 +15,7 @@ from peerlog.cli.state import AppState
 from peerlog.errors import PeerlogError
 
 
-def _say_error(message: str) -> None:
+def say_error(message: str) -> None:
     # Plain text on stderr: one line, readable in any terminal and easy to grep in scripts. Messages quote
     # what people typed; a newline or escape sequence in it is shown escaped, so it cannot break the line
     # or drive the terminal.
@@ -146,12 +146,12 @@ class PeerlogGroup(TyperGroup):
             ctx = getattr(error, "ctx", None)
             hint = f" See `{ctx.command_path} --help`." if ctx is not None else ""
             message = error.format_message().rstrip()  # type: ignore[attr-defined]
-            _say_error(f"{message}{'' if message.endswith(('.', '!', '?')) else '.'}{hint}")
+            say_error(f"{message}{'' if message.endswith(('.', '!', '?')) else '.'}{hint}")
             sys.exit(getattr(error, "exit_code", 1))
         except Abort:
             if not standalone_mode:
                 raise
-            _say_error("Stopped. Nothing was saved.")
+            say_error("Stopped. Nothing was saved.")
             sys.exit(1)
         if not standalone_mode:
             return result
@@ -180,15 +180,15 @@ class PeerlogGroup(TyperGroup):
         except (Exit, Abort, TyperException):
             raise
         except PeerlogError as error:
-            _say_error(str(error))
+            say_error(str(error))
             raise Exit(error.exit_code) from None
         except KeyboardInterrupt:
-            _say_error("Stopped. Nothing was saved.")
+            say_error("Stopped. Nothing was saved.")
             raise Exit(130) from None
         except Exception as error:
             if os.environ.get("PEERLOG_DEBUG"):
                 raise
-            _say_error(
+            say_error(
                 f"Something unexpected went wrong ({type(error).__name__}: {error}). Nothing was "
                 "saved. Run again with PEERLOG_DEBUG=1 to see the details, and please report it."
             )

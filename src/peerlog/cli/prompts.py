@@ -18,13 +18,13 @@ app = typer.Typer(no_args_is_help=True, help="List, show, check and start prompt
 
 def load_catalog(ctx: typer.Context) -> Catalog:
     """Every usable pack. A broken pack of yours is skipped with one note per problem on stderr."""
-    # Problems quote the file's text: _say_error escapes what would break the line.
-    from peerlog.cli.app import _say_error
+    # Problems quote the file's text: say_error escapes what would break the line.
+    from peerlog.cli.app import say_error
     from peerlog.packs import load_catalog as load
 
     catalog = load(state(ctx).paths().prompts)
     for problem in catalog.problems:
-        _say_error(f"skipped a pack that has a problem: {problem}")
+        say_error(f"skipped a pack that has a problem: {problem}")
     return catalog
 
 
@@ -71,7 +71,7 @@ def validate(
     file: Path = typer.Argument(..., metavar="FILE", help="The pack file to check (.toml)."),
 ) -> None:
     """Check a pack file and list every problem in it, with its line where it can be known."""
-    from peerlog.cli.app import _say_error
+    from peerlog.cli.app import say_error
     from peerlog.errors import InputError
     from peerlog.packs import read_pack_file
 
@@ -80,7 +80,7 @@ def validate(
     pack, problems = read_pack_file(file)
     if problems:
         for problem in problems:
-            _say_error(str(problem))
+            say_error(str(problem))
         count = len(problems)
         typer.echo(f"peerlog: {count} problem{'s' if count != 1 else ''} to fix in {file}.", err=True)
         raise typer.Exit(1)

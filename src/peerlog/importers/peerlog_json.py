@@ -82,6 +82,16 @@ def _reference(value: str | None, known: set[str], where: str, what: str) -> Non
         raise FileProblem(where, f"names {what} that is not in this file")
 
 
+def _author_and_pair(
+    obj: dict[str, Any], where: str, people: set[str], pairs: set[str]
+) -> tuple[str, str | None]:
+    """An entry's author (one of the file's people) and its pair, if any (one of the file's pairs)."""
+    author, pair = required_uuid(obj, "author_id", where), uuid(obj, "pair_id", where, nullable=True)
+    _reference(author, people, path_of(where, "author_id"), "a person")
+    _reference(pair, pairs, path_of(where, "pair_id"), "a pair")
+    return author, pair
+
+
 def _header(doc: dict[str, Any]) -> tuple[str, bool]:
     if doc.get("format") != FORMAT:
         hint = " (for a jrnl export, add --from jrnl)" if "entries" in doc else ""
@@ -152,9 +162,7 @@ def _tag(value: Any, where: str) -> str:
 
 
 def _checkin(obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids) -> CheckInRecord:
-    author, pair = required_uuid(obj, "author_id", where), uuid(obj, "pair_id", where, nullable=True)
-    _reference(author, people, path_of(where, "author_id"), "a person")
-    _reference(pair, pairs, path_of(where, "pair_id"), "a pair")
+    author, pair = _author_and_pair(obj, where, people, pairs)
     wins = []
     for i, win in enumerate(as_list(field(obj, "wins", where, default=[]), path_of(where, "wins"))):
         here = path_of(path_of(where, "wins"), i)
@@ -207,9 +215,7 @@ def _checkin(obj: dict[str, Any], where: str, people: set[str], pairs: set[str],
 def _reflection(
     obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids
 ) -> ReflectionRecord:
-    author, pair = required_uuid(obj, "author_id", where), uuid(obj, "pair_id", where, nullable=True)
-    _reference(author, people, path_of(where, "author_id"), "a person")
-    _reference(pair, pairs, path_of(where, "pair_id"), "a pair")
+    author, pair = _author_and_pair(obj, where, people, pairs)
     answers = []
     for i, answer in enumerate(as_list(field(obj, "answers", where, default=[]), path_of(where, "answers"))):
         here = path_of(path_of(where, "answers"), i)

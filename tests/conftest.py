@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from peerlog.cli import app
 
 Invoke = Callable[..., Result]
+
+# On CI the property tests replay the same examples every run, so a red build always means a change broke
+# something; locally they keep exploring new inputs (and hypothesis remembers any failure it finds).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture

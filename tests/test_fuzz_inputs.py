@@ -232,10 +232,15 @@ def toml_value(value: object) -> str:
 
 
 def toml_text(pack: dict[str, Any]) -> str:
+    prompts = pack.get("prompts", [])
+    # A mutation may have made `prompts` something other than a list of tables: then it is a plain key.
+    as_tables = isinstance(prompts, list) and all(isinstance(p, dict) for p in prompts)
     lines = [
-        f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}" for k, v in pack.items() if k != "prompts"
+        f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}"
+        for k, v in pack.items()
+        if k != "prompts" or not as_tables
     ]
-    for prompt in pack.get("prompts", []):
+    for prompt in prompts if as_tables else []:
         lines += [
             "",
             "[[prompts]]",

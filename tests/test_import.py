@@ -41,7 +41,9 @@ def test_restoring_the_same_file_twice_adds_nothing(exported: Path, journal: Inv
     )
 
 
-def test_a_restore_keeps_everything_already_in_the_journal(exported: Path, journal: Invoke, home: Path) -> None:
+def test_a_restore_keeps_everything_already_in_the_journal(
+    exported: Path, journal: Invoke, home: Path
+) -> None:
     journal("checkin", "--note", "Written after the export", "--win", "Still here")
     first_id = _notes(journal)["First"]["id"]
     journal("edit", first_id, "--note", "First, edited later", "--add-win", "A second win")

@@ -187,6 +187,34 @@ def _feedback_by_you_to_sam(data: Json) -> None:
     ]
 
 
+def _reflection_by_you(data: Json) -> None:
+    you = _person(data, is_self=False)["id"]
+    data["reflections"] = [
+        {
+            "id": FORGED.format(9),
+            "author_id": you,
+            "pair_id": data["pairs"][0]["id"],
+            "pack_name": "after-conversation",
+            "pack_title": "After a conversation",
+            "at": "2026-11-02T09:00:00+00:00",
+            "visibility": "shared",
+            "created_at": "2026-11-02T09:00:00+00:00",
+            "updated_at": "2026-11-02T09:00:00+00:00",
+            "version": 1,
+            "answers": [
+                {
+                    "id": FORGED.format(10),
+                    "position": 0,
+                    "prompt_id": "felt",
+                    "prompt_text": "How did that conversation feel for you?",
+                    "kind": "long",
+                    "value": "Ana never said this",
+                }
+            ],
+        }
+    ]
+
+
 def _links_to_your_person(data: Json) -> None:
     data["links"] = [
         {
@@ -212,10 +240,32 @@ PEERS_BUNDLE_EDITED = {
     "replaces the agreement and ends the pair": _agreement_and_end,
     "adds a check-in by you": _entry_by_you,
     "adds feedback by you": _feedback_by_you_to_sam,
+    "adds a reflection by you": _reflection_by_you,
     "carries links to your person": _links_to_your_person,
     "flips its own entry to private": _private_flag_on_sams_entry,
     "adds a person named [/]": _a_name_in_brackets_for_a_new_person,
 }
+
+
+def test_a_peer_cannot_retag_or_mark_your_challenge_through_their_copy_of_your_checkin(
+    bundles: tuple[Path, Path], journal: Invoke
+) -> None:
+    from_ana, from_sam = bundles
+    yours = load_json(from_ana)["checkins"][0]
+
+    def retag(data: Json) -> None:
+        you = _person(data, is_self=False)["id"]
+        challenges = [{**ch, "overcome_at": "2026-01-01T00:00:00+00:00"} for ch in yours["challenges"]]
+        data["checkins"] = [
+            {**yours, "author_id": you, "pair_id": data["pairs"][0]["id"], "tags": ["tampered"],
+             "challenges": challenges, "version": 99}
+        ]  # fmt: skip
+        data["feedback"] = []
+
+    before = _yours(journal)
+    result = journal("import", str(_tampered(from_sam, retag)))
+    assert result.stdout.endswith("Left out 1 entry that was not theirs to share.\n")
+    assert _yours(journal) == before
 
 
 @pytest.mark.parametrize("attack", sorted(PEERS_BUNDLE_EDITED))

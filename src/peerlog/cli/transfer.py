@@ -162,14 +162,19 @@ def _replacement(item) -> str:  # type: ignore[no-untyped-def]
 
 
 def _restore_plan(file: Path, result) -> str:  # type: ignore[no-untyped-def]
-    added = [_plural(n, ENTRY_WORDS[k]) for k, n in result.added.items() if k in ENTRY_WORDS and n]
+    words = {**ENTRY_WORDS, "pair": "pair", "person": "person"}
+    added = [
+        _plural(n, words[k], "people" if k == "person" else None)
+        for k, n in result.added.items()
+        if k in words and n
+    ]
     parts = [f"add {_listed(added)}"] if added else []
     if result.replaced:
         shown = [_replacement(item) for item in result.replaced[:10]]
         if len(result.replaced) > 10:
             shown.append(f"{len(result.replaced) - 10} more")
         parts.append(f"replace {_listed(shown)} with the file's newer versions")
-    what = " and ".join(parts) if parts else "bring in people or pairs only"
+    what = " and ".join(parts)
     return f"Restoring {file.name} would {what}. Nothing is deleted."
 
 

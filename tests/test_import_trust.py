@@ -326,6 +326,28 @@ def test_a_peer_cannot_speak_as_you_with_the_id_their_journal_gave_you(
     assert _everything(journal) == before
 
 
+def test_a_bundle_forged_from_yours_with_your_own_ids_is_refused_even_as_a_first_contact(
+    journal: Invoke, home: Path, tmp_path: Path
+) -> None:
+    journal("checkin", "--pair", "sam", "--note", "Ana's week", "--shared")
+    from_ana = tmp_path / "from-ana.json"
+    journal("share", "--pair", "sam", "--output", str(from_ana))
+
+    def as_sam(data: Json) -> None:
+        ana, sam = _person(data, is_self=True), _person(data, is_self=False)
+        ana.update(is_self=False)
+        sam.update(is_self=True, name="Sam")
+        data["self_id"] = sam["id"]
+        data["checkins"][0].update(author_id=sam["id"], id=FORGED.format(11), note="Sam, so to speak")
+
+    before, before_counts = _everything(journal), counts(home)
+    result = journal("import", str(_tampered(from_ana, as_sam)))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("peerlog: This file uses your own journal's ids")
+    assert _everything(journal) == before
+    assert counts(home) == before_counts
+
+
 # ---------------------------------------------------------------- bundles are not linked by a name alone
 
 

@@ -200,6 +200,17 @@ def resolve_origin(session: Session, doc: JournalDocument, *, pair: str | None =
         )
     bundle_pair = theirs[0]
     bundle_you = bundle_pair.other(doc.self_id)
+    # A peer's peerlog names everyone with its own ids; one of this journal's means the file was made from
+    # something you sent.
+    if (
+        session.get(Person, doc.self_id)
+        or session.get(Person, bundle_you)
+        or session.get(Pair, bundle_pair.id)
+    ):
+        raise InputError(
+            "This file uses your own journal's ids for its people or pair, so it was made from a file you "
+            "wrote, not written by your peer's peerlog. Nothing was imported."
+        )
     links = _links(session, [doc.self_id, bundle_you, bundle_pair.id])
     local_pair: Pair | None = None
     if bundle_pair.id in links:

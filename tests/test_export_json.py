@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from conftest import Invoke
 from peerlog.exporters.json_export import JsonExporter, pretty, to_dict
 from peerlog.importers import peerlog_json
-from peerlog.sharing import resolve_origin
+from peerlog.restoring import restore
 from peerlog.store import Store
-from peerlog.transfer import collect, merge_document
+from peerlog.transfer import collect
 from transfer_support import (
     GeneratedJournal,
     add_feedback,
@@ -45,12 +45,12 @@ def _export(store: Store) -> str:
 def _import(store: Store, text: str):  # type: ignore[no-untyped-def]
     doc = peerlog_json.parse(json.loads(text))
     with store.session(write=True) as session:
-        return merge_document(session, doc, resolve_origin(session, doc))
+        return restore(session, doc)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(journal=journals())
-def test_a_json_export_imported_into_an_empty_journal_exports_identically(
+def test_a_json_export_restored_into_an_empty_journal_exports_identically(
     template: Path, journal: GeneratedJournal
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
@@ -64,7 +64,7 @@ def test_a_json_export_imported_into_an_empty_journal_exports_identically(
             _import(target, first)
             assert _export(target) == first
             again = _import(target, first)
-            assert not again.changed, "importing the same file twice must add nothing"
+            assert not again.changed, "restoring the same file twice must add nothing"
             assert _export(target) == first
         finally:
             source.close()
@@ -75,7 +75,7 @@ def test_the_json_export_starts_with_its_format_version_and_what_it_includes(jou
     journal("checkin", "--note", "Shared", "--shared")
     data = json.loads(journal("export", "--format", "json").stdout)
     assert list(data)[:4] == ["format", "version", "kind", "includes"]
-    assert (data["format"], data["version"], data["kind"]) == ("peerlog", 1, "export")
+    assert (data["format"], data["version"], data["kind"]) == ("peerlog", 2, "export")
     assert data["includes"] == "shared only"
     assert "private entries are left out" in data["note"]
 
@@ -144,8 +144,9 @@ def test_moving_to_a_new_machine_brings_back_the_whole_journal(journal: Invoke, 
         journal("export", "--format", "json", "--include-private", "--output", str(everything)).exit_code == 0
     )
     laptop = {"PEERLOG_HOME": str(tmp_path / "new-laptop")}
-    imported = journal("import", str(everything), env=laptop)
+    imported = journal("restore", str(everything), env=laptop)
     assert imported.exit_code == 0, imported.stderr
+    assert imported.stdout == "Restored everything.json: 2 check-ins added. 1 win among them. Lovely.\n"
     again = tmp_path / "again.json"
     journal("export", "--format", "json", "--include-private", "--output", str(again), env=laptop)
     assert again.read_bytes() == everything.read_bytes()
@@ -163,7 +164,7 @@ def test_moving_to_a_new_machine_also_works_right_after_init(journal: Invoke, tm
     journal("export", "--format", "json", "--include-private", "--output", str(everything))
     laptop = {"PEERLOG_HOME": str(tmp_path / "new-laptop")}
     journal("init", "--name", "Ana", env=laptop)
-    result = journal("import", str(everything), env=laptop)
+    result = journal("restore", str(everything), env=laptop)
     assert result.exit_code == 0, result.stderr
     again = tmp_path / "again.json"
     journal("export", "--format", "json", "--include-private", "--output", str(again), env=laptop)
@@ -177,8 +178,11 @@ def test_an_export_from_another_journal_is_never_taken_as_yours(journal: Invoke,
     journal("export", "--format", "json", "--output", str(path))
     kim = {"PEERLOG_HOME": str(tmp_path / "kim")}
     journal("init", "--name", "Kim", env=kim)
-    result = journal("import", str(path), env=kim)
-    assert result.exit_code == 2
+    journal("checkin", "--note", "Kim's own day", env=kim)
+    for command in ("import", "restore"):
+        result = journal(command, str(path), env=kim)
+        assert result.exit_code == 2
+        assert len(result.stderr.splitlines()) == 1
     assert journal("init", env=kim).stdout.startswith("Your journal is ready, Kim.")
 
 

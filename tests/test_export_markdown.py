@@ -234,7 +234,8 @@ def test_an_empty_period_still_gives_a_valid_document(journal: Invoke) -> None:
     result = journal("export", "--format", "md")
     assert result.exit_code == 0
     tokens = PARSER.parse(result.stdout)
-    assert _headings(tokens, 1) == ["Peer journal: Ana, with Sam"]
+    # An export names only the people its entries mention: here, nobody but you.
+    assert _headings(tokens, 1) == ["Peer journal: Ana"]
     assert "Nothing here yet for this period." in result.stdout
 
 

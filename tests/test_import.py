@@ -1,4 +1,5 @@
-"""`peerlog import`: merging by id, idempotent, newer edits win, nothing lost, and bad files change nothing."""
+"""`peerlog import` and `restore`: merging by id, idempotent, newer versions win, nothing lost, and bad files
+change nothing."""
 
 from __future__ import annotations
 
@@ -27,25 +28,27 @@ def _notes(invoke: Invoke, env: dict[str, str] | None = None) -> dict[str, dict[
     return {e["note"]: e for e in json.loads(invoke("log", "--json", env=env).stdout)}
 
 
-def test_importing_the_same_file_twice_adds_nothing(exported: Path, journal: Invoke, tmp_path: Path) -> None:
+def test_restoring_the_same_file_twice_adds_nothing(exported: Path, journal: Invoke, tmp_path: Path) -> None:
     laptop = {"PEERLOG_HOME": str(tmp_path / "laptop")}
-    first = journal("import", str(exported), env=laptop)
-    assert first.stdout == "Imported ana.json: 3 check-ins added. 2 wins among them. Lovely.\n"
+    first = journal("restore", str(exported), env=laptop)
+    assert first.stdout == "Restored ana.json: 3 check-ins added. 2 wins among them. Lovely.\n"
     after_first = counts(tmp_path / "laptop")
-    second = journal("import", str(exported), env=laptop)
-    assert second.stdout == "Imported ana.json: nothing new; 3 already here.\n"
+    second = journal("restore", str(exported), env=laptop)
+    assert second.stdout == "Nothing to restore: everything in ana.json is already here.\n"
     assert counts(tmp_path / "laptop") == after_first
-    assert journal("import", str(exported)).stdout == "Imported ana.json: nothing new; 3 already here.\n"
+    assert journal("restore", str(exported)).stdout == (
+        "Nothing to restore: everything in ana.json is already here.\n"
+    )
 
 
-def test_an_import_keeps_everything_already_in_the_journal(
+def test_a_restore_keeps_everything_already_in_the_journal(
     exported: Path, journal: Invoke, home: Path
 ) -> None:
     journal("checkin", "--note", "Written after the export", "--win", "Still here")
     first_id = _notes(journal)["First"]["id"]
     journal("edit", first_id, "--note", "First, edited later", "--add-win", "A second win")
     before = counts(home)
-    result = journal("import", str(exported))
+    result = journal("restore", str(exported), "--yes")
     assert result.exit_code == 0
     notes = _notes(journal)
     assert "Written after the export" in notes
@@ -63,12 +66,14 @@ def test_an_entry_edited_later_replaces_the_older_copy(journal: Invoke, tmp_path
     new = tmp_path / "new.json"
     journal("export", "--format", "json", "--output", str(new))
     laptop = {"PEERLOG_HOME": str(tmp_path / "laptop")}
-    journal("import", str(old), env=laptop)
-    updated = journal("import", str(new), env=laptop)
-    assert updated.stdout == "Imported new.json: nothing new; 1 entry updated to a newer version.\n"
+    journal("restore", str(old), env=laptop)
+    updated = journal("restore", str(new), "--yes", env=laptop)
+    assert updated.stdout.splitlines()[-1] == (
+        "Restored new.json: nothing new; 1 entry updated to a newer version."
+    )
     entry = _notes(journal, laptop)["Final"]
     assert (entry["wins"], entry["tags"]) == (["One", "Two"], ["new"])
-    journal("import", str(old), env=laptop)
+    journal("restore", str(old), "--yes", env=laptop)
     assert list(_notes(journal, laptop)) == ["Final"]
 
 
@@ -86,7 +91,7 @@ def test_a_document_carrying_the_same_peer_under_another_pair_id_joins_the_exist
         c["pair_id"] = renamed if c["pair_id"] == old_pair else c["pair_id"]
         c["id"], c["note"] = "0f0f0f0f-0000-4000-8000-000000000002", "Mine, again"
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert journal("import", str(path)).exit_code == 0
+    assert journal("restore", str(path), "--yes").exit_code == 0
     assert [p["peer"] for p in json.loads(journal("pair", "list", "--json").stdout)] == ["Sam"]
     assert [e["pair"] for e in _notes(journal).values()] == ["Sam", "Sam"]
 
@@ -109,8 +114,8 @@ BAD_FILES = {
         "add --from jrnl)",
     ),
     "a newer version": (
-        lambda ok: json.dumps({**ok, "version": 2}),
-        "version: the file is in format version 2, from a newer peerlog; this one reads version 1. "
+        lambda ok: json.dumps({**ok, "version": 3}),
+        "version: the file is in format version 3, from a newer peerlog; this one reads version 2. "
         "Please upgrade peerlog to import it",
     ),
     "a mood out of range": (
@@ -208,7 +213,7 @@ def test_a_problem_found_while_merging_undoes_the_whole_import(
     clash = exported.with_name("clash.json")
     clash.write_text(json.dumps(data), encoding="utf-8")
     before = counts(home)
-    result = journal("import", str(clash))
+    result = journal("restore", str(clash), "--yes")
     assert result.exit_code == 2
     assert result.stderr.endswith("Nothing was imported.\n")
     assert len(result.stderr.splitlines()) == 1
@@ -216,15 +221,21 @@ def test_a_problem_found_while_merging_undoes_the_whole_import(
     assert "New and fine" not in _notes(journal)
 
 
-def test_import_can_report_what_happened_as_json(exported: Path, journal: Invoke) -> None:
-    data = json.loads(journal("import", str(exported), "--json").stdout)
+def test_import_can_report_what_happened_as_json(journal: Invoke, tmp_path: Path) -> None:
+    sam = {"PEERLOG_HOME": str(tmp_path / "sam")}
+    journal("init", "--name", "Sam", env=sam)
+    journal("pair", "add", "Ana", env=sam)
+    journal("checkin", "--pair", "ana", "--note", "Hello", "--win", "Said hello", "--shared", env=sam)
+    bundle = tmp_path / "sam.json"
+    journal("share", "--pair", "ana", "--output", str(bundle), env=sam)
+    data = json.loads(journal("import", str(bundle), "--json").stdout)
     assert data == {
-        "added": {},
+        "added": {"check-in": 1},
         "updated": {},
-        "unchanged": 3,
+        "unchanged": 0,
         "skipped": 0,
         "empty": 0,
-        "wins_added": 0,
-        "from": None,
-        "linked_now": False,
+        "wins_added": 1,
+        "from": "Sam",
+        "linked_now": True,
     }

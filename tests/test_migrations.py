@@ -178,3 +178,24 @@ def test_an_sqlite_file_from_another_program_is_not_taken_over(tmp_path: Path) -
     with pytest.raises(StoreError, match="not a peerlog journal"):
         Store.open(path)
     assert path.read_bytes() == before
+
+
+def test_rows_written_before_versions_existed_are_version_one_after_the_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.db"
+    with monkeypatch.context() as m:
+        m.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+        m.setattr(migrations, "LATEST", 3)
+        Store.open(path, create=True).close()
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO person (id, name, name_key, is_self, created_at, updated_at) "
+            "VALUES ('0f0f0f0f-0000-4000-8000-000000000001', 'Ana', 'ana', 1, "
+            "'2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')"
+        )
+    store = Store.open(path)
+    with store.engine.connect() as conn:
+        assert migrations.read_version(conn) == migrations.LATEST
+        assert conn.execute(text("SELECT name, version FROM person")).all() == [("Ana", 1)]
+    store.close()

@@ -199,10 +199,30 @@ def test_an_older_journal_gets_its_search_index_filled_on_upgrade(
         m.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
         m.setattr(migrations, "LATEST", 1)
         store = Store.open(path, create=True)
-        from peerlog.people import init_self
+        from datetime import UTC, datetime
 
+        from sqlalchemy import Boolean, String, column, table
+        from sqlmodel.sql.sqltypes import UTCDateTime
+
+        # Only the columns schema 1 had: today's models know later ones.
+        person = table(
+            "person",
+            *(column(name, String) for name in ("id", "name", "name_key")),
+            column("is_self", Boolean),
+            *(column(name, UTCDateTime) for name in ("created_at", "updated_at")),
+        )
+        now = datetime.now(UTC)
         with store.session(write=True) as session:
-            init_self(session, "Ana")
+            session.execute(
+                person.insert().values(
+                    id="0f0f0f0f-0000-4000-8000-000000000001",
+                    name="Ana",
+                    name_key="ana",
+                    is_self=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         with store.session(write=True) as session:
             from peerlog.checkins import record_checkin
 

@@ -162,7 +162,8 @@ def test_a_bundle_holds_only_your_shared_entries_in_that_pair(
     assert data["kind"] == "share"
     assert [c["note"] for c in data["checkins"]] == ["In the bundle"]
     assert [f["message"] for f in data["feedback"]] == ["Ana's thanks"]
-    assert sorted(p["name"] for p in data["people"]) == ["Ana", "Sam"]
+    # Your own name for your peer stays with you: they know what they are called.
+    assert [(p["name"], p["is_self"]) for p in data["people"]] == [("Ana", True), (None, False)]
     assert len(data["pairs"]) == 1
     assert data["links"] == []
 

@@ -300,6 +300,8 @@ def test_a_journal_from_before_the_running_counts_gets_them_counted_on_upgrade(
         for (name,) in triggers:
             db.execute(f"DROP TRIGGER {name}")
         db.execute(f"DROP TABLE {search_sqlite.TALLY}")
+        for table in ("person", "pair", "checkin", "reflection", "feedback"):
+            db.execute(f'ALTER TABLE "{table}" DROP COLUMN version')  # added by schema 4
         db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     after = wins_json(pair_journal, "--pair", "sam")["how_far"]
     assert after == before

@@ -105,9 +105,11 @@ def _find(session: Session, prefix: str) -> tuple[object, review.PersonRef]:
 
 def _touch_checkin(session: Session, checkin_id: str) -> None:
     # A challenge travels inside its check-in: marking the check-in edited is what lets the next share
-    # bundle (and a peer's import, which keeps the newer copy) carry the change.
+    # bundle carry the change, and its higher version is what lets a peer's import keep this copy.
     session.connection().execute(
-        update(t.checkin).where(t.checkin.c.id == checkin_id).values(updated_at=datetime.now(UTC))
+        update(t.checkin)
+        .where(t.checkin.c.id == checkin_id)
+        .values(updated_at=datetime.now(UTC), version=t.checkin.c.version + 1)
     )
 
 

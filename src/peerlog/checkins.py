@@ -286,7 +286,9 @@ def update_checkin(
     )
     added_tags, removed_tags = clean_tags(add_tags), clean_tags(remove_tags)
     changes["updated_at"] = utcnow()
+    changes["version"] = t.checkin.c.version + 1
     session.execute(update(t.checkin).where(t.checkin.c.id == checkin.id).values(changes))
+    del changes["version"]
     if removed_tags:
         tg = t.checkin_tag
         session.execute(delete(tg).where(tg.c.checkin_id == checkin.id, tg.c.tag.in_(removed_tags)))

@@ -300,3 +300,8 @@ def ask_pair_for_bundle(sender: str, pairs: Sequence[str]) -> str | None:
         questionary.select(f"This bundle is from {sender}. Which of your pairs is it?", choices=choices)
     )
     return None if picked == _SKIPPED else picked
+
+
+def confirm(question: str) -> bool:
+    """A yes-or-no question where just pressing Enter means no."""
+    return bool(_ask(questionary.confirm(question, default=False)))

@@ -7,6 +7,10 @@ and indexes work on any backend, and the local time the author saw is kept.
 
 Peers are equals: a pair is two people with no role fields, stored with its members in id order so the same
 two people are always the same row, and queried symmetrically.
+
+People, pairs and entries carry a `version`, 1 when made and one more at each change by their author: when
+two copies of the same row meet (an import, a restore), the higher version wins. Clocks on two machines need
+not agree for that to be right.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class Person(SQLModel, table=True):
     is_self: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Pair(SQLModel, table=True):
@@ -64,6 +69,7 @@ class Pair(SQLModel, table=True):
     ended_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class CheckIn(SQLModel, table=True):
@@ -84,6 +90,7 @@ class CheckIn(SQLModel, table=True):
     visibility: str = Field(default=PRIVATE, max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Win(SQLModel, table=True):
@@ -129,6 +136,7 @@ class Reflection(SQLModel, table=True):
     visibility: str = Field(default=PRIVATE, max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Answer(SQLModel, table=True):
@@ -161,6 +169,7 @@ class Feedback(SQLModel, table=True):
     visibility: str = Field(default=PRIVATE, max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Link(SQLModel, table=True):

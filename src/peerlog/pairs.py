@@ -118,6 +118,7 @@ def add_pair(session: Session, *, peer_name: str, agreement: str | None = None) 
         pair.ended_at = None
         if agreement is not None:
             pair.agreement = agreement
+        pair.version += 1
     pair.updated_at = utcnow()
     session.add(pair)
     session.flush()
@@ -146,6 +147,7 @@ def end_pair(session: Session, name: str) -> PairView:
     pair = resolve_pair(session, name)
     if pair.ended_at is None:
         pair.ended_at = pair.updated_at = utcnow()
+        pair.version += 1
         session.add(pair)
         session.flush()
     return view(session, pair)

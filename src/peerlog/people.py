@@ -51,6 +51,7 @@ def init_self(session: Session, name: str) -> tuple[Person, str]:
     if me.name == name:
         return me, "kept"
     me.name, me.name_key, me.updated_at = name, name_key(name), utcnow()
+    me.version += 1
     session.add(me)
     return me, "renamed"
 

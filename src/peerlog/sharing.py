@@ -3,7 +3,8 @@
 Each journal has its own ids for "you", your peer and your pair. A bundle carries the sender's ids, so the
 first bundle from a peer is linked to one of your pairs (by the sender's name, by `--pair`, or by asking),
 and the links are kept in the `link` table: the sender's "you" is your peer, the sender's record of you is
-you, and their pair is yours. Later bundles land without questions.
+you, and their pair is yours. Later bundles land without questions, and a file whose ids disagree with
+those links (one that only carries your peer's name) is refused.
 
 A bundle holds only your own shared entries in that pair. Since each side only edits its own entries,
 merging the two directions never conflicts.
@@ -17,8 +18,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from peerlog.errors import AmbiguousError, InputError, NotFoundError, NotInitialisedError
-from peerlog.exporters.document import KIND_EXPORT, KIND_SHARE, JournalDocument
-from peerlog.models import CheckIn, Feedback, Link, Meta, Pair, Person, Reflection, utcnow
+from peerlog.exporters.document import KIND_SHARE, JournalDocument
+from peerlog.models import Link, Meta, Pair, Person, utcnow
 from peerlog.pairs import list_pairs, ordered, peer_id_of, resolve_pair
 from peerlog.people import INIT_HINT, find_self, get_self, name_key
 from peerlog.transfer import Origin, collect
@@ -115,42 +116,83 @@ def _pair_by_name(session: Session, me: Person, sender: str) -> Pair:
         message = f"This bundle is from {sender}, and none of your pairs has that name."
     hint = f"Say which pair it belongs to with --pair NAME (your pairs: {', '.join(names)}); peerlog remembers it."
     if key == me.name_key:
-        hint += " If it is your own journal from another machine, import it into a new journal instead."
+        hint += f" If it is your own journal from another machine: {RESTORE_HINT}"
     raise LinkNeededError(message, sender=sender, candidates=names, hint=hint)
 
 
-def _holds_only_you(session: Session) -> bool:
-    if len(session.exec(select(Person.id).limit(2)).all()) > 1:
-        return False
-    return all(
-        session.exec(select(model).limit(1)).first() is None
-        for model in (Pair, CheckIn, Reflection, Feedback, Link)
-    )
+RESTORE_HINT = (
+    "To bring back your own export (on a new machine, or after a loss), run `peerlog restore FILE`."
+)
+
+
+def _foreign_ids_of(session: Session, local_id: str) -> set[str]:
+    return set(session.exec(select(Link.foreign_id).where(Link.local_id == local_id, Link.kind == "person")))
+
+
+def _check_links(
+    session: Session,
+    links: dict[str, str],
+    *,
+    sender: str,
+    sender_name: str,
+    bundle_you: str,
+    bundle_pair: str,
+    me: Person,
+    local_pair: Pair,
+) -> None:
+    """Refuse a bundle whose ids disagree with the links earlier bundles made.
+
+    Until bundles are signed, the ids a peer's journal gave itself are the best evidence of where a file
+    comes from: a file that merely carries your peer's name is not theirs.
+    """
+    peer_id = peer_id_of(local_pair, me.id)
+    peer = session.get(Person, peer_id)
+    peer_name = peer.name if peer else sender_name
+    known = _foreign_ids_of(session, peer_id)
+    if (
+        (known and sender not in known)
+        or links.get(sender, peer_id) != peer_id
+        or links.get(bundle_you, me.id) != me.id
+        or links.get(bundle_pair, local_pair.id) != local_pair.id
+    ):
+        raise InputError(
+            f"This file does not come from the journal {peer_name}'s earlier bundles came from; nothing was "
+            "imported.",
+            hint=f"If {peer_name} has started a new journal, ask them to bring their old one over with "
+            "`peerlog restore` and share again.",
+        )
 
 
 def resolve_origin(session: Session, doc: JournalDocument, *, pair: str | None = None) -> Origin:
-    """Decide whose file `doc` is and how its ids map here; raises `LinkNeededError` if it must ask."""
+    """Decide which peer's bundle `doc` is and how its ids map here; raises `LinkNeededError` if it must ask.
+
+    `import` never takes a file as yours: your own entries, your own name, your pairs and links stay as they
+    are whatever a file says. Your own export comes back only through `peerlog restore`, on purpose.
+    """
     me = find_self(session)
     if me is None:
-        if doc.kind == KIND_SHARE or session.exec(select(Person.id).limit(1)).first() is not None:
-            raise NotInitialisedError(
-                "Your journal does not know who you are yet, so a peer's bundle has nowhere to go.",
-                hint=INIT_HINT,
-            )
-        return Origin(mine=True, adopt=True)
+        raise NotInitialisedError(
+            "Your journal does not know who you are yet, so a peer's bundle has nowhere to go.",
+            hint=INIT_HINT if doc.kind == KIND_SHARE else RESTORE_HINT,
+        )
     if doc.self_id == me.id:
-        return Origin(mine=True)
+        raise InputError(
+            "This file was written from your own journal, and `import` never changes what you wrote. "
+            "Nothing was imported.",
+            hint=RESTORE_HINT,
+        )
     sender = doc.person(doc.self_id)
-    sender_name = sender.name if sender else "a peer"
-    if doc.kind == KIND_EXPORT and name_key(sender_name) == me.name_key and _holds_only_you(session):
-        # Moving to a new machine after `peerlog init`: a journal with nothing in it yet but your name
-        # takes the file's "you", so your ids (and your peers' links to them) carry over.
-        return Origin(mine=True, adopt=True, replaces=me.id)
+    sender_name = sender.name if sender and sender.name else "a peer"
+    links = _links(session, [doc.self_id])
+    if links.get(doc.self_id) == me.id:
+        raise InputError(
+            "This file says it was written by you, from a journal that is not yours. Nothing was imported."
+        )
     theirs = [p for p in doc.pairs if p.has(doc.self_id)]
     if len(doc.pairs) != 1 or not theirs:
         hint = f'Ask {sender_name} for `peerlog share --pair "{me.name}" --output FILE`.'
         if name_key(sender_name) == me.name_key:
-            hint = "If it is your own journal from another machine, import it into a new, empty journal."
+            hint = f"If it is your own journal from another machine: {RESTORE_HINT}"
         raise InputError(
             f"This file comes from {sender_name}'s journal and holds {len(doc.pairs)} pairs; peerlog takes a "
             "peer's entries one pair at a time. Nothing was imported.",
@@ -158,6 +200,17 @@ def resolve_origin(session: Session, doc: JournalDocument, *, pair: str | None =
         )
     bundle_pair = theirs[0]
     bundle_you = bundle_pair.other(doc.self_id)
+    # A peer's peerlog names everyone with its own ids; one of this journal's means the file was made from
+    # something you sent.
+    if (
+        session.get(Person, doc.self_id)
+        or session.get(Person, bundle_you)
+        or session.get(Pair, bundle_pair.id)
+    ):
+        raise InputError(
+            "This file uses your own journal's ids for its people or pair, so it was made from a file you "
+            "wrote, not written by your peer's peerlog. Nothing was imported."
+        )
     links = _links(session, [doc.self_id, bundle_you, bundle_pair.id])
     local_pair: Pair | None = None
     if bundle_pair.id in links:
@@ -177,6 +230,16 @@ def resolve_origin(session: Session, doc: JournalDocument, *, pair: str | None =
         local_pair = chosen
     if local_pair is None:
         local_pair = _pair_by_name(session, me, sender_name)
+    _check_links(
+        session,
+        links,
+        sender=doc.self_id,
+        sender_name=sender_name,
+        bundle_you=bundle_you,
+        bundle_pair=bundle_pair.id,
+        me=me,
+        local_pair=local_pair,
+    )
     peer_id = peer_id_of(local_pair, me.id)
     peer = session.get(Person, peer_id)
     return Origin(

@@ -46,6 +46,7 @@ checkin = table(
     column("visibility", String),
     column("created_at", UTCDateTime),
     column("updated_at", UTCDateTime),
+    column("version", Integer),
 )
 
 checkin_tag = table(

@@ -2,12 +2,13 @@
 
 Merging is by UUID, inside the caller's single transaction:
 - an entry the journal does not have is added, with its wins, challenges, tags or answers;
-- an entry it has is replaced only when the file's copy was edited later (`updated_at`) by the same author,
-  children included; otherwise it is left as it is;
+- an entry it has is replaced only when the file's copy has a higher `version` (its author changed it
+  since), children included; equal versions change nothing, whatever the two machines' clocks said;
 - nothing is ever deleted, and no entry changes author, so importing the same file twice adds nothing.
 
-Whose file it is (yours, or a peer's share bundle) is decided first, by `sharing.resolve_origin`, and
-arrives here as an `Origin`: a peer's file can only add and update that peer's own shared entries.
+Whose file it is is decided first and arrives here as an `Origin`: a peer's share bundle
+(`sharing.resolve_origin`) can only add and update that peer's own shared entries in one pair; only your own
+export, restored on purpose (`restoring`), may bring people, pairs, links and your own entries.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from peerlog.exporters.document import (
     Scope,
     WinRecord,
 )
+from peerlog.ids import short_id
 from peerlog.importers.jrnl import JrnlImport
 from peerlog.models import (
     SHARED,
@@ -68,22 +70,28 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 # ---------------------------------------------------------------- reading a journal into a document
 
 
-def _person_record(p: Person) -> PersonRecord:
+def _person_record(p: Person, *, named: bool = True) -> PersonRecord:
     return PersonRecord(
-        id=p.id, name=p.name, is_self=p.is_self, created_at=p.created_at, updated_at=p.updated_at
+        id=p.id,
+        name=p.name if named else None,
+        is_self=p.is_self,
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+        version=p.version,
     )
 
 
-def _pair_record(p: Pair) -> PairRecord:
+def _pair_record(p: Pair, *, agreement: bool = True) -> PairRecord:
     return PairRecord(
         id=p.id,
         person_a_id=p.person_a_id,
         person_b_id=p.person_b_id,
-        agreement=p.agreement,
+        agreement=p.agreement if agreement else None,
         started_at=p.started_at,
         ended_at=p.ended_at,
         created_at=p.created_at,
         updated_at=p.updated_at,
+        version=p.version,
     )
 
 
@@ -173,6 +181,7 @@ def _checkin_records(session: Session, rows: list[Any]) -> Iterator[CheckInRecor
             visibility=c.visibility,
             created_at=c.created_at,
             updated_at=c.updated_at,
+            version=c.version,
             wins=tuple(WinRecord(w.id, w.position, w.text) for w in wins[c.id]),
             challenges=tuple(
                 ChallengeRecord(ch.id, ch.position, ch.text, ch.overcome_at, ch.overcome_note)
@@ -195,6 +204,7 @@ def _reflection_records(session: Session, rows: list[Any]) -> Iterator[Reflectio
             visibility=r.visibility,
             created_at=r.created_at,
             updated_at=r.updated_at,
+            version=r.version,
             answers=tuple(
                 AnswerRecord(a.id, a.position, a.prompt_id, a.prompt_text, a.kind, a.value)
                 for a in answers[r.id]
@@ -215,6 +225,7 @@ def _feedback_records(rows: list[Any]) -> Iterator[FeedbackRecord]:
             visibility=f.visibility,
             created_at=f.created_at,
             updated_at=f.updated_at,
+            version=f.version,
         )
 
 
@@ -247,6 +258,11 @@ def collect(
     `pair` is a peer's name as people type it; `pair_id` an already resolved pair.
     Shared entries only unless `include_private`; even then, another person's private entries never leave.
     `only_mine` and `changed_since` are for share bundles: your own entries, edited since a moment.
+
+    Beyond entries a file carries only what its reader needs. A whole export with private entries (the
+    source of `peerlog restore`) holds every person, pair and link. Any other export names only you and the
+    people and pairs its entries (or its `pair`) refer to, without pair agreements or links. A share bundle
+    also leaves out your own name for your peer: they know what they are called.
     """
     me = get_self(session)
     pair_row = session.get(Pair, pair_id) if pair_id else resolve_pair(session, pair) if pair else None
@@ -270,18 +286,20 @@ def collect(
         return conditions
 
     conditions = {model: where(model) for model in (CheckIn, Reflection, Feedback)}
-    if pair_row is not None:
-        people_ids, pair_ids = _referenced(session, conditions)
-        pair_rows = _rows_by_id(session, Pair, sorted(pair_ids | {pair_row.id}))
-        people_ids |= {me.id, *(p.person_a_id for p in pair_rows), *(p.person_b_id for p in pair_rows)}
-        people_rows = _rows_by_id(session, Person, sorted(people_ids))
-    else:
+    for_yourself = kind == KIND_EXPORT and include_private
+    if for_yourself and pair_row is None:
         # People and pairs are few; a whole export carries all of them, so a new machine has every pair.
         pair_rows = list(session.exec(select(Pair)))
         people_rows = list(session.exec(select(Person)))
+    else:
+        people_ids, pair_ids = _referenced(session, conditions)
+        pair_ids |= {pair_row.id} if pair_row is not None else set()
+        pair_rows = _rows_by_id(session, Pair, sorted(pair_ids))
+        people_ids |= {me.id, *(p.person_a_id for p in pair_rows), *(p.person_b_id for p in pair_rows)}
+        people_rows = _rows_by_id(session, Person, sorted(people_ids))
     included = {p.id for p in people_rows} | {p.id for p in pair_rows}
     links: list[LinkRecord] = []
-    if kind == KIND_EXPORT:
+    if for_yourself:
         links = [
             LinkRecord(ln.foreign_id, ln.kind, ln.local_id, ln.created_at)
             for ln in session.exec(select(Link))
@@ -292,8 +310,8 @@ def collect(
         include_private=include_private,
         self_id=me.id,
         scope=Scope(pair_id=pair_row.id if pair_row else None, since=since or changed_since, until=until),
-        people=tuple(_person_record(p) for p in people_rows),
-        pairs=tuple(_pair_record(p) for p in pair_rows),
+        people=tuple(_person_record(p, named=kind == KIND_EXPORT or p.id == me.id) for p in people_rows),
+        pairs=tuple(_pair_record(p, agreement=for_yourself) for p in pair_rows),
         checkins=_batched(
             session, CheckIn, conditions[CheckIn], lambda rows: _checkin_records(session, rows)
         ),
@@ -324,6 +342,7 @@ def _existing(session: Session, model: type[Row], ids: Sequence[str], key: str =
 class Origin:
     """Whose file is being imported, and how its ids map onto this journal's."""
 
+    #: Your own export, being restored: its people, pairs, links and entries may all come in.
     mine: bool
     #: An empty journal takes the file's "you" as its own (moving to a new machine).
     adopt: bool = False
@@ -335,6 +354,19 @@ class Origin:
     sender_name: str | None = None
     #: (foreign id, kind, local id) links to remember, made when a peer's first bundle arrives.
     new_links: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Something already in the journal that the file's newer copy replaces."""
+
+    #: "check-in", "reflection", "feedback", "person" or "pair".
+    kind: str
+    #: An entry's short id, a person's name as it is and as it would be, a pair's peer.
+    label: str
+    #: An entry you wrote, or you yourself; otherwise `whose` names the person the entry is by.
+    yours: bool
+    whose: str | None = None
 
 
 @dataclass
@@ -349,6 +381,7 @@ class ImportResult:
     wins_added: int = 0
     sender: str | None = None
     linked: bool = False
+    replaced: list[Replacement] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -380,8 +413,13 @@ def _merge_entries(
     incoming: list[_Incoming],
     noun: str,
     result: ImportResult,
+    *,
+    names: Callable[[str], tuple[bool, str]] | None = None,
 ) -> list[_Incoming]:
-    """Add new entries and replace older copies; returns the ones added."""
+    """Add new entries and replace older versions; returns the ones added.
+
+    `names` tells, for a local person id, whether it is you and what they are called (for `replaced`).
+    """
     session.flush()
     existing = _existing(session, model, [item.record.id for item in incoming])
     added: list[_Incoming] = []
@@ -393,13 +431,15 @@ def _merge_entries(
             result.added[noun] += 1
         elif row.author_id != item.columns["author_id"]:  # type: ignore[attr-defined]
             result.skipped += 1  # never let a file change who wrote an entry
-        elif item.record.updated_at > row.updated_at:  # type: ignore[attr-defined]
+        elif item.record.version > row.version:  # type: ignore[attr-defined]
             for name, value in item.columns.items():
                 if name not in ("id", "created_at"):
                     setattr(row, name, value)
             session.add(row)
             replaced.append(item)
             result.updated[noun] += 1
+            yours, whose = names(row.author_id) if names else (False, "")  # type: ignore[attr-defined]
+            result.replaced.append(Replacement(noun, short_id(row.id), yours, None if yours else whose))  # type: ignore[attr-defined]
         else:
             result.unchanged += 1
     session.flush()
@@ -437,6 +477,7 @@ def _checkin_incoming(c: CheckInRecord, author_id: str, pair_id: str | None) -> 
             "visibility": c.visibility,
             "created_at": c.created_at,
             "updated_at": c.updated_at,
+            "version": c.version,
         },
         children={
             Win: [{"id": w.id, "checkin_id": c.id, "position": w.position, "text": w.text} for w in c.wins],
@@ -469,6 +510,7 @@ def _reflection_incoming(r: ReflectionRecord, author_id: str, pair_id: str | Non
             "visibility": r.visibility,
             "created_at": r.created_at,
             "updated_at": r.updated_at,
+            "version": r.version,
         },
         children={
             Answer: [
@@ -501,6 +543,7 @@ def _feedback_incoming(f: FeedbackRecord, author_id: str, recipient_id: str, pai
             "visibility": f.visibility,
             "created_at": f.created_at,
             "updated_at": f.updated_at,
+            "version": f.version,
         },
         children={},
     )
@@ -512,20 +555,28 @@ def _merge_people(
     existing = _existing(session, Person, [p.id for p in doc.people])
     for p in doc.people:
         row = existing.get(p.id)
+        name = p.name or "someone"  # only a share bundle leaves a name out, and it never comes this way
         if row is None:
             session.add(
                 Person(
                     id=p.id,
-                    name=p.name,
-                    name_key=name_key(p.name),
+                    name=name,
+                    name_key=name_key(name),
                     is_self=adopt and p.id == doc.self_id,
                     created_at=p.created_at,
                     updated_at=p.updated_at,
+                    version=p.version,
                 )
             )
             result.added["person"] += 1
-        elif p.updated_at > row.updated_at:
-            row.name, row.name_key, row.updated_at = p.name, name_key(p.name), p.updated_at
+        elif p.version > row.version:
+            result.replaced.append(Replacement("person", f"{row.name} → {name}", row.is_self))
+            row.name, row.name_key, row.updated_at, row.version = (
+                name,
+                name_key(name),
+                p.updated_at,
+                p.version,
+            )
             session.add(row)
             result.updated["person"] += 1
     session.flush()
@@ -555,12 +606,14 @@ def _merge_pairs(
                 ended_at=p.ended_at,
                 created_at=p.created_at,
                 updated_at=p.updated_at,
+                version=p.version,
             )
             session.add(row)
             result.added["pair"] += 1
-        elif p.updated_at > row.updated_at:
+        elif p.version > row.version:
+            result.replaced.append(Replacement("pair", doc.name_of(p.other(doc.self_id)), True))
             row.agreement, row.started_at, row.ended_at = p.agreement, p.started_at, p.ended_at
-            row.updated_at = p.updated_at
+            row.updated_at, row.version = p.updated_at, p.version
             session.add(row)
             result.updated["pair"] += 1
         mapping[p.id] = row.id
@@ -617,12 +670,17 @@ def merge_document(session: Session, doc: JournalDocument, origin: Origin) -> Im
         def pair_of(record: Any) -> str | None:
             return pairs[record.pair_id] if record.pair_id else None
 
+        def names(person_id: str) -> tuple[bool, str]:
+            person = session.get(Person, person_id)
+            return (bool(person and person.is_self), person.name if person else "someone")
+
         added = _merge_entries(
             session,
             CheckIn,
             [_checkin_incoming(c, people[c.author_id], pair_of(c)) for c in doc.checkins if accepted(c)],
             "check-in",
             result,
+            names=names,
         )
         result.wins_added += sum(len(item.record.wins) for item in added)
         _merge_entries(
@@ -635,6 +693,7 @@ def merge_document(session: Session, doc: JournalDocument, origin: Origin) -> Im
             ],
             "reflection",
             result,
+            names=names,
         )
         incoming_feedback = []
         for f in doc.feedback:
@@ -645,7 +704,7 @@ def merge_document(session: Session, doc: JournalDocument, origin: Origin) -> Im
                 incoming_feedback.append(
                     _feedback_incoming(f, people[f.author_id], people[f.recipient_id], pairs[f.pair_id])
                 )
-        _merge_entries(session, Feedback, incoming_feedback, "feedback", result)
+        _merge_entries(session, Feedback, incoming_feedback, "feedback", result, names=names)
         session.flush()
     except IntegrityError:
         raise InputError(

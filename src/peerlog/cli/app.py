@@ -81,7 +81,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "import": (
         "peerlog.cli.transfer",
-        "Import a peerlog JSON file or a peer's share bundle (or a jrnl export with --from jrnl).",
+        "Import a peer's share bundle (or a jrnl export with --from jrnl). Your own entries never change.",
+    ),
+    "restore": (
+        "peerlog.cli.transfer",
+        "Bring back your own JSON export (a new machine, or after a loss); it asks before replacing anything.",
     ),
     "share": (
         "peerlog.cli.transfer",

@@ -62,7 +62,7 @@ def export(
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(
-        ..., metavar="FILE", help="A peerlog JSON export or share bundle, or a jrnl export."
+        ..., metavar="FILE", help="A peer's share bundle (peerlog JSON), or a jrnl export."
     ),
     source: str = typer.Option("peerlog", "--from", help="peerlog (exports and share bundles) or jrnl."),
     pair: str | None = typer.Option(
@@ -73,11 +73,14 @@ def import_(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print what happened as JSON for scripts."),
 ) -> None:
-    """Import a peerlog JSON file or a peer's share bundle (or a jrnl export with --from jrnl).
+    """Import a peer's share bundle (or a jrnl export with --from jrnl). Your own entries never change.
 
-    Safe to repeat: entries are merged by id, newer edits win, and nothing already here is lost.
+    A bundle brings only its sender's shared entries in your pair with them. Safe to repeat: entries are
+    merged by id, newer versions win, and nothing already here is lost. For your own export, use
+    `peerlog restore`.
     """
     from peerlog import importers
+    from peerlog.errors import NotInitialisedError
     from peerlog.exporters.document import KIND_EXPORT, JournalDocument
 
     loaded = importers.load(file, source)
@@ -86,8 +89,13 @@ def import_(
         from peerlog import sharing
         from peerlog.transfer import merge_document
 
-        # A full export may start a new journal (moving to a new machine); a peer's bundle never does.
-        store = app_state.store(create=loaded.kind == KIND_EXPORT)
+        try:
+            store = app_state.store()
+        except NotInitialisedError as missing:
+            # Most likely your own export on a new machine: say where it goes instead.
+            if loaded.kind == KIND_EXPORT:
+                raise NotInitialisedError(missing.message, hint=sharing.RESTORE_HINT) from None
+            raise
         with store.session() as session:
             try:
                 sharing.resolve_origin(session, loaded, pair=pair)
@@ -113,12 +121,15 @@ def import_(
     typer.echo(_import_summary(file, result))
 
 
-def _import_summary(file: Path, result) -> str:  # type: ignore[no-untyped-def]
-    words = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
+ENTRY_WORDS = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
+
+
+def _import_summary(file: Path, result, verb: str = "Imported") -> str:  # type: ignore[no-untyped-def]
+    words = ENTRY_WORDS
     added = [_plural(n, words[k]) for k, n in result.added.items() if k in words and n]
     updated = sum(n for k, n in result.updated.items() if k in words)
     origin = f" from {result.sender}" if result.sender and result.sender != "jrnl" else ""
-    parts = [f"Imported {file.name}{origin}:"]
+    parts = [f"{verb} {file.name}{origin}:"]
     parts.append(", ".join(added) + " added" if added else "nothing new")
     if updated:
         parts.append(f"; {_plural(updated, 'entry', 'entries')} updated to a newer version")
@@ -135,6 +146,81 @@ def _import_summary(file: Path, result) -> str:  # type: ignore[no-untyped-def]
     if result.linked:
         text += f" Bundles from {result.sender} will land in this pair from now on."
     return text
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _replacement(item) -> str:  # type: ignore[no-untyped-def]
+    if item.kind == "person":
+        return f"your name ({item.label})" if item.yours else f"a name you use ({item.label})"
+    if item.kind == "pair":
+        return f"your pair with {item.label}"
+    word = ENTRY_WORDS.get(item.kind, item.kind)
+    return f"your {word} {item.label}" if item.yours else f"{item.whose}'s {word} {item.label}"
+
+
+def _restore_plan(file: Path, result) -> str:  # type: ignore[no-untyped-def]
+    words = {**ENTRY_WORDS, "pair": "pair", "person": "person"}
+    added = [
+        _plural(n, words[k], "people" if k == "person" else None)
+        for k, n in result.added.items()
+        if k in words and n
+    ]
+    parts = [f"add {_listed(added)}"] if added else []
+    if result.replaced:
+        shown = [_replacement(item) for item in result.replaced[:10]]
+        if len(result.replaced) > 10:
+            shown.append(f"{len(result.replaced) - 10} more")
+        parts.append(f"replace {_listed(shown)} with the file's newer versions")
+    what = " and ".join(parts)
+    return f"Restoring {file.name} would {what}. Nothing is deleted."
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., metavar="FILE", help="Your own export: `peerlog export --format json --include-private`."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Go ahead without asking (for scripts)."),
+) -> None:
+    """Bring back your own JSON export (a new machine, or after a loss); it asks before replacing anything.
+
+    Into a new or just-started journal it makes the file's "you" yours again, with the same ids, so your
+    peers' bundles keep landing where they did. Into a journal with entries it first says what it would add
+    and replace (where the file's copy is a newer version), and asks. It never deletes anything.
+    """
+    from peerlog import importers, restoring
+    from peerlog.errors import PeerlogError
+    from peerlog.exporters.document import JournalDocument
+
+    loaded = importers.load(file)
+    assert isinstance(loaded, JournalDocument)
+    restoring.check_restorable(loaded)
+    store = state(ctx).store(create=True)
+    with store.session(write=True) as session:
+        plan = restoring.plan_restore(session, loaded)
+    if not plan.changes:
+        typer.echo(f"Nothing to restore: everything in {file.name} is already here.")
+        return
+    if not plan.fresh:
+        typer.echo(_restore_plan(file, plan.result))
+        if not yes:
+            if not is_interactive():
+                raise PeerlogError(
+                    "Nothing was restored: peerlog asks before changing a journal that has entries.",
+                    hint="Run it again with --yes to go ahead.",
+                )
+            from peerlog import interactive
+
+            if not interactive.confirm("Restore it?"):
+                typer.echo("Nothing was restored.")
+                return
+    with store.session(write=True) as session:
+        result = restoring.restore(session, loaded)
+    typer.echo(_import_summary(file, result, verb="Restored"))
 
 
 @app.command()

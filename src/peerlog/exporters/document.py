@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 FORMAT = "peerlog"
-VERSION = 1
+#: 2 added a `version` to every person, pair and entry; files of version 1 still import (as version 1).
+VERSION = 2
 KIND_EXPORT = "export"
 KIND_SHARE = "share"
 KINDS = (KIND_EXPORT, KIND_SHARE)
@@ -30,10 +31,12 @@ class Entries(Protocol[T]):
 @dataclass(frozen=True)
 class PersonRecord:
     id: str
-    name: str
+    #: None for the recipient of a share bundle: the sender's own label for them stays on their machine.
+    name: str | None
     is_self: bool
     created_at: datetime
     updated_at: datetime
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class PairRecord:
     ended_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    version: int = 1
 
     def has(self, person_id: str) -> bool:
         return person_id in (self.person_a_id, self.person_b_id)
@@ -81,6 +85,7 @@ class CheckInRecord:
     visibility: str
     created_at: datetime
     updated_at: datetime
+    version: int = 1
     wins: tuple[WinRecord, ...] = ()
     challenges: tuple[ChallengeRecord, ...] = ()
     tags: tuple[str, ...] = ()
@@ -107,6 +112,7 @@ class ReflectionRecord:
     visibility: str
     created_at: datetime
     updated_at: datetime
+    version: int = 1
     answers: tuple[AnswerRecord, ...] = ()
 
 
@@ -122,6 +128,7 @@ class FeedbackRecord:
     visibility: str
     created_at: datetime
     updated_at: datetime
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,7 @@ class JournalDocument:
 
     def name_of(self, person_id: str) -> str:
         person = self.person(person_id)
-        return person.name if person else "someone"
+        return person.name if person and person.name else "someone"
 
     def pair(self, pair_id: str | None) -> PairRecord | None:
         return next((p for p in self.pairs if p.id == pair_id), None)

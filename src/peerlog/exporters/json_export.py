@@ -43,6 +43,7 @@ def _person(p: PersonRecord) -> dict[str, Any]:
         "is_self": p.is_self,
         "created_at": stamp(p.created_at),
         "updated_at": stamp(p.updated_at),
+        "version": p.version,
     }
 
 
@@ -56,6 +57,7 @@ def _pair(p: PairRecord) -> dict[str, Any]:
         "ended_at": stamp(p.ended_at),
         "created_at": stamp(p.created_at),
         "updated_at": stamp(p.updated_at),
+        "version": p.version,
     }
 
 
@@ -71,6 +73,7 @@ def _checkin(c: CheckInRecord) -> dict[str, Any]:
         "visibility": c.visibility,
         "created_at": stamp(c.created_at),
         "updated_at": stamp(c.updated_at),
+        "version": c.version,
         "wins": [
             {"id": w.id, "position": w.position, "text": w.text}
             for w in sorted(c.wins, key=lambda w: (w.position, w.id))
@@ -100,6 +103,7 @@ def _reflection(r: ReflectionRecord) -> dict[str, Any]:
         "visibility": r.visibility,
         "created_at": stamp(r.created_at),
         "updated_at": stamp(r.updated_at),
+        "version": r.version,
         "answers": [
             {
                 "id": a.id,
@@ -126,6 +130,7 @@ def _feedback(f: FeedbackRecord) -> dict[str, Any]:
         "visibility": f.visibility,
         "created_at": stamp(f.created_at),
         "updated_at": stamp(f.updated_at),
+        "version": f.version,
     }
 
 

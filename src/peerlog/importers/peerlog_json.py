@@ -3,6 +3,9 @@
 The whole file is checked before anything touches the journal, so a problem anywhere means nothing is
 imported. References are checked too: an entry's author must be one of the file's people, its pair one of
 its pairs, and no id may appear twice.
+
+Format version 1 had no `version` on people, pairs and entries: they are read as version 1, the version
+every row had before versions were counted.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 from peerlog.exporters.document import (
     FORMAT,
+    KIND_SHARE,
     KINDS,
     VERSION,
     AnswerRecord,
@@ -49,6 +53,7 @@ FEEDBACK_KINDS = ("appreciation", "suggestion")
 INCLUDES = {"shared only": False, "shared and private": True}
 MAX_NAME = 80
 MAX_POSITION = 1_000_000
+MAX_VERSION = 2**62
 
 
 def _utc(value: datetime) -> datetime:
@@ -92,7 +97,19 @@ def _author_and_pair(
     return author, pair
 
 
-def _header(doc: dict[str, Any]) -> tuple[str, bool]:
+class _Versions:
+    """Reads each record's `version` the way the file's format version says."""
+
+    def __init__(self, format_version: int) -> None:
+        self.counted = format_version >= 2
+
+    def __call__(self, obj: dict[str, Any], where: str) -> int:
+        if not self.counted:
+            return 1
+        return integer(obj, "version", where, low=1, high=MAX_VERSION) or 1
+
+
+def _header(doc: dict[str, Any]) -> tuple[str, bool, int]:
     if doc.get("format") != FORMAT:
         hint = " (for a jrnl export, add --from jrnl)" if "entries" in doc else ""
         raise FileProblem(
@@ -113,20 +130,26 @@ def _header(doc: dict[str, Any]) -> tuple[str, bool]:
         raise FileProblem(
             "includes", f"must be 'shared only' or 'shared and private', not {describe(includes)}"
         )
-    return kind, INCLUDES[includes]
+    return kind, INCLUDES[includes], version
 
 
-def _person(obj: dict[str, Any], where: str) -> PersonRecord:
+def _person(obj: dict[str, Any], where: str, *, unnamed: bool, version: _Versions) -> PersonRecord:
+    """`unnamed`: a share bundle leaves out the sender's own label for the person it is for."""
+    if unnamed:
+        name = text(obj, "name", where, nullable=True, non_empty=True, max_length=MAX_NAME, default=None)
+    else:
+        name = required_text(obj, "name", where, non_empty=True, max_length=MAX_NAME)
     return PersonRecord(
         id=required_uuid(obj, "id", where),
-        name=required_text(obj, "name", where, non_empty=True, max_length=MAX_NAME),
+        name=name,
         is_self=boolean(obj, "is_self", where),
         created_at=_utc(required_moment(obj, "created_at", where)),
         updated_at=_utc(required_moment(obj, "updated_at", where)),
+        version=version(obj, where),
     )
 
 
-def _pair(obj: dict[str, Any], where: str, people: set[str]) -> PairRecord:
+def _pair(obj: dict[str, Any], where: str, people: set[str], version: _Versions) -> PairRecord:
     a, b = required_uuid(obj, "person_a_id", where), required_uuid(obj, "person_b_id", where)
     _reference(a, people, path_of(where, "person_a_id"), "a person")
     _reference(b, people, path_of(where, "person_b_id"), "a person")
@@ -141,6 +164,7 @@ def _pair(obj: dict[str, Any], where: str, people: set[str]) -> PairRecord:
         ended_at=_optional_utc(moment(obj, "ended_at", where, nullable=True, default=None)),
         created_at=_utc(required_moment(obj, "created_at", where)),
         updated_at=_utc(required_moment(obj, "updated_at", where)),
+        version=version(obj, where),
     )
 
 
@@ -161,7 +185,9 @@ def _tag(value: Any, where: str) -> str:
     return value
 
 
-def _checkin(obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids) -> CheckInRecord:
+def _checkin(
+    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids, version: _Versions
+) -> CheckInRecord:
     author, pair = _author_and_pair(obj, where, people, pairs)
     wins = []
     for i, win in enumerate(as_list(field(obj, "wins", where, default=[]), path_of(where, "wins"))):
@@ -206,6 +232,7 @@ def _checkin(obj: dict[str, Any], where: str, people: set[str], pairs: set[str],
         visibility=one_of(obj, "visibility", where, VISIBILITIES),
         created_at=_utc(required_moment(obj, "created_at", where)),
         updated_at=_utc(required_moment(obj, "updated_at", where)),
+        version=version(obj, where),
         wins=tuple(wins),
         challenges=tuple(challenges),
         tags=tuple(sorted(tags)),
@@ -213,7 +240,7 @@ def _checkin(obj: dict[str, Any], where: str, people: set[str], pairs: set[str],
 
 
 def _reflection(
-    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids
+    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids, version: _Versions
 ) -> ReflectionRecord:
     author, pair = _author_and_pair(obj, where, people, pairs)
     answers = []
@@ -240,11 +267,14 @@ def _reflection(
         visibility=one_of(obj, "visibility", where, VISIBILITIES),
         created_at=_utc(required_moment(obj, "created_at", where)),
         updated_at=_utc(required_moment(obj, "updated_at", where)),
+        version=version(obj, where),
         answers=tuple(answers),
     )
 
 
-def _feedback(obj: dict[str, Any], where: str, people: set[str], pairs: set[str]) -> FeedbackRecord:
+def _feedback(
+    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], version: _Versions
+) -> FeedbackRecord:
     pair = required_uuid(obj, "pair_id", where)
     author, recipient = required_uuid(obj, "author_id", where), required_uuid(obj, "recipient_id", where)
     _reference(pair, pairs, path_of(where, "pair_id"), "a pair")
@@ -265,40 +295,43 @@ def _feedback(obj: dict[str, Any], where: str, people: set[str], pairs: set[str]
         visibility=one_of(obj, "visibility", where, VISIBILITIES),
         created_at=_utc(required_moment(obj, "created_at", where)),
         updated_at=_utc(required_moment(obj, "updated_at", where)),
+        version=version(obj, where),
     )
 
 
 def parse(data: Any) -> JournalDocument:
     """Check a decoded peerlog JSON file and turn it into a document, or raise a `FileProblem`."""
     doc = as_object(data, "the file")
-    kind, include_private = _header(doc)
+    kind, include_private, format_version = _header(doc)
+    version = _Versions(format_version)
     ids = _Ids()
+    self_id = required_uuid(doc, "self_id", "")
     people = []
     for where, obj in _items(doc, "people"):
-        people.append(_person(obj, where))
+        unnamed = kind == KIND_SHARE and obj.get("id") != self_id
+        people.append(_person(obj, where, unnamed=unnamed, version=version))
         ids.add(people[-1].id, path_of(where, "id"))
     person_ids = {p.id for p in people}
-    self_id = required_uuid(doc, "self_id", "")
     _reference(self_id, person_ids, "self_id", "a person")
     selves = [p.id for p in people if p.is_self]
     if selves != [self_id]:
         raise FileProblem("people", "exactly one person must have is_self true, and it must be self_id")
     pairs = []
     for where, obj in _items(doc, "pairs"):
-        pairs.append(_pair(obj, where, person_ids))
+        pairs.append(_pair(obj, where, person_ids, version))
         ids.add(pairs[-1].id, path_of(where, "id"))
     pair_ids = {p.id for p in pairs}
     checkins = []
     for where, obj in _items(doc, "checkins"):
-        checkins.append(_checkin(obj, where, person_ids, pair_ids, ids))
+        checkins.append(_checkin(obj, where, person_ids, pair_ids, ids, version))
         ids.add(checkins[-1].id, path_of(where, "id"))
     reflections = []
     for where, obj in _items(doc, "reflections", default=[]):
-        reflections.append(_reflection(obj, where, person_ids, pair_ids, ids))
+        reflections.append(_reflection(obj, where, person_ids, pair_ids, ids, version))
         ids.add(reflections[-1].id, path_of(where, "id"))
     feedback = []
     for where, obj in _items(doc, "feedback", default=[]):
-        feedback.append(_feedback(obj, where, person_ids, pair_ids))
+        feedback.append(_feedback(obj, where, person_ids, pair_ids, version))
         ids.add(feedback[-1].id, path_of(where, "id"))
     links = []
     for where, obj in _items(doc, "links", default=[]):

@@ -203,11 +203,19 @@ def _0003_search_tally(op: Any) -> None:
         search_sqlite.create_tally(conn.exec_driver_sql)
 
 
+def _0004_versions(op: Any) -> None:
+    """A `version` on people, pairs, check-ins, reflections and feedback: 1 for every row there is, one more
+    at each change by its author. Merging compares versions, never two machines' clocks."""
+    for table in ("person", "pair", "checkin", "reflection", "feedback"):
+        op.execute(f'ALTER TABLE "{table}" ADD COLUMN version INTEGER NOT NULL DEFAULT 1')
+
+
 #: The migrations, oldest first. A journal at version N has had the first N applied.
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0001_initial", _0001_initial),
     ("0002_search_index", _0002_search_index),
     ("0003_search_tally", _0003_search_tally),
+    ("0004_versions", _0004_versions),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -6,18 +6,16 @@ it in their file; the import then stops before anything is written.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from peerlog import rules
 from peerlog.errors import InputError
 
-MAX_TEXT = 100_000
-# Unicode's control characters (category Cc) except tab and newline.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The same limits as every other way in (peerlog.rules), so what one journal exports another can import.
+MAX_TEXT = rules.TEXT
 # A lone "\ud800" escape decodes to half a character, which cannot be stored as UTF-8.
-SURROGATE = re.compile("[\ud800-\udfff]")
 UNPAIRED = "contains an escaped half of a character (\\ud800 to \\udfff) that is not text"
 
 
@@ -83,6 +81,7 @@ def text(
     nullable: bool = False,
     non_empty: bool = False,
     max_length: int = MAX_TEXT,
+    keep: str = rules.LAYOUT,
     default: Any = ...,
 ) -> str | None:
     value = field(obj, key, where, default=default, nullable=nullable)
@@ -93,13 +92,9 @@ def text(
         raise FileProblem(here, f"must be text, not {describe(value)}")
     if non_empty and not value.strip():
         raise FileProblem(here, "must not be empty")
-    if len(value) > max_length:
-        raise FileProblem(here, f"is longer than {max_length} characters")
-    # Control characters (other than newlines and tabs) would garble the terminal when shown.
-    if _CONTROL.search(value):
-        raise FileProblem(here, "contains control characters")
-    if SURROGATE.search(value):
-        raise FileProblem(here, UNPAIRED)
+    problem = rules.text_problem(value, limit=max_length, keep=keep)
+    if problem:
+        raise FileProblem(here, UNPAIRED if problem == rules.NOT_UTF8 else problem)
     return value
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from peerlog import rules
 from peerlog.exporters.document import (
     FORMAT,
     KINDS,
@@ -47,7 +48,7 @@ from peerlog.models import VISIBILITIES
 
 FEEDBACK_KINDS = ("appreciation", "suggestion")
 INCLUDES = {"shared only": False, "shared and private": True}
-MAX_NAME = 80
+MAX_NAME = rules.NAME
 MAX_POSITION = 1_000_000
 
 
@@ -119,7 +120,7 @@ def _header(doc: dict[str, Any]) -> tuple[str, bool]:
 def _person(obj: dict[str, Any], where: str) -> PersonRecord:
     return PersonRecord(
         id=required_uuid(obj, "id", where),
-        name=required_text(obj, "name", where, non_empty=True, max_length=MAX_NAME),
+        name=required_text(obj, "name", where, non_empty=True, max_length=MAX_NAME, keep=""),
         is_self=boolean(obj, "is_self", where),
         created_at=_utc(required_moment(obj, "created_at", where)),
         updated_at=_utc(required_moment(obj, "updated_at", where)),
@@ -145,16 +146,9 @@ def _pair(obj: dict[str, Any], where: str, people: set[str]) -> PairRecord:
 
 
 def _tag(value: Any, where: str) -> str:
-    from peerlog.checkins import clean_tag
-    from peerlog.errors import InputError
-
     if not isinstance(value, str):
         raise FileProblem(where, f"must be text, not {describe(value)}")
-    try:
-        cleaned = clean_tag(value)
-    except InputError:
-        cleaned = None
-    if cleaned != value:
+    if not rules.is_tag(value):
         raise FileProblem(
             where, f"must be a tag such as 'work' (lower case, one word), not {describe(value)}"
         )
@@ -235,7 +229,7 @@ def _reflection(
         author_id=author,
         pair_id=pair,
         pack_name=required_text(obj, "pack_name", where, max_length=200),
-        pack_title=required_text(obj, "pack_title", where, max_length=500),
+        pack_title=required_text(obj, "pack_title", where, max_length=rules.TITLE),
         at=required_moment(obj, "at", where),
         visibility=one_of(obj, "visibility", where, VISIBILITIES),
         created_at=_utc(required_moment(obj, "created_at", where)),

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
+from peerlog.cli.say import say
 from peerlog.cli.state import is_interactive, state
 
 app = typer.Typer()
@@ -101,7 +102,7 @@ def checkin(
     wins = len(view.wins)
     cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
     where = "shared with your peer when you export" if view.visibility == SHARED else "private"
-    typer.echo(f"Saved check-in {view.short_id} ({where}).{cheer}")
+    say(f"Saved check-in {view.short_id} ({where}).{cheer}")
 
 
 @app.command("log")
@@ -201,7 +202,7 @@ def edit(
             at=moment,
             pair=pair,
         )
-    typer.echo(f"Updated check-in {view.short_id}.")
+    say(f"Updated check-in {view.short_id}.")
 
 
 @app.command()
@@ -218,7 +219,7 @@ def delete(
         view = get_checkin(session, checkin_id)
     if not yes:
         first = view.note.splitlines()[0][:60] if view.note else "(no note)"
-        typer.echo(f"Check-in {view.short_id}: {first}")
+        say(f"Check-in {view.short_id}: {first}")
         try:
             confirmed = typer.confirm("Delete it? This cannot be undone.", default=False)
         except typer.Abort:
@@ -228,4 +229,4 @@ def delete(
             return
     with store.session(write=True) as session:
         deleted = delete_checkin(session, view.id)
-    typer.echo(f"Deleted check-in {deleted.short_id}.")
+    say(f"Deleted check-in {deleted.short_id}.")

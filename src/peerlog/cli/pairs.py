@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from peerlog.cli.say import say
 from peerlog.cli.state import state
 
 app = typer.Typer(no_args_is_help=True, help="Start, list, show and end pairs with your peers.")
@@ -25,7 +26,7 @@ def add(
     with state(ctx).store().session(write=True) as session:
         pair, created = add_pair(session, peer_name=name, agreement=agreement)
     verb = "are now a pair" if created else "are a pair again"
-    typer.echo(f'You and {pair.peer} {verb}. Log time together with `peerlog checkin --pair "{pair.peer}"`.')
+    say(f'You and {pair.peer} {verb}. Log time together with `peerlog checkin --pair "{pair.peer}"`.')
 
 
 @app.command("list")
@@ -80,4 +81,4 @@ def end(
 
     with state(ctx).store().session(write=True) as session:
         pair = end_pair(session, name)
-    typer.echo(f"Your pair with {pair.peer} has ended. Its history stays here whenever you need it.")
+    say(f"Your pair with {pair.peer} has ended. Its history stays here whenever you need it.")

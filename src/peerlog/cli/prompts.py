@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from peerlog.cli.say import say
 from peerlog.cli.state import state
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def list_(
 
     render.console().print(reflections.pack_table(packs))
     folder = state(ctx).paths().prompts
-    typer.echo(f"Your own packs live in {folder}. `peerlog prompts new NAME` starts one.")
+    say(f"Your own packs live in {folder}. `peerlog prompts new NAME` starts one.")
 
 
 @app.command()
@@ -82,10 +83,10 @@ def validate(
         for problem in problems:
             say_error(str(problem))
         count = len(problems)
-        typer.echo(f"peerlog: {count} problem{'s' if count != 1 else ''} to fix in {file}.", err=True)
+        say(f"peerlog: {count} problem{'s' if count != 1 else ''} to fix in {file}.", err=True)
         raise typer.Exit(1)
     assert pack is not None
-    typer.echo(f"{file} is a good pack: '{pack.name}' with {len(pack.prompts)} questions.")
+    say(f"{file} is a good pack: '{pack.name}' with {len(pack.prompts)} questions.")
 
 
 @app.command()
@@ -115,9 +116,9 @@ def new(
             f"peerlog could not write {path}: {error.strerror or error}.",
             hint="Check that the folder is yours to write to (PEERLOG_HOME moves it).",
         ) from None
-    typer.echo(f"Wrote a starter pack to {path}.")
+    say(f"Wrote a starter pack to {path}.")
     if name in {p.name for p in load_shipped()[0]}:
-        typer.echo(f"It takes the place of the shipped pack '{name}' while it is there.")
+        say(f"It takes the place of the shipped pack '{name}' while it is there.")
     typer.echo(
         f"Edit it, check it with `peerlog prompts validate {path}`, then `peerlog reflect --pack {name}`."
     )

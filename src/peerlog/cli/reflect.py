@@ -11,6 +11,7 @@ import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.prompts import load_catalog
+from peerlog.cli.say import say
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ HINTS_OFF = "--no-hints turns these notes off"
 def _say_hints(hints: Sequence[Hint], about: str) -> None:
     """Hints when nobody can answer a question: shown on stderr, and the words are kept as written."""
     for hint in hints:
-        typer.echo(f"peerlog: a gentle note on {about}: {hint.message()}", err=True)
+        say(f"peerlog: a gentle note on {about}: {hint.message()}", err=True)
     if hints:
         typer.echo(f"peerlog: kept your words as you wrote them ({HINTS_OFF}).", err=True)
 
@@ -91,7 +92,7 @@ def reflect(
             names = [p.peer for p in list_pairs(session) if p.active]
         if pair is None and names:
             pair = interactive.ask_pair(names, "Was this with one of your peers?")
-        typer.echo(f"{chosen.title}: {chosen.description} Every question can be skipped.")
+        say(f"{chosen.title}: {chosen.description} Every question can be skipped.")
         given = interactive.ask_pack(
             chosen.prompts, check=check_answer_text, hints_for=None if no_hints else find_hints
         )
@@ -115,7 +116,7 @@ def reflect(
             visibility=SHARED if shared else PRIVATE,
         )
     count = len({a.prompt_id for a in view.answers})
-    typer.echo(
+    say(
         f"Saved your reflection {view.short_id} ({count} of {len(chosen.prompts)} questions answered; "
         f"{_where(view.visibility, view.pair)}). Thank you for taking the time."
     )
@@ -255,10 +256,8 @@ def feedback(
             at=moment,
         )
     thanks = " Thank you for taking the time to tell them." if saved.kind == APPRECIATION else ""
-    typer.echo(
+    say(
         f"Saved your {saved.kind} for {saved.pair} {saved.short_id} ({_where(saved.visibility, saved.pair)}).{thanks}"
     )
     if saved.visibility != "shared":
-        typer.echo(
-            f"To pass feedback on to {saved.pair}, give it with --shared; it then goes into what you share."
-        )
+        say(f"To pass feedback on to {saved.pair}, give it with --shared; it then goes into what you share.")

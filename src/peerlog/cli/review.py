@@ -7,6 +7,7 @@ import json
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
+from peerlog.cli.say import say
 from peerlog.cli.state import state
 
 app = typer.Typer()
@@ -120,9 +121,9 @@ def challenge_done(
     with state(ctx).store().session(write=True) as session:
         result = mark_overcome(session, challenge_id, note=note, at=moment)
     if result.already:
-        typer.echo(f"“{result.text}” was already marked overcome. It stays among your wins.")
+        say(f"“{result.text}” was already marked overcome. It stays among your wins.")
         return
-    typer.echo(f"Overcome: “{result.text}”. That's a win, well done. It now shows in `peerlog wins`.")
+    say(f"Overcome: “{result.text}”. That's a win, well done. It now shows in `peerlog wins`.")
 
 
 @challenge_app.command("reopen")
@@ -135,7 +136,7 @@ def challenge_reopen(
 
     with state(ctx).store().session(write=True) as session:
         result = reopen(session, challenge_id)
-    typer.echo(f"“{result.text}” is open again. Take the time it needs.")
+    say(f"“{result.text}” is open again. Take the time it needs.")
 
 
 @challenge_app.command("list")

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from peerlog import rules
+from peerlog import dates, rules
 from peerlog.errors import InputError
 
 # The same limits as every other way in (peerlog.rules), so what one journal exports another can import.
@@ -183,6 +183,8 @@ def moment(
         raise FileProblem(here, f"must include a UTC offset such as +01:00 ({describe(value)} has none)")
     if offset.total_seconds() % 60:
         raise FileProblem(here, "must have a UTC offset in whole minutes")
+    if not dates.in_range(parsed):
+        raise FileProblem(here, f"is outside the dates peerlog keeps ({dates.RANGE}), not {describe(value)}")
     return parsed
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
-from peerlog import rules
+from peerlog import dates, rules
 from peerlog.exporters.document import CheckInRecord, WinRecord
 from peerlog.importers.fields import (
     UNPAIRED,
@@ -81,11 +81,12 @@ def _moment(entry: dict[str, Any], where: str) -> tuple[datetime, str, str]:
     # Naive local time, read with this machine's offset for that day (so DST is right).
     try:
         at = datetime.combine(day, clock).astimezone()
-        at.astimezone(UTC)
     except (ValueError, OverflowError):  # the first or last hours of the calendar, moved by the offset
+        at = None
+    if at is None or not dates.in_range(at):
         raise FileProblem(
-            path_of(where, "date"), f"is too close to the edge of the calendar ({day_text})"
-        ) from None
+            path_of(where, "date"), f"is outside the dates peerlog keeps ({dates.RANGE}): {day_text}"
+        )
     return at, day_text, time_text
 
 

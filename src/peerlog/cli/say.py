@@ -1,0 +1,16 @@
+"""A plain line for the terminal that quotes someone's words (a name, a note, a pack title, a path).
+
+The words may come from a journal file changed behind peerlog's back or an older file, so they pass
+through `peerlog.rules.visible` first: an escape sequence is shown, never obeyed. Tables and panels get the
+same treatment in `peerlog.render`; this stays free of rich so a quick check-in never loads it.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from peerlog.rules import visible
+
+
+def say(message: str, *, err: bool = False) -> None:
+    typer.echo(visible(message), err=err)

@@ -110,11 +110,13 @@ def _parse_when(text: str, role: Role, now: datetime) -> datetime:
         hours = {"h": 1, "d": 24, "w": 24 * 7}[unit] * amount
         return now - timedelta(hours=hours)
     try:
-        if len(raw) == 10:
-            return _day(date.fromisoformat(raw), role, now)
-        parsed = datetime.fromisoformat(raw)
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+        parsed = datetime.fromisoformat(raw) if day is None else None
     except ValueError:
         raise InputError(f"'{text}' is not a date or time peerlog understands.", hint=HINT) from None
+    if day is not None:
+        return _day(day, role, now)
+    assert parsed is not None
     return _local(parsed) if parsed.tzinfo is None else parsed
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
-from peerlog.cli.say import say
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import is_interactive, state
 
 app = typer.Typer()
@@ -122,7 +121,7 @@ def log(
     with state(ctx).store().session() as session:
         views = list_checkins(session, pair=pair, since=since_at, until=until_at, tag=tag, limit=limit)
     if as_json:
-        typer.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+        say_json([v.to_dict() for v in views])
         return
     if not views:
         typer.echo("No check-ins here yet. `peerlog checkin` takes a few seconds whenever you're ready.")
@@ -145,7 +144,7 @@ def show(
     with state(ctx).store().session() as session:
         view = get_checkin(session, checkin_id)
     if as_json:
-        typer.echo(json.dumps(view.to_dict(), indent=2, ensure_ascii=False))
+        say_json(view.to_dict())
         return
     from peerlog import render
     from peerlog.render import journal

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
-from peerlog.cli.say import say
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import state
 
 app = typer.Typer(no_args_is_help=True, help="Start, list, show and end pairs with your peers.")
@@ -40,7 +38,7 @@ def list_(
     with state(ctx).store().session() as session:
         pairs = list_pairs(session)
     if as_json:
-        typer.echo(json.dumps([p.to_dict() for p in pairs], indent=2, ensure_ascii=False))
+        say_json([p.to_dict() for p in pairs])
         return
     if not pairs:
         typer.echo('No pairs yet. Start one with `peerlog pair add "Peer name"`.')
@@ -63,7 +61,7 @@ def show(
     with state(ctx).store().session() as session:
         pair = show_pair(session, name)
     if as_json:
-        typer.echo(json.dumps(pair.to_dict(), indent=2, ensure_ascii=False))
+        say_json(pair.to_dict())
         return
     from peerlog import render
     from peerlog.render import journal

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from peerlog.cli.say import say
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import state
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ def list_(
     catalog = load_catalog(ctx)
     packs = catalog.sorted()
     if as_json:
-        typer.echo(json.dumps([p.to_dict() for p in packs], indent=2, ensure_ascii=False))
+        say_json([p.to_dict() for p in packs])
         return
     from peerlog import render
     from peerlog.render import reflections
@@ -59,7 +58,7 @@ def show(
     """Show a pack's questions, in the order they are asked."""
     pack = load_catalog(ctx).get(name)
     if as_json:
-        typer.echo(json.dumps(pack.to_dict(), indent=2, ensure_ascii=False))
+        say_json(pack.to_dict())
         return
     from peerlog import render
     from peerlog.render import reflections

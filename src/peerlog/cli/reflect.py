@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -11,7 +10,7 @@ import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.prompts import load_catalog
-from peerlog.cli.say import say
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
@@ -139,7 +138,7 @@ def reflections(
     with state(ctx).store().session() as session:
         views = list_reflections(session, pair=pair, pack=pack, since=since_at, until=until_at, limit=limit)
     if as_json:
-        typer.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+        say_json([v.to_dict() for v in views])
         return
     if not views:
         typer.echo("No reflections here yet. `peerlog reflect` asks a few questions whenever you're ready.")
@@ -193,7 +192,7 @@ def feedback(
         with store.session() as session:
             views = list_feedback(session, pair=name)
         if as_json:
-            typer.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+            say_json([v.to_dict() for v in views])
         elif not views:
             typer.echo('No feedback yet. `peerlog feedback NAME "what you valued"` gives some.')
         else:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
-from peerlog.cli.say import say
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import state
 
 app = typer.Typer()
@@ -20,7 +18,7 @@ app.add_typer(
 
 
 def _print_json(data: object) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    say_json(data)
 
 
 def _show(build) -> None:  # type: ignore[no-untyped-def]

@@ -14,3 +14,12 @@ from peerlog.rules import visible
 
 def say(message: str, *, err: bool = False) -> None:
     typer.echo(visible(message), err=err)
+
+
+def say_json(data: object) -> None:
+    """`data` as JSON for scripts. json.dumps escapes C0 controls but leaves DEL and C1 (such as U+009B, a
+    CSI on some terminals) raw; written as `\\u009b` they mean the same to any JSON reader."""
+    import json
+
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    typer.echo("".join(f"\\u{ord(ch):04x}" if "\x7f" <= ch <= "\x9f" else ch for ch in text))

@@ -40,4 +40,4 @@ def when_utc(utc: datetime) -> str:
 def mood(value: int | None) -> Text:
     if value is None:
         return Text("-", style="dim")
-    return Text(f"{value} · {MOOD_WORDS.get(value, '?')}", style="cyan")
+    return Text(visible(f"{value} · {MOOD_WORDS.get(value, '?')}"), style="cyan")

@@ -153,6 +153,10 @@ def test_a_pack_a_peers_import_would_refuse_is_refused_before_anyone_answers_it(
     assert checked.exit_code == 1
     assert problem in checked.stderr
     assert "\x1b" not in checked.stderr and "\x07" not in checked.stderr
+    listed = journal("prompts", "list")
+    assert listed.exit_code == 0
+    assert "skipped a pack that has a problem" in listed.stderr and "mine" not in listed.stdout
+    assert not any(ch in listed.output for ch in "\x1b\x07\x9b")
     reflected = journal(
         "reflect", "--pack", "mine", "--answer", "stayed=Kindness", "--pair", "sam", "--shared"
     )

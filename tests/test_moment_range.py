@@ -183,3 +183,21 @@ def test_moments_around_the_range_edges_are_kept_or_refused_and_every_view_survi
             assert imported.exit_code == 0, imported.output
 
     check()
+
+
+def test_a_files_period_reaching_past_the_range_is_read_as_from_the_start(
+    journal: Invoke, tmp_path: Path
+) -> None:
+    assert journal("checkin", "--note", "kept").exit_code == 0
+    out = tmp_path / "mine.json"
+    exported = journal(
+        "export", "--format", "json", "--include-private", "--since", "0001-01-01", "--output", str(out)
+    )
+    assert exported.exit_code == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["scope"]["since"].startswith("1900-01-01")
+    # An older peerlog wrote the period as typed; it describes the file, so it is read, not refused.
+    doc["scope"]["since"], doc["scope"]["until"] = "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:00-14:00"
+    out.write_text(json.dumps(doc), encoding="utf-8")
+    imported = journal("import", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")})
+    assert imported.exit_code == 0, imported.output

@@ -162,9 +162,19 @@ def required_uuid(obj: dict[str, Any], key: str, where: str) -> str:
 
 
 def moment(
-    obj: dict[str, Any], key: str, where: str, *, nullable: bool = False, default: Any = ...
+    obj: dict[str, Any],
+    key: str,
+    where: str,
+    *,
+    nullable: bool = False,
+    default: Any = ...,
+    bound: bool = False,
 ) -> datetime | None:
-    """An ISO-8601 date and time with its UTC offset (peerlog never guesses a time zone on import)."""
+    """An ISO-8601 date and time with its UTC offset (peerlog never guesses a time zone on import).
+
+    It must lie in the range of moments peerlog keeps (`peerlog.dates`), except the bound of a period
+    (`bound`), which is moved to the range's edge as a --since or --until would be.
+    """
     value = field(obj, key, where, nullable=nullable, default=default)
     if value is None:
         return None
@@ -183,6 +193,8 @@ def moment(
         raise FileProblem(here, f"must include a UTC offset such as +01:00 ({describe(value)} has none)")
     if offset.total_seconds() % 60:
         raise FileProblem(here, "must have a UTC offset in whole minutes")
+    if bound:
+        return dates.clamp(parsed)
     if not dates.in_range(parsed):
         raise FileProblem(here, f"is outside the dates peerlog keeps ({dates.RANGE}), not {describe(value)}")
     return parsed

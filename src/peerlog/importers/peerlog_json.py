@@ -310,8 +310,8 @@ def parse(data: Any) -> JournalDocument:
     scope_pair = uuid(scope_obj, "pair_id", "scope", nullable=True) if "pair_id" in scope_obj else None
     scope = Scope(
         pair_id=scope_pair,
-        since=moment(scope_obj, "since", "scope", nullable=True, default=None),
-        until=moment(scope_obj, "until", "scope", nullable=True, default=None),
+        since=moment(scope_obj, "since", "scope", nullable=True, default=None, bound=True),
+        until=moment(scope_obj, "until", "scope", nullable=True, default=None, bound=True),
     )
     return JournalDocument(
         kind=kind,

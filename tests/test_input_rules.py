@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import Invoke
 from peerlog import rules
@@ -186,3 +188,63 @@ def test_a_reflection_from_the_fullest_pack_peerlog_accepts_reaches_the_peer(
     assert imported.exit_code == 0, imported.output
     shared = json.loads(sam("reflections", "--json").stdout)
     assert len(shared) == 1 and shared[0]["pack_title"] == "T" * rules.TITLE
+
+
+# ---------------------------------------------------------------- what peerlog accepts, it reads back
+
+_CHARS = st.one_of(
+    st.characters(),
+    st.sampled_from(["\t", "\n", "\r\n", "\x1b", "\x07", "\x9b", "\x7f", "\u2028", "\ufeff", "[/]", " "]),
+)
+WORDS = st.one_of(
+    st.lists(_CHARS, max_size=40).map("".join),
+    # Around the limits of peerlog.rules, on both sides.
+    st.builds(
+        lambda n, ch: ch * n,
+        st.sampled_from([rules.NAME, rules.NAME + 1, rules.TEXT, rules.TEXT + 1]),
+        st.sampled_from(["a", "é", '"']),
+    ),
+)
+
+
+def _entries(doc: dict[str, Any]) -> dict[str, Any]:
+    """What an export says about the journal's people and entries (not when or by which machine)."""
+    people = sorted((p["name"], p["is_self"]) for p in doc["people"])
+    pairs = sorted(str(p.get("agreement")) for p in doc["pairs"])
+    return {"people": people, "pairs": pairs, **{k: doc[k] for k in ("checkins", "reflections", "feedback")}}
+
+
+def test_whatever_peerlog_accepts_its_export_imports_and_exports_again_the_same(
+    tmp_path: Path, invoke: Invoke
+) -> None:
+    counter = iter(range(10**6))
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(name=WORDS, text=WORDS)
+    def check(name: str, text: str) -> None:
+        n = next(counter)
+        here, there = {"PEERLOG_HOME": str(tmp_path / f"a{n}")}, {"PEERLOG_HOME": str(tmp_path / f"b{n}")}
+        assert invoke("init", "--name", "Ana", env=here).exit_code == 0
+        peer = name if invoke("pair", "add", name, "--agreement", text, env=here).exit_code == 0 else None
+        if peer is None:
+            peer = "Sam"
+            assert invoke("pair", "add", peer, env=here).exit_code == 0
+        tries = [
+            ["checkin", "--pair", peer, "--note", text, "--win", text, "--challenge", text, "--shared"],
+            ["checkin", "--note", "tagged", "--tag", text],
+            ["feedback", peer, text, "--kind", "suggestion", "--shared"],
+            ["reflect", "--pack", "after-conversation", "--answer", f"resonated={text}", "--pair", peer],
+        ]
+        for argv in tries:
+            assert invoke(*argv, env=here).exit_code in (0, 2), argv
+        first, second = tmp_path / f"first-{n}.json", tmp_path / f"second-{n}.json"
+        assert invoke("export", "-f", "json", "--include-private", "-o", str(first), env=here).exit_code == 0
+        imported = invoke("import", str(first), env=there)
+        assert imported.exit_code == 0, imported.output
+        assert (
+            invoke("export", "-f", "json", "--include-private", "-o", str(second), env=there).exit_code == 0
+        )
+        load = lambda path: _entries(json.loads(path.read_text(encoding="utf-8")))  # noqa: E731
+        assert load(second) == load(first)
+
+    check()

@@ -208,7 +208,8 @@ def test_plain_messages_that_quote_stored_words_show_escape_sequences_visibly(
     reopened = invoke("challenge", "reopen", marked["challenge"])
     deleted = invoke("delete", marked["checkin"], input="n\n")
     ended = invoke("pair", "end", TYPED["jo"])
-    for result in (reopened, deleted, ended):
+    shared = invoke("share", "--pair", TYPED["bracket"], "--output", str(home.parent / "bundle.json"))
+    for result in (reopened, deleted, ended, shared):
         assert result.exit_code == 0, result.output
         assert not RAW_CONTROLS.search(result.output), result.output
         assert "\\x1b[31mRED" in result.output

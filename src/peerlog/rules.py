@@ -41,18 +41,22 @@ CONTROLS = "contains control characters"
 NOT_UTF8 = "contains bytes that are not UTF-8 text"
 
 
+# Unicode's category Cc, exactly: C0 (ESC, BEL, ...), DEL and C1 (CSI, OSC, ...). Each can drive a terminal.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Surrogates are how Python carries bytes that were not UTF-8; they cannot be stored or written out.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def is_control(ch: str) -> bool:
-    # Unicode's category Cc: C0 (ESC, BEL, ...), DEL and C1 (CSI, OSC, ...). Each can drive a terminal.
-    return unicodedata.category(ch) == "Cc"
+    return _CONTROLS.fullmatch(ch) is not None
 
 
 def has_controls(value: str, *, keep: str = LAYOUT) -> bool:
-    return any(is_control(ch) and ch not in keep for ch in value)
+    return any(found.group() not in keep for found in _CONTROLS.finditer(value))
 
 
 def has_surrogates(value: str) -> bool:
-    # Surrogates are how Python carries bytes that were not UTF-8; they cannot be stored or written out.
-    return any("\ud800" <= ch <= "\udfff" for ch in value)
+    return _SURROGATES.search(value) is not None
 
 
 def text_problem(value: str, *, limit: int = TEXT, keep: str = LAYOUT) -> str | None:
@@ -89,27 +93,9 @@ def tag_from(raw: str) -> str | None:
 # ---------------------------------------------------------------- showing stored text
 
 
-def _shown(ch: str) -> str:
-    if ch == "\x1b":
-        return "\\x1b"
-    code = ord(ch)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
 def visible(value: str, *, keep: str = LAYOUT) -> str:
     """`value` safe to show in a terminal or a document: control characters (escape sequences, bells, a
-    carriage return that would overwrite the line) are written out as `\\x1b`-style text, and a half of a
+    carriage return that would overwrite the line) are written out as `\\x1b`-style text, and half of a
     character as U+FFFD. Newlines and tabs stay where the layout can hold them (`keep`)."""
-    if value.isprintable() and not has_surrogates(value):
-        return value  # the common case, checked in C
-    out = []
-    for ch in value:
-        if ch in keep:
-            out.append(ch)
-        elif is_control(ch):
-            out.append(_shown(ch))
-        elif "\ud800" <= ch <= "\udfff":
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return "".join(out)
+    shown = _CONTROLS.sub(lambda m: m.group() if m.group() in keep else f"\\x{ord(m.group()):02x}", value)
+    return _SURROGATES.sub("\ufffd", shown)

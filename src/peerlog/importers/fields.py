@@ -196,7 +196,7 @@ def moment(
     if bound:
         return dates.clamp(parsed)
     if not dates.in_range(parsed):
-        raise FileProblem(here, f"is outside the dates peerlog keeps ({dates.RANGE}), not {describe(value)}")
+        raise FileProblem(here, f"is outside the dates peerlog keeps ({dates.RANGE}): {describe(value)}")
     return parsed
 
 

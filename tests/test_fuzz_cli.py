@@ -64,8 +64,10 @@ TEXT = st.one_of(
     st.text(max_size=80),
     st.lists(ANY_CHAR, max_size=30).map("".join),
     st.text(string.printable, max_size=40),
-    # Very long: around the 20,000-character limit, on both sides of it.
-    st.builds(lambda part, n: (part * n)[: n * 7], st.text(min_size=1, max_size=7), st.integers(2500, 3100)),
+    # Very long: around the 100,000-character limit of peerlog.rules, on both sides of it.
+    st.builds(
+        lambda part, n: (part * n)[: n * 7], st.text(min_size=1, max_size=7), st.integers(14_200, 14_400)
+    ),
     TRICKY,
 )
 

@@ -19,7 +19,6 @@ from peerlog.ids import MIN_PREFIX, short_id
 from peerlog.listing import check_limit
 
 LOOKUP_HINT = "`peerlog challenge list` shows your open challenges with their ids."
-MAX_NOTE = 2_000
 
 
 @dataclass(frozen=True)
@@ -126,8 +125,6 @@ def mark_overcome(
             **item_args, overcome_at=row.overcome_at, overcome_note=row.overcome_note, already=True
         )
     cleaned = clean_text(note, what="note") if note else None
-    if cleaned and len(cleaned) > MAX_NOTE:
-        raise InputError(f"The note is longer than {MAX_NOTE} characters.", hint="Try a shorter one.")
     moment = (at or datetime.now(UTC)).astimezone(UTC)
     if moment < row.at:
         raise InputError(

@@ -8,8 +8,6 @@ models: building those costs a check-in or `log` about 40 ms of start-up (see `p
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from typing import Any
 from sqlalchemy import case, delete, insert, or_, select, update
 from sqlmodel import Session
 
-from peerlog import dates
+from peerlog import dates, rules
 from peerlog import tables as t
 from peerlog.errors import InputError, NotFoundError
 from peerlog.ids import find_by_prefix, new_id, short_id
@@ -27,9 +25,7 @@ from peerlog.listing import check_limit
 from peerlog.lookup import Me, find_pair, load_me
 from peerlog.tables import PRIVATE, SHARED, VISIBILITIES
 
-MOODS = {1: "hard", 2: "low", 3: "okay", 4: "good", 5: "great"}
-MAX_TEXT = 20_000
-_TAG = re.compile(r"^[\w][\w\-./]{0,49}$")
+MOODS = rules.MOODS
 LOOKUP_HINT = "`peerlog log` lists your check-ins with their ids."
 
 
@@ -95,18 +91,18 @@ def check_mood(mood: int | None) -> int | None:
     return mood
 
 
+_HINTS = {
+    rules.CONTROLS: "Remove them and try again.",
+    rules.NOT_UTF8: "Convert it to UTF-8 and try again.",
+}
+
+
 def clean_text(text: str, *, what: str) -> str:
+    """Typed text as kept (Windows line ends made plain, ends trimmed), or a kind `InputError`."""
     cleaned = text.replace("\r\n", "\n").strip()
-    if len(cleaned) > MAX_TEXT:
-        raise InputError(f"The {what} is longer than {MAX_TEXT} characters.", hint="Try a shorter one.")
-    # Control characters (other than newlines and tabs) would garble the terminal on display.
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in cleaned):
-        raise InputError(f"The {what} contains control characters.", hint="Remove them and try again.")
-    # Surrogates are how Python carries bytes that were not UTF-8 (e.g. text from another encoding).
-    if any(unicodedata.category(ch) == "Cs" for ch in cleaned):
-        raise InputError(
-            f"The {what} contains bytes that are not UTF-8 text.", hint="Convert it to UTF-8 and try again."
-        )
+    problem = rules.text_problem(cleaned)
+    if problem:
+        raise InputError(f"The {what} {problem}.", hint=_HINTS.get(problem, "Try a shorter one."))
     return cleaned
 
 
@@ -116,8 +112,8 @@ def clean_items(items: list[str] | None, *, what: str) -> list[str]:
 
 
 def clean_tag(tag: str) -> str:
-    cleaned = unicodedata.normalize("NFKC", tag).strip().lstrip("#").casefold()
-    if not _TAG.match(cleaned):
+    cleaned = rules.tidy_tag(tag)
+    if not rules.is_tag(cleaned):
         raise InputError(
             f"'{tag}' is not a tag peerlog can use.",
             hint="Tags are one word of letters, digits, '-', '_', '.' or '/', up to 50 characters.",

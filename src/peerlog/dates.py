@@ -3,6 +3,14 @@
 Accepted: ISO dates and datetimes (``2026-11-21``, ``2026-11-21T18:30``, with or without an offset),
 ``now``, ``today``, ``yesterday``, and spans back from now such as ``36h``, ``3d``, ``2w``, ``1m``, ``1y``.
 A value without an offset is local time. Everything is returned timezone-aware.
+
+One range of moments holds for every way in (flags, imports of peerlog JSON, jrnl and bundles): from
+1 January 1900 to 31 December 9998, in UTC. A check-in outside it is refused with a kind message, and a
+--since or --until beyond it is read as the range's edge (so `wins --until 9999-12-31` simply means "up to
+the end"). The margins are deliberate: the year after the range leaves room for any UTC offset, the week
+and month arithmetic of the views (a week's Monday, a year-long trend bucket) and an --until day's end,
+none of which may step past Python's last date; before 1900 local time zone rules (mktime) and `%Y`
+formatting are not dependable on every platform, and no journal entry is that old.
 """
 
 from __future__ import annotations
@@ -12,6 +20,11 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import Enum
 
 from peerlog.errors import InputError
+
+#: The first and last moments peerlog keeps (see the module's docstring for why these).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+RANGE = "from 1 January 1900 to 31 December 9998"
 
 _SPAN = re.compile(r"^\s*(\d{1,4})\s*(h|d|w|m|y)\s*(?:ago)?\s*$", re.IGNORECASE)
 HINT = (
@@ -47,16 +60,33 @@ def _day(d: date, role: Role, now: datetime) -> datetime:
     return _local(datetime.combine(d, time(12, 0)))
 
 
+def in_range(moment: datetime) -> bool:
+    """Whether peerlog keeps this (aware) moment. Comparing aware datetimes never overflows."""
+    return EARLIEST <= moment <= LATEST
+
+
+def clamp(moment: datetime) -> datetime:
+    """A query bound moved into the range, so the views' arithmetic around it stays inside the calendar."""
+    return max(EARLIEST, min(LATEST, moment))
+
+
 def parse_when(text: str, role: Role = Role.AT, *, now: datetime | None = None) -> datetime:
-    """Turn what someone typed into an aware datetime, or raise a kind `InputError`."""
+    """Turn what someone typed into an aware datetime, or raise a kind `InputError`.
+
+    A check-in's moment (`Role.AT`) outside the range is refused; the start or end of a period is moved
+    to the range's nearest edge instead, since "since 1800" and "until 9999" both ask for everything.
+    """
     try:
         moment = _parse_when(text, role, now or local_now())
-        # A moment UTC cannot hold (before year 1 or after 9999 once the offset is applied) cannot be stored.
-        moment.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise InputError(
-            f"'{text}' is outside the dates peerlog can keep (the years 1 to 9999).", hint=HINT
-        ) from None
+        # Only a moment past the calendar's own ends gets here (a span back beyond year 1, a day at 9999's
+        # very end): it is outside the range, on the side the text points at.
+        moment = EARLIEST if _SPAN.match(text) or text.strip()[:1] in "0-" else LATEST
+        moment = moment - timedelta(microseconds=1) if moment == EARLIEST else moment + timedelta(days=1)
+    if role is not Role.AT:
+        return clamp(moment)
+    if not in_range(moment):
+        raise InputError(f"'{text}' is outside the dates peerlog keeps ({RANGE}).", hint=HINT)
     return moment
 
 
@@ -80,11 +110,13 @@ def _parse_when(text: str, role: Role, now: datetime) -> datetime:
         hours = {"h": 1, "d": 24, "w": 24 * 7}[unit] * amount
         return now - timedelta(hours=hours)
     try:
-        if len(raw) == 10:
-            return _day(date.fromisoformat(raw), role, now)
-        parsed = datetime.fromisoformat(raw)
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+        parsed = datetime.fromisoformat(raw) if day is None else None
     except ValueError:
         raise InputError(f"'{text}' is not a date or time peerlog understands.", hint=HINT) from None
+    if day is not None:
+        return _day(day, role, now)
+    assert parsed is not None
     return _local(parsed) if parsed.tzinfo is None else parsed
 
 
@@ -102,4 +134,9 @@ def from_stored(utc: datetime, offset: int) -> datetime:
     """Rebuild the moment as its author saw it: the same instant, in the offset it was recorded with."""
     if utc.tzinfo is None:
         utc = utc.replace(tzinfo=UTC)
-    return utc.astimezone(timezone(timedelta(minutes=offset)))
+    try:
+        return utc.astimezone(timezone(timedelta(minutes=offset)))
+    except (OverflowError, ValueError):
+        # Only a journal changed behind peerlog's back holds a moment at the calendar's very edge (or an
+        # offset of a day or more): show it in UTC rather than fail to show the journal at all.
+        return utc

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import questionary
 
 from peerlog.packs import Given, Prompt, Value
+from peerlog.rules import visible
 
 if TYPE_CHECKING:
     from peerlog.hints import Hint
@@ -257,7 +258,10 @@ def _review_answer(prompt: Prompt, value: Value, hints_for: HintsFor, check: Che
 
 def ask_pair(pairs: Sequence[str], question: str = "Is this about time with a peer?") -> str | None:
     """Which pair an entry belongs to; "just me" is where the pointer starts."""
-    choice = _ask(questionary.select(question, choices=[NO_PAIR, *pairs], default=NO_PAIR))
+    # Names come from the journal file: shown with any control characters made visible, kept as stored.
+    choices = [questionary.Choice(NO_PAIR, value=NO_PAIR)]
+    choices += [questionary.Choice(visible(name), value=name) for name in pairs]
+    choice = _ask(questionary.select(question, choices=choices, default=NO_PAIR))
     return None if choice == NO_PAIR else str(choice)
 
 
@@ -274,7 +278,7 @@ def ask_feedback(peer: str, kind: str | None) -> tuple[str, str | None]:
     if kind is None:
         kind = _ask(
             questionary.select(
-                f"What kind of feedback for {peer}?",
+                f"What kind of feedback for {visible(peer)}?",
                 choices=[
                     questionary.Choice("Appreciation: something you valued", value="appreciation"),
                     questionary.Choice("Suggestion: an idea, offered as an equal", value="suggestion"),
@@ -282,7 +286,7 @@ def ask_feedback(peer: str, kind: str | None) -> tuple[str, str | None]:
             )
         )
     message = _ask(
-        questionary.text(f"Your {kind} for {peer}:", instruction="(Enter on an empty line to skip)")
+        questionary.text(f"Your {kind} for {visible(peer)}:", instruction="(Enter on an empty line to skip)")
     )
     return str(kind), message.strip() or None
 
@@ -294,10 +298,12 @@ def edit_line(question: str, default: str) -> str | None:
 
 def ask_pair_for_bundle(sender: str, pairs: Sequence[str]) -> str | None:
     """Which of your pairs a peer's first share bundle belongs to; None imports nothing."""
-    choices = [questionary.Choice(name, value=name) for name in pairs]
+    choices = [questionary.Choice(visible(name), value=name) for name in pairs]
     choices.append(questionary.Choice("None of these (import nothing for now)", value=_SKIPPED))
     picked = _ask(
-        questionary.select(f"This bundle is from {sender}. Which of your pairs is it?", choices=choices)
+        questionary.select(
+            f"This bundle is from {visible(sender)}. Which of your pairs is it?", choices=choices
+        )
     )
     return None if picked == _SKIPPED else picked
 

@@ -30,6 +30,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from peerlog import rules
 from peerlog.errors import NotFoundError
 
 FORMAT_VERSION = 1
@@ -293,7 +294,20 @@ def _text_field(data: dict[str, Any], key: str, problem: _Report, line: int | No
     if not isinstance(value, str) or not value.strip():
         problem(f"'{key}' must be some text in quotes", line)
         return None
+    if _bad_text(f"'{key}'", value, problem, line, limit=rules.TITLE if key == "title" else rules.TEXT):
+        return None
     return value.strip()
+
+
+def _bad_text(label: str, value: str, problem: _Report, line: int | None, *, limit: int = rules.TEXT) -> bool:
+    # A reflection keeps its pack's title, questions and chosen answers, and a peer's import checks them
+    # with the same rules: text refused there must be refused here, before anyone answers it.
+    found = rules.text_problem(value.strip(), limit=limit)
+    if found == rules.CONTROLS:
+        found += " (such as an escape character); remove them"
+    if found:
+        problem(f"{label} {found}", line)
+    return found is not None
 
 
 def _parse_prompt(raw: object, index: int, lines: _Lines, problem: _Report) -> Prompt | None:
@@ -384,6 +398,16 @@ def _parse_prompt(raw: object, index: int, lines: _Lines, problem: _Report) -> P
         problem(f"{label}: 'repeat' only applies to text prompts", at("repeat"))
     if again is not None and (not isinstance(again, str) or not again.strip()):
         problem(f"{label}: 'again' must be text in quotes", at("again"))
+
+    for key in ("text", "help", "min_label", "max_label", "again"):
+        if isinstance(raw.get(key), str):
+            _bad_text(f"{label}: '{key}'", raw[key], problem, at(key))
+    if isinstance(choices, list):
+        for choice in choices:
+            if isinstance(choice, str) and _bad_text(
+                f"{label}: a choice", choice, problem, at("choices"), limit=rules.CHOICE
+            ):
+                break
 
     if len(problem.found) != before:
         return None

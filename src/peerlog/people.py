@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from sqlmodel import Session, select
 
+from peerlog import rules
 from peerlog.errors import InputError, NotInitialisedError
 from peerlog.lookup import INIT_HINT, name_key
 from peerlog.models import Person, utcnow
 
 __all__ = ["INIT_HINT", "clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key"]
 
-MAX_NAME = 80
+MAX_NAME = rules.NAME
 
 
 def clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
         raise InputError("A name cannot be empty.", hint="Give the name your peer knows you by.")
-    if len(cleaned) > MAX_NAME:
-        raise InputError(f"That name is longer than {MAX_NAME} characters.", hint="Try a shorter one.")
-    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+    problem = rules.name_problem(cleaned)
+    if problem == rules.CONTROLS:
         raise InputError("A name cannot contain control characters.")
-    if any(unicodedata.category(ch) == "Cs" for ch in cleaned):
+    if problem == rules.NOT_UTF8:
         raise InputError("That name contains bytes that are not UTF-8 text.", hint="Type it again in UTF-8.")
+    if problem:
+        raise InputError(f"That name {problem}.", hint="Try a shorter one.")
     return cleaned
 
 

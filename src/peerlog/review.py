@@ -93,7 +93,10 @@ def local(utc: datetime, offset: int) -> datetime:
     busy month (building one per row cost more than the query that read them)."""
     if utc.tzinfo is None:
         utc = utc.replace(tzinfo=UTC)
-    return utc.astimezone(_zone(offset))
+    try:
+        return utc.astimezone(_zone(offset))
+    except (OverflowError, ValueError):
+        return utc  # a doctored moment at the calendar's edge: shown in UTC, as `from_stored` does
 
 
 @functools.cache

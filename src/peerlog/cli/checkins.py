@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import is_interactive, state
 
 app = typer.Typer()
@@ -101,7 +101,7 @@ def checkin(
     wins = len(view.wins)
     cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
     where = "shared with your peer when you export" if view.visibility == SHARED else "private"
-    typer.echo(f"Saved check-in {view.short_id} ({where}).{cheer}")
+    say(f"Saved check-in {view.short_id} ({where}).{cheer}")
 
 
 @app.command("log")
@@ -121,7 +121,7 @@ def log(
     with state(ctx).store().session() as session:
         views = list_checkins(session, pair=pair, since=since_at, until=until_at, tag=tag, limit=limit)
     if as_json:
-        typer.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+        say_json([v.to_dict() for v in views])
         return
     if not views:
         typer.echo("No check-ins here yet. `peerlog checkin` takes a few seconds whenever you're ready.")
@@ -144,7 +144,7 @@ def show(
     with state(ctx).store().session() as session:
         view = get_checkin(session, checkin_id)
     if as_json:
-        typer.echo(json.dumps(view.to_dict(), indent=2, ensure_ascii=False))
+        say_json(view.to_dict())
         return
     from peerlog import render
     from peerlog.render import journal
@@ -201,7 +201,7 @@ def edit(
             at=moment,
             pair=pair,
         )
-    typer.echo(f"Updated check-in {view.short_id}.")
+    say(f"Updated check-in {view.short_id}.")
 
 
 @app.command()
@@ -218,7 +218,7 @@ def delete(
         view = get_checkin(session, checkin_id)
     if not yes:
         first = view.note.splitlines()[0][:60] if view.note else "(no note)"
-        typer.echo(f"Check-in {view.short_id}: {first}")
+        say(f"Check-in {view.short_id}: {first}")
         try:
             confirmed = typer.confirm("Delete it? This cannot be undone.", default=False)
         except typer.Abort:
@@ -228,4 +228,4 @@ def delete(
             return
     with store.session(write=True) as session:
         deleted = delete_checkin(session, view.id)
-    typer.echo(f"Deleted check-in {deleted.short_id}.")
+    say(f"Deleted check-in {deleted.short_id}.")

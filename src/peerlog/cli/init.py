@@ -6,6 +6,7 @@ import getpass
 
 import typer
 
+from peerlog.cli.say import say
 from peerlog.cli.state import is_interactive, state
 
 app = typer.Typer()
@@ -26,7 +27,7 @@ def init(
         me = find_self(session)
         if name is None:
             if me is not None:
-                typer.echo(f"Your journal is ready, {me.name}. It lives at {store.path}.")
+                say(f"Your journal is ready, {me.name}. It lives at {store.path}.")
                 return
             default = getpass.getuser().capitalize() if _has_login() else "Me"
             if is_interactive():
@@ -35,12 +36,12 @@ def init(
                 name = default
         me, what = init_self(session, name)
     if what == "created":
-        typer.echo(f"Welcome, {me.name}! Your journal is at {store.path} and is private to you.")
+        say(f"Welcome, {me.name}! Your journal is at {store.path} and is private to you.")
         typer.echo('Next: `peerlog pair add "Peer name"`, then `peerlog checkin`.')
     elif what == "renamed":
-        typer.echo(f"Your name in this journal is now {me.name}.")
+        say(f"Your name in this journal is now {me.name}.")
     else:
-        typer.echo(f"Your journal is ready, {me.name}. It lives at {store.path}.")
+        say(f"Your journal is ready, {me.name}. It lives at {store.path}.")
 
 
 def _has_login() -> bool:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import state
 
 app = typer.Typer(no_args_is_help=True, help="Start, list, show and end pairs with your peers.")
@@ -25,7 +24,7 @@ def add(
     with state(ctx).store().session(write=True) as session:
         pair, created = add_pair(session, peer_name=name, agreement=agreement)
     verb = "are now a pair" if created else "are a pair again"
-    typer.echo(f'You and {pair.peer} {verb}. Log time together with `peerlog checkin --pair "{pair.peer}"`.')
+    say(f'You and {pair.peer} {verb}. Log time together with `peerlog checkin --pair "{pair.peer}"`.')
 
 
 @app.command("list")
@@ -39,7 +38,7 @@ def list_(
     with state(ctx).store().session() as session:
         pairs = list_pairs(session)
     if as_json:
-        typer.echo(json.dumps([p.to_dict() for p in pairs], indent=2, ensure_ascii=False))
+        say_json([p.to_dict() for p in pairs])
         return
     if not pairs:
         typer.echo('No pairs yet. Start one with `peerlog pair add "Peer name"`.')
@@ -62,7 +61,7 @@ def show(
     with state(ctx).store().session() as session:
         pair = show_pair(session, name)
     if as_json:
-        typer.echo(json.dumps(pair.to_dict(), indent=2, ensure_ascii=False))
+        say_json(pair.to_dict())
         return
     from peerlog import render
     from peerlog.render import journal
@@ -80,4 +79,4 @@ def end(
 
     with state(ctx).store().session(write=True) as session:
         pair = end_pair(session, name)
-    typer.echo(f"Your pair with {pair.peer} has ended. Its history stays here whenever you need it.")
+    say(f"Your pair with {pair.peer} has ended. Its history stays here whenever you need it.")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import state
 
 if TYPE_CHECKING:
@@ -37,14 +37,14 @@ def list_(
     catalog = load_catalog(ctx)
     packs = catalog.sorted()
     if as_json:
-        typer.echo(json.dumps([p.to_dict() for p in packs], indent=2, ensure_ascii=False))
+        say_json([p.to_dict() for p in packs])
         return
     from peerlog import render
     from peerlog.render import reflections
 
     render.console().print(reflections.pack_table(packs))
     folder = state(ctx).paths().prompts
-    typer.echo(f"Your own packs live in {folder}. `peerlog prompts new NAME` starts one.")
+    say(f"Your own packs live in {folder}. `peerlog prompts new NAME` starts one.")
 
 
 @app.command()
@@ -58,7 +58,7 @@ def show(
     """Show a pack's questions, in the order they are asked."""
     pack = load_catalog(ctx).get(name)
     if as_json:
-        typer.echo(json.dumps(pack.to_dict(), indent=2, ensure_ascii=False))
+        say_json(pack.to_dict())
         return
     from peerlog import render
     from peerlog.render import reflections
@@ -82,10 +82,10 @@ def validate(
         for problem in problems:
             say_error(str(problem))
         count = len(problems)
-        typer.echo(f"peerlog: {count} problem{'s' if count != 1 else ''} to fix in {file}.", err=True)
+        say(f"peerlog: {count} problem{'s' if count != 1 else ''} to fix in {file}.", err=True)
         raise typer.Exit(1)
     assert pack is not None
-    typer.echo(f"{file} is a good pack: '{pack.name}' with {len(pack.prompts)} questions.")
+    say(f"{file} is a good pack: '{pack.name}' with {len(pack.prompts)} questions.")
 
 
 @app.command()
@@ -115,9 +115,9 @@ def new(
             f"peerlog could not write {path}: {error.strerror or error}.",
             hint="Check that the folder is yours to write to (PEERLOG_HOME moves it).",
         ) from None
-    typer.echo(f"Wrote a starter pack to {path}.")
+    say(f"Wrote a starter pack to {path}.")
     if name in {p.name for p in load_shipped()[0]}:
-        typer.echo(f"It takes the place of the shipped pack '{name}' while it is there.")
+        say(f"It takes the place of the shipped pack '{name}' while it is there.")
     typer.echo(
         f"Edit it, check it with `peerlog prompts validate {path}`, then `peerlog reflect --pack {name}`."
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.prompts import load_catalog
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ HINTS_OFF = "--no-hints turns these notes off"
 def _say_hints(hints: Sequence[Hint], about: str) -> None:
     """Hints when nobody can answer a question: shown on stderr, and the words are kept as written."""
     for hint in hints:
-        typer.echo(f"peerlog: a gentle note on {about}: {hint.message()}", err=True)
+        say(f"peerlog: a gentle note on {about}: {hint.message()}", err=True)
     if hints:
         typer.echo(f"peerlog: kept your words as you wrote them ({HINTS_OFF}).", err=True)
 
@@ -91,7 +91,7 @@ def reflect(
             names = [p.peer for p in list_pairs(session) if p.active]
         if pair is None and names:
             pair = interactive.ask_pair(names, "Was this with one of your peers?")
-        typer.echo(f"{chosen.title}: {chosen.description} Every question can be skipped.")
+        say(f"{chosen.title}: {chosen.description} Every question can be skipped.")
         given = interactive.ask_pack(
             chosen.prompts, check=check_answer_text, hints_for=None if no_hints else find_hints
         )
@@ -115,7 +115,7 @@ def reflect(
             visibility=SHARED if shared else PRIVATE,
         )
     count = len({a.prompt_id for a in view.answers})
-    typer.echo(
+    say(
         f"Saved your reflection {view.short_id} ({count} of {len(chosen.prompts)} questions answered; "
         f"{_where(view.visibility, view.pair)}). Thank you for taking the time."
     )
@@ -138,7 +138,7 @@ def reflections(
     with state(ctx).store().session() as session:
         views = list_reflections(session, pair=pair, pack=pack, since=since_at, until=until_at, limit=limit)
     if as_json:
-        typer.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+        say_json([v.to_dict() for v in views])
         return
     if not views:
         typer.echo("No reflections here yet. `peerlog reflect` asks a few questions whenever you're ready.")
@@ -192,7 +192,7 @@ def feedback(
         with store.session() as session:
             views = list_feedback(session, pair=name)
         if as_json:
-            typer.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+            say_json([v.to_dict() for v in views])
         elif not views:
             typer.echo('No feedback yet. `peerlog feedback NAME "what you valued"` gives some.')
         else:
@@ -255,10 +255,8 @@ def feedback(
             at=moment,
         )
     thanks = " Thank you for taking the time to tell them." if saved.kind == APPRECIATION else ""
-    typer.echo(
+    say(
         f"Saved your {saved.kind} for {saved.pair} {saved.short_id} ({_where(saved.visibility, saved.pair)}).{thanks}"
     )
     if saved.visibility != "shared":
-        typer.echo(
-            f"To pass feedback on to {saved.pair}, give it with --shared; it then goes into what you share."
-        )
+        say(f"To pass feedback on to {saved.pair}, give it with --shared; it then goes into what you share.")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import state
 
 app = typer.Typer()
@@ -19,7 +18,7 @@ app.add_typer(
 
 
 def _print_json(data: object) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    say_json(data)
 
 
 def _show(build) -> None:  # type: ignore[no-untyped-def]
@@ -120,9 +119,9 @@ def challenge_done(
     with state(ctx).store().session(write=True) as session:
         result = mark_overcome(session, challenge_id, note=note, at=moment)
     if result.already:
-        typer.echo(f"“{result.text}” was already marked overcome. It stays among your wins.")
+        say(f"“{result.text}” was already marked overcome. It stays among your wins.")
         return
-    typer.echo(f"Overcome: “{result.text}”. That's a win, well done. It now shows in `peerlog wins`.")
+    say(f"Overcome: “{result.text}”. That's a win, well done. It now shows in `peerlog wins`.")
 
 
 @challenge_app.command("reopen")
@@ -135,7 +134,7 @@ def challenge_reopen(
 
     with state(ctx).store().session(write=True) as session:
         result = reopen(session, challenge_id)
-    typer.echo(f"“{result.text}” is open again. Take the time it needs.")
+    say(f"“{result.text}” is open again. Take the time it needs.")
 
 
 @challenge_app.command("list")

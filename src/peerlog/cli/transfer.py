@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
+from peerlog.cli.say import say, say_json
 from peerlog.cli.state import is_interactive, state
 
 app = typer.Typer()
@@ -55,7 +55,7 @@ def export(
     what = (
         "shared and private entries; it is readable by you only" if include_private else "shared entries only"
     )
-    typer.echo(f"Exported {_plural(count, 'entry', 'entries')} to {output} ({what}).")
+    say(f"Exported {_plural(count, 'entry', 'entries')} to {output} ({what}).")
 
 
 @app.command("import")
@@ -116,9 +116,9 @@ def import_(
         with app_state.store().session(write=True) as session:
             result = import_jrnl(session, loaded, pair=pair)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        say_json(result.to_dict())
         return
-    typer.echo(_import_summary(file, result))
+    say(_import_summary(file, result))
 
 
 ENTRY_WORDS = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
@@ -252,10 +252,10 @@ def share(
     if count:
         with_wins = f", with {_plural(wins, 'win')}" if wins else ""
         what = _plural(count, "shared entry", "shared entries")
-        typer.echo(f"Wrote {what}{since}{with_wins} to {output}.")
+        say(f"Wrote {what}{since}{with_wins} to {output}.")
     else:
-        typer.echo(f"No new shared entries{since}; wrote an empty bundle to {output}.")
-    typer.echo(f"Send it to {bundle.peer}; they run `peerlog import {output.name}` in their journal.")
+        say(f"No new shared entries{since}; wrote an empty bundle to {output}.")
+    say(f"Send it to {bundle.peer}; they run `peerlog import {output.name}` in their journal.")
 
 
 @app.command()
@@ -276,4 +276,4 @@ def backup(
     store = state(ctx).store()  # opening it first: a clear message if there is no journal
     destination = destination_for(store.path, file)
     written = backup_journal(store.path, destination, force=force)
-    typer.echo(f"Backed up your journal to {written} (readable by you only).")
+    say(f"Backed up your journal to {written} (readable by you only).")

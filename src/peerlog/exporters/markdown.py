@@ -24,10 +24,11 @@ from peerlog.exporters.document import (
     ReflectionRecord,
     WinRecord,
 )
+from peerlog.rules import MOODS, visible
 
 _E = TypeVar("_E", CheckInRecord, ReflectionRecord, FeedbackRecord)
 
-MOOD_WORDS = {1: "hard", 2: "low", 3: "okay", 4: "good", 5: "great"}
+MOOD_WORDS = MOODS
 FEEDBACK_WORDS = {"appreciation": "appreciation", "suggestion": "suggestion"}
 
 # Characters with a meaning anywhere in a line (emphasis, code, links, HTML, entities, headings' closing
@@ -47,7 +48,9 @@ def _lines(text: str) -> list[str]:
 def escape_line(line: str) -> str:
     """One line of user text as literal Markdown inline content."""
     # Leading spaces would make an indented code block; trailing ones a hard line break.
-    stripped = line.strip()
+    # Control characters (an escape sequence from a doctored journal) are written out visibly first, so
+    # the file cannot drive the terminal of whoever prints it with `cat`.
+    stripped = visible(line.strip())
     escaped = "".join("\\" + ch if ch in _INLINE else ch for ch in stripped)
     if escaped[:1] in _LINE_START:
         return "\\" + escaped
@@ -124,6 +127,15 @@ def _ends(entries: Entries[_E]) -> tuple[datetime | None, datetime | None]:
     return (min(moments), max(moments)) if moments else (None, None)
 
 
+def _day_after(moment: datetime) -> datetime:
+    # Entries peerlog accepts stay a year inside the calendar (see peerlog.dates); a journal changed
+    # behind its back may not, and its last day simply has no day after it to wait for.
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None) + timedelta(days=1)
+    except OverflowError:
+        return datetime.max
+
+
 def _weeks(doc: JournalDocument) -> Iterator[tuple[date, _Week]]:
     """Each week with its entries, newest week first, holding only the weeks still being read in memory.
 
@@ -145,7 +157,7 @@ def _weeks(doc: JournalDocument) -> Iterator[tuple[date, _Week]]:
             yield monday, open_weeks.pop(monday)
 
     for moment, kind, record in heapq.merge(*streams, key=lambda item: item[0], reverse=True):
-        yield from complete(moment.astimezone(UTC).replace(tzinfo=None) + timedelta(days=1))
+        yield from complete(_day_after(moment))
         week = open_weeks.setdefault(_week_of(moment), _Week())
         if kind == "checkin":
             week.checkins.append(record)

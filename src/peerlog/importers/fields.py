@@ -6,18 +6,16 @@ it in their file; the import then stops before anything is written.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from peerlog import dates, rules
 from peerlog.errors import InputError
 
-MAX_TEXT = 100_000
-# Unicode's control characters (category Cc) except tab and newline.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The same limits as every other way in (peerlog.rules), so what one journal exports another can import.
+MAX_TEXT = rules.TEXT
 # A lone "\ud800" escape decodes to half a character, which cannot be stored as UTF-8.
-SURROGATE = re.compile("[\ud800-\udfff]")
 UNPAIRED = "contains an escaped half of a character (\\ud800 to \\udfff) that is not text"
 
 
@@ -83,6 +81,7 @@ def text(
     nullable: bool = False,
     non_empty: bool = False,
     max_length: int = MAX_TEXT,
+    keep: str = rules.LAYOUT,
     default: Any = ...,
 ) -> str | None:
     value = field(obj, key, where, default=default, nullable=nullable)
@@ -93,13 +92,9 @@ def text(
         raise FileProblem(here, f"must be text, not {describe(value)}")
     if non_empty and not value.strip():
         raise FileProblem(here, "must not be empty")
-    if len(value) > max_length:
-        raise FileProblem(here, f"is longer than {max_length} characters")
-    # Control characters (other than newlines and tabs) would garble the terminal when shown.
-    if _CONTROL.search(value):
-        raise FileProblem(here, "contains control characters")
-    if SURROGATE.search(value):
-        raise FileProblem(here, UNPAIRED)
+    problem = rules.text_problem(value, limit=max_length, keep=keep)
+    if problem:
+        raise FileProblem(here, UNPAIRED if problem == rules.NOT_UTF8 else problem)
     return value
 
 
@@ -167,9 +162,19 @@ def required_uuid(obj: dict[str, Any], key: str, where: str) -> str:
 
 
 def moment(
-    obj: dict[str, Any], key: str, where: str, *, nullable: bool = False, default: Any = ...
+    obj: dict[str, Any],
+    key: str,
+    where: str,
+    *,
+    nullable: bool = False,
+    default: Any = ...,
+    bound: bool = False,
 ) -> datetime | None:
-    """An ISO-8601 date and time with its UTC offset (peerlog never guesses a time zone on import)."""
+    """An ISO-8601 date and time with its UTC offset (peerlog never guesses a time zone on import).
+
+    It must lie in the range of moments peerlog keeps (`peerlog.dates`), except the bound of a period
+    (`bound`), which is moved to the range's edge as a --since or --until would be.
+    """
     value = field(obj, key, where, nullable=nullable, default=default)
     if value is None:
         return None
@@ -188,6 +193,10 @@ def moment(
         raise FileProblem(here, f"must include a UTC offset such as +01:00 ({describe(value)} has none)")
     if offset.total_seconds() % 60:
         raise FileProblem(here, "must have a UTC offset in whole minutes")
+    if bound:
+        return dates.clamp(parsed)
+    if not dates.in_range(parsed):
+        raise FileProblem(here, f"is outside the dates peerlog keeps ({dates.RANGE}): {describe(value)}")
     return parsed
 
 

@@ -9,16 +9,14 @@ same ids and adds nothing. jrnl writes local times without an offset; they are r
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
+from peerlog import dates, rules
 from peerlog.exporters.document import CheckInRecord, WinRecord
 from peerlog.importers.fields import (
-    SURROGATE,
     UNPAIRED,
     FileProblem,
     as_list,
@@ -32,9 +30,7 @@ from peerlog.importers.fields import (
 from peerlog.models import PRIVATE
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://peerlog.invalid/import/jrnl")
-MAX_TEXT = 100_000
 NOON = "12:00"
-_TAG_CHARS = re.compile(r"[^\w\-./]+")
 
 
 @dataclass(frozen=True)
@@ -45,15 +41,13 @@ class JrnlImport:
 
 def clean_tag(raw: str) -> str | None:
     """A jrnl tag (`@work`, `#Beach`, `@side+project`) as a peerlog tag, or None if nothing is left."""
-    tag = unicodedata.normalize("NFKC", raw).strip().lstrip("@#").casefold()
-    tag = _TAG_CHARS.sub("-", tag).strip("-./")[:50].rstrip("-./")
-    return tag or None
+    return rules.tag_from(raw)
 
 
 def _without_controls(value: str) -> str:
     # jrnl files are plain text people typed over years; a stray control character should not stop a move.
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return "".join(ch for ch in value if ch in rules.LAYOUT or not rules.is_control(ch))
 
 
 def _text(entry: dict[str, Any], key: str, where: str) -> str:
@@ -62,9 +56,7 @@ def _text(entry: dict[str, Any], key: str, where: str) -> str:
         return ""
     if not isinstance(value, str):
         raise FileProblem(path_of(where, key), f"must be text, not {describe(value)}")
-    if len(value) > MAX_TEXT:
-        raise FileProblem(path_of(where, key), f"is longer than {MAX_TEXT} characters")
-    if SURROGATE.search(value):
+    if rules.has_surrogates(value):
         raise FileProblem(path_of(where, key), UNPAIRED)
     return _without_controls(value).strip()
 
@@ -89,11 +81,12 @@ def _moment(entry: dict[str, Any], where: str) -> tuple[datetime, str, str]:
     # Naive local time, read with this machine's offset for that day (so DST is right).
     try:
         at = datetime.combine(day, clock).astimezone()
-        at.astimezone(UTC)
     except (ValueError, OverflowError):  # the first or last hours of the calendar, moved by the offset
+        at = None
+    if at is None or not dates.in_range(at):
         raise FileProblem(
-            path_of(where, "date"), f"is too close to the edge of the calendar ({day_text})"
-        ) from None
+            path_of(where, "date"), f"is outside the dates peerlog keeps ({dates.RANGE}): {day_text}"
+        )
     return at, day_text, time_text
 
 
@@ -135,6 +128,14 @@ def parse(data: Any) -> JrnlImport:
         checkin_id = str(uuid5(NAMESPACE, f"{key}#{occurrence}"))
         wins: tuple[WinRecord, ...] = ()
         note = f"{title}\n{body}" if title and body else title or body
+        if len(note) > rules.TEXT:
+            # Refused rather than cut or split: a shortened entry would be a quiet loss, and two halves
+            # are a choice about someone's writing that is theirs to make (in jrnl, before moving).
+            raise FileProblem(
+                f"{where} ({day_text} {time_text})",
+                f"this entry is {len(note):,} characters long; peerlog keeps up to {rules.TEXT:,} in one "
+                "check-in. Split or shorten it in jrnl, then import again",
+            )
         if starred:
             # The starred entry's headline is the win; the rest of its text stays as the note.
             if title:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from peerlog import rules
 from peerlog.exporters.document import (
     FORMAT,
     KIND_SHARE,
@@ -51,7 +52,7 @@ from peerlog.models import VISIBILITIES
 
 FEEDBACK_KINDS = ("appreciation", "suggestion")
 INCLUDES = {"shared only": False, "shared and private": True}
-MAX_NAME = 80
+MAX_NAME = rules.NAME
 MAX_POSITION = 1_000_000
 MAX_VERSION = 2**62
 
@@ -136,9 +137,11 @@ def _header(doc: dict[str, Any]) -> tuple[str, bool, int]:
 def _person(obj: dict[str, Any], where: str, *, unnamed: bool, version: _Versions) -> PersonRecord:
     """`unnamed`: a share bundle leaves out the sender's own label for the person it is for."""
     if unnamed:
-        name = text(obj, "name", where, nullable=True, non_empty=True, max_length=MAX_NAME, default=None)
+        name = text(
+            obj, "name", where, nullable=True, non_empty=True, max_length=MAX_NAME, default=None, keep=""
+        )
     else:
-        name = required_text(obj, "name", where, non_empty=True, max_length=MAX_NAME)
+        name = required_text(obj, "name", where, non_empty=True, max_length=MAX_NAME, keep="")
     return PersonRecord(
         id=required_uuid(obj, "id", where),
         name=name,
@@ -169,16 +172,9 @@ def _pair(obj: dict[str, Any], where: str, people: set[str], version: _Versions)
 
 
 def _tag(value: Any, where: str) -> str:
-    from peerlog.checkins import clean_tag
-    from peerlog.errors import InputError
-
     if not isinstance(value, str):
         raise FileProblem(where, f"must be text, not {describe(value)}")
-    try:
-        cleaned = clean_tag(value)
-    except InputError:
-        cleaned = None
-    if cleaned != value:
+    if not rules.is_tag(value):
         raise FileProblem(
             where, f"must be a tag such as 'work' (lower case, one word), not {describe(value)}"
         )
@@ -262,7 +258,7 @@ def _reflection(
         author_id=author,
         pair_id=pair,
         pack_name=required_text(obj, "pack_name", where, max_length=200),
-        pack_title=required_text(obj, "pack_title", where, max_length=500),
+        pack_title=required_text(obj, "pack_title", where, max_length=rules.TITLE),
         at=required_moment(obj, "at", where),
         visibility=one_of(obj, "visibility", where, VISIBILITIES),
         created_at=_utc(required_moment(obj, "created_at", where)),
@@ -349,8 +345,8 @@ def parse(data: Any) -> JournalDocument:
     scope_pair = uuid(scope_obj, "pair_id", "scope", nullable=True) if "pair_id" in scope_obj else None
     scope = Scope(
         pair_id=scope_pair,
-        since=moment(scope_obj, "since", "scope", nullable=True, default=None),
-        until=moment(scope_obj, "until", "scope", nullable=True, default=None),
+        since=moment(scope_obj, "since", "scope", nullable=True, default=None, bound=True),
+        until=moment(scope_obj, "until", "scope", nullable=True, default=None, bound=True),
     )
     return JournalDocument(
         kind=kind,

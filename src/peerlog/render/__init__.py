@@ -10,11 +10,21 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.text import Text
 
-MOOD_WORDS = {1: "hard", 2: "low", 3: "okay", 4: "good", 5: "great"}
+from peerlog.rules import MOODS as MOOD_WORDS
+from peerlog.rules import visible
+
+__all__ = ["MOOD_WORDS", "console", "mood", "plain", "visible", "when", "when_utc"]
 
 
 def console(*, stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False)
+    # Everything shown is people's own words: a name like "Jo [he/him]" or a note with ":smile:" must
+    # read as typed, so a plain string is never taken for rich markup or an emoji code, wherever it lands.
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
+
+
+def plain(value: str | None, style: str = "") -> Text:
+    """Someone's text as they wrote it: literal (never markup), with control characters shown, not obeyed."""
+    return Text(visible(value or ""), style=style)
 
 
 def when(moment: datetime) -> str:
@@ -30,4 +40,4 @@ def when_utc(utc: datetime) -> str:
 def mood(value: int | None) -> Text:
     if value is None:
         return Text("-", style="dim")
-    return Text(f"{value} · {MOOD_WORDS.get(value, '?')}", style="cyan")
+    return Text(visible(f"{value} · {MOOD_WORDS.get(value, '?')}"), style="cyan")

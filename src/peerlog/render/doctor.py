@@ -9,6 +9,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from peerlog.render import plain, visible
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -22,7 +24,7 @@ def _facts(report: DoctorReport) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     where = str(report.path) + (f"  ({report.source})" if report.source else "")
-    table.add_row("Journal", Text(where))
+    table.add_row("Journal", plain(where))
     if report.exists:
         size = human_size(report.size_bytes)
         if report.side_bytes:
@@ -36,7 +38,7 @@ def _facts(report: DoctorReport) -> Table:
         )
         table.add_row("Schema", f"version {report.schema_version} ({state})")
     if report.you:
-        table.add_row("You", Text(report.you))
+        table.add_row("You", plain(report.you))
     if report.counts:
         table.add_row("Entries", describe_counts(report.counts))
     if report.mode is not None:
@@ -48,7 +50,7 @@ def _facts(report: DoctorReport) -> Table:
     if report.integrity:
         table.add_row("Integrity", "ok" if report.integrity == ["ok"] else "problems found (see below)")
     if report.backups:
-        table.add_row("Backups", Text(f"{len(report.backups)} beside it, newest {report.backups[0].name}"))
+        table.add_row("Backups", plain(f"{len(report.backups)} beside it, newest {report.backups[0].name}"))
     return table
 
 
@@ -58,10 +60,10 @@ def _section(title: str, style: str, marker: str, findings: list[Finding], *, to
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for finding in findings:
-        grid.add_row(Text(marker, style=style), Text(finding.what))
+        grid.add_row(Text(marker, style=style), plain(finding.what))
         if finding.todo:
             todo = Text(todo_label, style="bold") if todo_label else Text()
-            grid.add_row("", todo.append(finding.todo))
+            grid.add_row("", todo.append(visible(finding.todo)))
     return Group(Text(""), Text(title, style=f"bold {style}"), grid)
 
 

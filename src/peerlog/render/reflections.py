@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import when
+from peerlog.render import plain, visible, when
 
 if TYPE_CHECKING:
     from peerlog.feedback import FeedbackView
@@ -41,9 +40,9 @@ def pack_table(packs: Sequence[Pack]) -> Table:
     table.add_column("questions", justify="right")
     table.add_column("from")
     for pack in packs:
-        about = Text(pack.title, style="bold")
-        about.append("\n" + pack.description, style="default")
-        table.add_row(pack.name, about, str(len(pack.prompts)), source_words(pack))
+        about = plain(pack.title, style="bold")
+        about.append("\n" + visible(pack.description), style="default")
+        table.add_row(plain(pack.name), about, str(len(pack.prompts)), source_words(pack))
     return table
 
 
@@ -59,40 +58,40 @@ def _prompt_shape(prompt: Prompt) -> str:
 
 def pack_detail(pack: Pack) -> Panel:
     body = Text()
-    body.append(pack.title + "\n", style="bold")
-    body.append(pack.description + "\n")
+    body.append(visible(pack.title) + "\n", style="bold")
+    body.append(visible(pack.description) + "\n")
     where = source_words(pack) + (f": {pack.path}" if pack.source != "shipped" else "")
-    body.append(f"From: {where}\n", style="dim")
+    body.append(f"From: {visible(where)}\n", style="dim")
     for number, prompt in enumerate(pack.prompts, start=1):
         body.append(f"\n{number}. ", style="bold")
-        body.append(prompt.text)
-        body.append(f"\n   id {prompt.id} · {_prompt_shape(prompt)}", style="dim")
+        body.append(visible(prompt.text))
+        body.append(visible(f"\n   id {prompt.id} · {_prompt_shape(prompt)}"), style="dim")
         if prompt.help:
-            body.append(f"\n   {prompt.help}", style="italic")
+            body.append(f"\n   {visible(prompt.help)}", style="italic")
         for choice in prompt.choices:
-            body.append(f"\n   - {choice}")
+            body.append(f"\n   - {visible(choice)}")
         body.append("\n")
     body.append("\nEvery question can be skipped.", style="dim")
-    return Panel(body, title=f"pack {escape(pack.name)}", title_align="left", expand=False)
+    return Panel(body, title=plain(f"pack {pack.name}"), title_align="left", expand=False)
 
 
 def _answer_lines(view: ReflectionView) -> Text:
     body = Text()
     for answer in view.answers:
-        body.append(answer.prompt_text + "\n", style="bold")
-        body.append("  " + answer.shown().replace("\n", "\n  ") + "\n")
+        body.append(visible(answer.prompt_text) + "\n", style="bold")
+        body.append("  " + visible(answer.shown()).replace("\n", "\n  ") + "\n")
     return body
 
 
 def reflection_panel(view: ReflectionView) -> Panel:
     who = "you" if view.by_you else view.author
-    head = Text(f"{when(view.at)} · {who}", style="dim")
+    head = plain(f"{when(view.at)} · {who}", style="dim")
     if view.pair:
-        head.append(f", with {view.pair}", style="dim")
+        head.append(f", with {visible(view.pair)}", style="dim")
     head.append(" · shared" if view.visibility == "shared" else " · private", style="dim")
     head.append("\n\n")
     head.append_text(_answer_lines(view))
-    title = f"{escape(view.pack_title)} · {escape(view.short_id)}"
+    title = plain(f"{view.pack_title} · {view.short_id}")
     return Panel(head, title=title, title_align="left", expand=False)
 
 
@@ -110,9 +109,9 @@ def feedback_table(views: Sequence[FeedbackView]) -> Table:
     for v in views:
         author = "you" if v.by_you else v.author
         recipient = "you" if v.to_you else v.recipient
-        who = Text(f"{author} → {recipient}")
+        who = plain(f"{author} → {recipient}")
         if v.visibility == "shared":
             who.append("\n(shared)", style="dim")
-        kind = Text(v.kind, style="green" if v.kind == "appreciation" else "cyan")
-        table.add_row(v.short_id, when(v.at), who, kind, Text(v.message))
+        kind = plain(v.kind, style="green" if v.kind == "appreciation" else "cyan")
+        table.add_row(plain(v.short_id), when(v.at), who, kind, plain(v.message))
     return table

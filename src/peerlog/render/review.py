@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import MOOD_WORDS
+from peerlog.render import MOOD_WORDS, plain, visible
 
 if TYPE_CHECKING:
     from peerlog.challenges import ChallengeItem
@@ -49,7 +49,8 @@ def short_day(moment: datetime | date) -> str:
 
 
 def who(person: PersonRef) -> str:
-    return f"{person.name} (you)" if person.you else person.name
+    """A person's name, safe to show (see `peerlog.rules.visible`); wrap it in `Text` where it meets rich."""
+    return visible(f"{person.name} (you)" if person.you else person.name)
 
 
 def mood_word(value: float | int | None) -> str:
@@ -88,7 +89,7 @@ def people_table(people: Sequence[PersonRef], *, box_title: str | None = None) -
         show_edge=False,
     )
     for person in people:
-        table.add_column(who(person), ratio=1, overflow="fold")
+        table.add_column(Text(who(person)), ratio=1, overflow="fold")
     return table
 
 
@@ -109,7 +110,7 @@ def mood_trends(trends: Sequence[MoodTrend], buckets: Buckets) -> RenderableType
             words = Text(mood_word(trend.latest), style=MOOD_STYLE)
         else:
             words = Text(f"{mood_word(trend.first)} → {mood_word(trend.latest)}", style=MOOD_STYLE)
-        table.add_row(who(trend.person), sparkline(trend.points), words)
+        table.add_row(Text(who(trend.person)), sparkline(trend.points), words)
     return Group(
         Text("Mood", style="bold"),
         Padding(table, (0, 0, 0, 2)),
@@ -125,17 +126,18 @@ def win_line(item: WinItem) -> Text:
     if item.source == "overcome":
         line.append("✓ ", style=WIN_STYLE)
         line.append("overcome: ", style="bold " + WIN_STYLE)
-        line.append(item.text)
+        line.append(visible(item.text))
         if item.note:
-            line.append(f" ({item.note})", style="dim")
+            line.append(f" ({visible(item.note)})", style="dim")
     elif item.source == "appreciation":
         line.append("♥ ", style=WIN_STYLE)
-        line.append(item.text)
+        line.append(visible(item.text))
         if item.from_person:
-            line.append(f" (from {'you' if item.from_person.you else item.from_person.name})", style="dim")
+            sender = "you" if item.from_person.you else visible(item.from_person.name)
+            line.append(f" (from {sender})", style="dim")
     else:
         line.append("★ ", style=WIN_STYLE)
-        line.append(item.text)
+        line.append(visible(item.text))
     line.append(f"  {item.at:%a} {item.at.day}", style="dim")
     return line
 
@@ -172,7 +174,7 @@ def _mark(mark: Mark | None, *, mood: bool) -> Text:
     if mood:
         text.append(mood_word(mark.mood), style=MOOD_STYLE)
     else:
-        text.append(mark.text or "")
+        text.append(visible(mark.text or ""))
         if mark.overcome:
             text.append(" ✓ overcome", style=WIN_STYLE)
     return text
@@ -195,7 +197,7 @@ def journey_block(journeys: Sequence[Journey], since: datetime | None, width: in
         table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
         table.add_column("", style="dim", no_wrap=True)
         for person in people:
-            table.add_column(who(person), ratio=1, overflow="fold")
+            table.add_column(Text(who(person)), ratio=1, overflow="fold")
         for label, cell in rows:
             table.add_row(label, *[cell(j) for j in journeys])
         return Group(Text(title, style="bold"), table)
@@ -212,7 +214,7 @@ def journey_block(journeys: Sequence[Journey], since: datetime | None, width: in
 
 def heading(title: str, people: Sequence[PersonRef], since: datetime, until: datetime) -> Text:
     text = Text(title, style="bold")
-    text.append(f"  {' & '.join(p.name for p in people)}" if len(people) == 2 else "")
+    text.append(f"  {visible(' & '.join(p.name for p in people))}" if len(people) == 2 else "")
     text.append(f"\n{day(since)} to {day(until)}", style="dim")
     return text
 
@@ -286,7 +288,7 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
         table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
         table.add_column("", style="dim", no_wrap=True)
         for p in people:
-            table.add_column(who(p), ratio=1, overflow="fold")
+            table.add_column(Text(who(p)), ratio=1, overflow="fold")
         table.add_row(*_counts_row("check-ins", people, {k: str(v) for k, v in view.checkins.items()}))
         table.add_row(
             *_counts_row(
@@ -325,11 +327,11 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
         grouped_c: dict[str, list[Text]] = {}
         for c in view.challenges:
             line = Text("◆ ", style=CHALLENGE_STYLE)
-            line.append(c.text)
+            line.append(visible(c.text))
             if c.overcome:
                 line.append("  ✓ since overcome", style=WIN_STYLE)
             elif c.person.you:
-                line.append(f"  (id {c.id[:8]})", style="dim")
+                line.append(f"  (id {visible(c.id[:8])})", style="dim")
             grouped_c.setdefault(c.person.id, []).append(line)
         parts.append(_text_block(people, grouped_c, width))
 
@@ -376,11 +378,11 @@ def session_checks(view: SummaryView, width: int) -> RenderableType:
     table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
     table.add_column("session check", overflow="fold", ratio=2)
     for p in people:
-        table.add_column(who(p), ratio=1, no_wrap=True)
+        table.add_column(Text(who(p)), ratio=1, no_wrap=True)
     table.add_column("", no_wrap=True)
     for check in view.session_checks:
         label = day(check.day) + (f" · with {check.pair}" if check.pair and len(people) != 2 else "")
-        table.add_row(Text(label, style="bold"), *[""] * len(people), "")
+        table.add_row(plain(label, style="bold"), *[""] * len(people), "")
         for prompt in check.prompts:
             values = [check.ratings.get(p.id, {}).get(prompt) for p in people]
             known = [v for v in values if v is not None]
@@ -389,7 +391,7 @@ def session_checks(view: SummaryView, width: int) -> RenderableType:
                 if len(known) >= 2 and max(known) - min(known) >= 2
                 else Text("")
             )
-            table.add_row(f"  {check.label(prompt)}", *[_rating(v) for v in values], gap)
+            table.add_row(plain(f"  {check.label(prompt)}"), *[_rating(v) for v in values], gap)
     title = Text("Session checks, side by side", style="bold")
     if view.more_session_checks:
         title.append(
@@ -417,7 +419,9 @@ def feedback_block(view: SummaryView) -> RenderableType:
             mark = "♥" if item.kind == "appreciation" else "•"
             parts.append(
                 Padding(
-                    Text.assemble((f"{mark} ", WIN_STYLE), item.message, (f"  {short_day(item.at)}", "dim")),
+                    Text.assemble(
+                        (f"{mark} ", WIN_STYLE), visible(item.message), (f"  {short_day(item.at)}", "dim")
+                    ),
                     (0, 0, 0, 4),
                 )
             )
@@ -444,7 +448,7 @@ def highlighted(marked: str) -> Text:
     inside = False
     for piece in marked.replace(END, START).split(START):
         if piece:
-            text.append(piece, style=HIGHLIGHT_STYLE if inside else "")
+            text.append(visible(piece), style=HIGHLIGHT_STYLE if inside else "")
         inside = not inside
     return text
 
@@ -454,7 +458,7 @@ def search_results(results: SearchResults, width: int) -> RenderableType:
 
     if not results.hits:
         return Text.assemble(
-            (f"Nothing matches “{results.query}” yet.", ""),
+            (f"Nothing matches “{visible(results.query)}” yet.", ""),
             (
                 "\nTry fewer or different words, a word's beginning with * (e.g. celebrat*), or leave out --pair.",
                 "dim",
@@ -465,12 +469,11 @@ def search_results(results: SearchResults, width: int) -> RenderableType:
     table.add_column("what", no_wrap=width >= 100, overflow="fold")
     table.add_column("found", ratio=1, overflow="fold")
     for hit in results.hits:
-        what = Text(KIND_LABELS.get(hit.kind, hit.kind), style=WIN_STYLE if hit.kind == "win" else "")
-        what.append(f"\n{hit.who}", style="dim")
-        what.append(f"\n{hit.id[:8]}", style="dim")
+        what = plain(KIND_LABELS.get(hit.kind, hit.kind), style=WIN_STYLE if hit.kind == "win" else "")
+        what.append(visible(f"\n{hit.who}\n{hit.id[:8]}"), style="dim")
         found = highlighted(hit.marked)
         if hit.context:
-            found.append(f"\n{hit.context}", style="dim")
+            found.append(f"\n{visible(hit.context)}", style="dim")
         table.add_row(f"{short_day(hit.at)} {hit.at:%Y}", what, found)
     shown = len(results.hits)
     footer = Text(f"{shown} match{'es' if shown != 1 else ''}, best first", style="dim")
@@ -491,12 +494,12 @@ def challenge_table(items: Sequence[ChallengeItem], width: int) -> RenderableTyp
     table.add_column("challenge", ratio=1, overflow="fold")
     for item in items:
         text = Text("◆ ", style=CHALLENGE_STYLE)
-        text.append(item.text)
+        text.append(visible(item.text))
         if item.overcome_at:
             text.append("  ✓ overcome", style=WIN_STYLE)
             if item.overcome_note:
-                text.append(f" ({item.overcome_note})", style="dim")
-        table.add_row(item.short_id, f"{short_day(item.at)} {item.at:%Y}", text)
+                text.append(f" ({visible(item.overcome_note)})", style="dim")
+        table.add_row(plain(item.short_id), f"{short_day(item.at)} {item.at:%Y}", text)
     return Group(
         table,
         Text("When one is behind you: `peerlog challenge done ID` (it becomes a win).", style="dim"),

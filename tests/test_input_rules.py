@@ -54,7 +54,7 @@ def test_what_a_jrnl_import_kept_its_own_export_imports_again(journal: Invoke, t
     out = tmp_path / "mine.json"
     assert journal("export", "--format", "json", "--include-private", "--output", str(out)).exit_code == 0
     fresh = {"PEERLOG_HOME": str(tmp_path / "new-machine")}
-    imported = journal("import", str(out), env=fresh)
+    imported = journal("restore", str(out), env=fresh)
     assert imported.exit_code == 0, imported.output
     assert _log(journal, env=fresh)[0]["note"] == f"{title}\n{body}"
 
@@ -74,11 +74,11 @@ def test_a_note_has_one_limit_whichever_way_it_comes_in(journal: Invoke, tmp_pat
     assert "The note is longer than 100,000 characters." in refused.stderr
     out = tmp_path / "mine.json"
     assert journal("export", "--format", "json", "--include-private", "--output", str(out)).exit_code == 0
-    assert journal("import", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")}).exit_code == 0
+    assert journal("restore", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")}).exit_code == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     doc["checkins"][0]["note"] = "n" * (rules.TEXT + 1)
     out.write_text(json.dumps(doc), encoding="utf-8")
-    too_long = journal("import", str(out), env={"PEERLOG_HOME": str(tmp_path / "other")})
+    too_long = journal("restore", str(out), env={"PEERLOG_HOME": str(tmp_path / "other")})
     assert too_long.exit_code == 2
     assert "checkins[0].note: is longer than 100,000 characters" in too_long.stderr
 
@@ -91,7 +91,7 @@ def test_a_name_with_a_tab_is_refused_by_import_as_it_is_by_pair_add(journal: In
     assert "Jo Smith" in [p["name"] for p in doc["people"]]
     doc["people"][0]["name"] = "Ana\tBell"
     out.write_text(json.dumps(doc), encoding="utf-8")
-    result = journal("import", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")})
+    result = journal("restore", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")})
     assert result.exit_code == 2
     assert "people[0].name: contains control characters" in result.stderr
 
@@ -239,7 +239,7 @@ def test_whatever_peerlog_accepts_its_export_imports_and_exports_again_the_same(
             assert invoke(*argv, env=here).exit_code in (0, 2), argv
         first, second = tmp_path / f"first-{n}.json", tmp_path / f"second-{n}.json"
         assert invoke("export", "-f", "json", "--include-private", "-o", str(first), env=here).exit_code == 0
-        imported = invoke("import", str(first), env=there)
+        imported = invoke("restore", str(first), env=there)
         assert imported.exit_code == 0, imported.output
         assert (
             invoke("export", "-f", "json", "--include-private", "-o", str(second), env=there).exit_code == 0

@@ -101,7 +101,7 @@ def test_a_journal_holding_the_calendars_very_edges_still_shows_and_exports(
     # Its export names moments outside the range: another journal refuses it in one kind line.
     out = tmp_path / "edges.json"
     assert journal("export", "--format", "json", "--include-private", "--output", str(out)).exit_code == 0
-    fresh = journal("import", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")})
+    fresh = journal("restore", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")})
     assert fresh.exit_code == 2
     assert "outside the dates peerlog keeps" in fresh.stderr
     assert "Traceback" not in fresh.output
@@ -119,7 +119,7 @@ def test_an_import_with_a_moment_outside_the_range_is_refused_and_names_where(
     doc = json.loads(out.read_text(encoding="utf-8"))
     doc["checkins"][0]["at"] = edge
     out.write_text(json.dumps(doc), encoding="utf-8")
-    result = journal("import", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")})
+    result = journal("restore", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")})
     assert result.exit_code == 2
     assert "checkins[0].at: is outside the dates peerlog keeps" in result.stderr
 
@@ -179,7 +179,7 @@ def test_moments_around_the_range_edges_are_kept_or_refused_and_every_view_survi
                 == 0
             )
             fresh = tmp_path / f"fresh-{moment.timestamp():.0f}"
-            imported = journal("import", str(out), env={"PEERLOG_HOME": str(fresh)})
+            imported = journal("restore", "--yes", str(out), env={"PEERLOG_HOME": str(fresh)})
             assert imported.exit_code == 0, imported.output
 
     check()
@@ -199,5 +199,5 @@ def test_a_files_period_reaching_past_the_range_is_read_as_from_the_start(
     # An older peerlog wrote the period as typed; it describes the file, so it is read, not refused.
     doc["scope"]["since"], doc["scope"]["until"] = "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:00-14:00"
     out.write_text(json.dumps(doc), encoding="utf-8")
-    imported = journal("import", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")})
+    imported = journal("restore", str(out), env={"PEERLOG_HOME": str(tmp_path / "fresh")})
     assert imported.exit_code == 0, imported.output

@@ -7,13 +7,12 @@ owner-only, and it appears under its final name only once it is complete.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from peerlog.exporters.output import check_destination, describe_os_error, place
+from peerlog.files import check_destination, describe_os_error, fill_then_place
 
 PREFIX = "peerlog-backup-"
 
@@ -46,14 +45,9 @@ def backup_journal(
 
     copy = copy or sqlite.backup
     check_destination(destination, force=force)
-    temporary = destination.absolute().parent / f".{destination.name}.{secrets.token_hex(4)}.tmp"
     try:
-        copy(journal, temporary)
-        place(temporary, destination, force=force)
+        return fill_then_place(destination, lambda temporary: copy(journal, temporary), force=force)
     except sqlite3.Error as error:
         raise sqlite.describe_error(error, journal) from None
     except OSError as error:
         raise describe_os_error(error, destination) from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    return destination

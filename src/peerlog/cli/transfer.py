@@ -34,7 +34,7 @@ def export(
 ) -> None:
     """Export your journal as Markdown or JSON. Only shared entries, unless you add --include-private."""
     from peerlog.exporters import get_exporter
-    from peerlog.exporters.output import check_destination, write_file
+    from peerlog.files import check_destination, write_file
     from peerlog.transfer import collect
 
     exporter = get_exporter(format)
@@ -151,7 +151,7 @@ def share(
 ) -> None:
     """Write a bundle of your shared entries with one peer; they run `peerlog import FILE` on theirs."""
     from peerlog.exporters.json_export import JsonExporter
-    from peerlog.exporters.output import check_destination, write_file
+    from peerlog.files import check_destination, write_file
     from peerlog.sharing import make_share, remember_share
 
     check_destination(output, force=force)

@@ -286,3 +286,24 @@ def test_an_upgrade_that_failed_and_is_tried_again_keeps_one_copy(
     with sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True) as conn:
         assert conn.execute("SELECT note FROM checkin").fetchall() == [("Before the upgrade",)]
     conn.close()
+
+
+# ---------------------------------------------------------------- files peerlog reads
+
+
+@pytest.mark.parametrize("command", [["import"], ["import", "--from", "jrnl"], ["prompts", "validate"]])
+def test_reading_a_named_pipe_is_refused_at_once(command: list[str], journal: Invoke, tmp_path: Path) -> None:
+    pipe = tmp_path / "incoming.json"
+    os.mkfifo(pipe)
+    started = time.monotonic()
+    result = journal(*command, str(pipe))
+    assert time.monotonic() - started < 5
+    assert result.exit_code in (1, 2)
+    assert "a named pipe, not a" in result.stderr
+    assert "Something unexpected" not in result.stderr
+
+
+def test_importing_a_device_is_refused(journal: Invoke) -> None:
+    result = journal("import", "/dev/zero")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("peerlog: /dev/zero is a device, not a file to import.")

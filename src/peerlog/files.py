@@ -46,6 +46,32 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
+class NotARegularFileError(OSError):
+    """What stands at a path peerlog was asked to read is not a regular file (a pipe, a device, ...)."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(errno.EINVAL, f"it is {kind}, not a regular file", str(path))
+        self.kind = kind
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of the regular file at `path`.
+
+    Opened without blocking and checked once open: a named pipe given by mistake would otherwise make
+    peerlog wait for ever, and a device such as /dev/zero never ends."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        found = os.fstat(fd)
+        if stat.S_ISDIR(found.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        if not stat.S_ISREG(found.st_mode):
+            raise NotARegularFileError(path, kind_of(found.st_mode))
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def _lstat(path: Path) -> os.stat_result | None:
     try:
         return path.lstat()

@@ -307,3 +307,19 @@ def test_importing_a_device_is_refused(journal: Invoke) -> None:
     result = journal("import", "/dev/zero")
     assert result.exit_code == 2
     assert result.stderr.startswith("peerlog: /dev/zero is a device, not a file to import.")
+
+
+@pytest.mark.parametrize("way", WAYS_OUT, ids=lambda w: w.name)
+@pytest.mark.parametrize("part", ["", "-wal", "-shm"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_nothing_is_ever_written_over_the_journal_itself(
+    way: Way, part: str, force: list[str], shared: Invoke, home: Path
+) -> None:
+    journal = home / "peerlog.db"
+    target = Path(f"{journal}{part}")
+    before = journal.read_bytes()
+    result = _writes(shared, way, target, *force)
+    assert result.exit_code == 2
+    assert f"{target} is your journal itself" in result.stderr
+    assert journal.read_bytes() == before
+    assert [e["note"] for e in json.loads(shared("log", "--json").stdout)] == ["We met"]

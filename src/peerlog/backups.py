@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from peerlog.files import check_destination, describe_os_error, fill_then_place
+from peerlog.files import check_destination, describe_os_error, fill_then_place, journal_files
 
 PREFIX = "peerlog-backup-"
 
@@ -44,7 +44,7 @@ def backup_journal(
     from peerlog.store import sqlite
 
     copy = copy or sqlite.backup
-    check_destination(destination, force=force)
+    check_destination(destination, force=force, keep=journal_files(journal))
     try:
         return fill_then_place(destination, lambda temporary: copy(journal, temporary), force=force)
     except sqlite3.Error as error:

@@ -121,8 +121,22 @@ def make_private_folder(folder: Path) -> None:
         os.chmod(part, 0o700)
 
 
-def check_destination(path: Path, *, force: bool) -> None:
-    """Fail before any work is done when `path` cannot be written, with one line that says why."""
+def journal_files(journal: Path) -> list[Path]:
+    """The journal and the working files SQLite keeps beside it: never an output, even with --force."""
+    return [journal, Path(f"{journal}-wal"), Path(f"{journal}-shm")]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_destination(path: Path, *, force: bool, keep: Iterable[Path] = ()) -> None:
+    """Fail before any work is done when `path` cannot be written, with one line that says why.
+
+    `keep`: files that are never replaced, even with `force` (the journal itself)."""
     found = _lstat(path)
     if found is not None and stat.S_ISDIR(found.st_mode):
         raise InputError(f"{path} is a folder.", hint="Give a file name to write to.")
@@ -134,6 +148,11 @@ def check_destination(path: Path, *, force: bool) -> None:
         raise InputError(
             f"Cannot write {path}: the folder {parent} does not exist.",
             hint="Create it first, or choose another place.",
+        )
+    if any(_same_file(path, kept) or os.path.abspath(path) == os.path.abspath(kept) for kept in keep):
+        raise InputError(
+            f"{path} is your journal itself, so peerlog will not write over it, even with --force.",
+            hint="Choose another name.",
         )
     if found is not None:
         if not force:
@@ -219,10 +238,12 @@ def fill_then_place(path: Path, fill: Callable[[Path], None], *, force: bool = F
     return path
 
 
-def write_file(path: Path, text: str | Iterable[str], *, private: bool, force: bool = False) -> Path:
+def write_file(
+    path: Path, text: str | Iterable[str], *, private: bool, force: bool = False, keep: Iterable[Path] = ()
+) -> Path:
     """Write `text` (or its chunks, as they come) to `path` atomically: owner-only when `private`, else
     readable as the user's umask allows but never writable by anyone else."""
-    check_destination(path, force=force)
+    check_destination(path, force=force, keep=keep)
 
     def fill(temporary: Path) -> None:
         with temporary.open("w", encoding="utf-8", newline="\n") as handle:

@@ -171,3 +171,43 @@ def test_an_older_journal_that_cannot_be_written_is_refused_without_taking_copie
             assert len(result.stderr.splitlines()) == 1
     assert list(db.parent.glob("*.bak")) == []
     assert digest(db) == before
+
+
+@pytest.mark.parametrize("how", ["immutable", "chmod"])
+def test_entries_still_in_the_write_ahead_log_are_never_silently_left_out(
+    how: str, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import sqlite3
+
+    # A copy taken while another peerlog had the journal open: the newest check-in is only in the -wal.
+    holder = sqlite3.connect(db)
+    holder.execute("PRAGMA wal_autocheckpoint = 0")
+    holder.execute("UPDATE checkin SET note = 'Only in the log' WHERE note = 'Quiet day'")
+    holder.commit()
+    elsewhere = tmp_path / "copied"
+    elsewhere.mkdir(mode=0o700)
+    shutil.copy2(db, elsewhere / db.name)
+    shutil.copy2(f"{db}-wal", elsewhere / f"{db.name}-wal")
+    holder.close()
+    assert Path(f"{elsewhere / db.name}-wal").stat().st_size > 0
+    if how == "chmod":
+        (elsewhere / db.name).chmod(0o400)
+        elsewhere.chmod(0o500)
+        try:
+            result = run_as_a_plain_user("log", "--json", home=elsewhere)
+        finally:
+            elsewhere.chmod(0o700)
+        stderr, code = result.stderr, result.returncode
+    else:
+        from typer.testing import CliRunner
+
+        from peerlog.cli import app
+
+        monkeypatch.setenv("PEERLOG_HOME", str(elsewhere))
+        with read_only(elsewhere, how, monkeypatch):
+            result = CliRunner().invoke(app, ["log", "--json"], catch_exceptions=False)
+        stderr, code = result.stderr, result.exit_code
+    assert code == 1
+    assert f"wait in {elsewhere / db.name}-wal" in stderr
+    assert len(stderr.splitlines()) == 1

@@ -28,7 +28,7 @@ def destination_for(journal: Path, requested: Path | None, *, now: datetime | No
     folder = requested if requested is not None else journal.parent
     name = default_name(now or datetime.now())
     path, n = folder / name, 2
-    while path.exists():  # two backups in the same second: keep both.
+    while path.exists() or path.is_symlink():  # two backups in the same second: keep both.
         path, n = folder / name.replace(".db", f"-{n}.db"), n + 1
     return path
 

@@ -64,8 +64,16 @@ def connect(
     except sqlite3.OperationalError as error:
         conn.close()
         text = str(error).lower()
-        if not ("unable to open" in text or "readonly" in text) or has_unfolded_log(path):
+        if not ("unable to open" in text or "readonly" in text):
             raise
+        if has_unfolded_log(path):
+            # Reading the file alone would silently leave out the newest entries.
+            folder = Path(os.path.abspath(path)).parent
+            raise StoreError(
+                f"The newest entries of the journal at {path} wait in {path}-wal, which SQLite can only "
+                f"read while the folder {folder} can be written; nothing was changed.",
+                hint=f"Make it writable again (`chmod u+wx {folder}`) and try again.",
+            ) from None
     return sqlite3.connect(
         uri(path, mode="ro", immutable="1"), uri=True, timeout=timeout, check_same_thread=False
     )

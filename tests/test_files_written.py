@@ -323,3 +323,16 @@ def test_nothing_is_ever_written_over_the_journal_itself(
     assert f"{target} is your journal itself" in result.stderr
     assert journal.read_bytes() == before
     assert [e["note"] for e in json.loads(shared("log", "--json").stdout)] == ["We met"]
+
+
+def test_a_journal_name_too_long_for_its_working_files_is_refused_before_anything_is_made(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    db = tmp_path / ("j" * 245 + ".db")  # 248 bytes: fits, but `-journal` beside it would not
+    result = invoke("--db", str(db), "init", "--name", "Ana")
+    assert result.exit_code == 1
+    assert "file name is too long (248 bytes)" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert not db.exists()
+    shorter = tmp_path / ("j" * 244 + ".db")
+    assert invoke("--db", str(shorter), "init", "--name", "Ana").exit_code == 0

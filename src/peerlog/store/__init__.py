@@ -41,6 +41,7 @@ class Store:
         from peerlog.files import can_write
         from peerlog.store import migrations, sqlite
 
+        _check_name_length(path)
         if not _is_journal_file(path):
             if not create:
                 raise NotInitialisedError(f"There is no journal at {path} yet.", hint=INIT_HINT)
@@ -143,6 +144,30 @@ def _is_journal_file(path: Path) -> bool:
             hint="Check --db or PEERLOG_DB, or leave them out to use your usual journal.",
         )
     return True
+
+
+#: SQLite's working files beside the journal are named after it and up to eight bytes longer (`-journal`
+#: while a new journal is switched to WAL, then `-wal` and `-shm`).
+SIDE_SUFFIX_BYTES = len("-journal")
+
+
+def _check_name_length(path: Path) -> None:
+    """A name the file system takes but SQLite's working files beside it would not: refused up front, before
+    an empty journal is left behind by a first `init` that cannot finish."""
+    folder = Path(os.path.abspath(path)).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    if len(os.fsencode(path.name)) + SIDE_SUFFIX_BYTES > limit:
+        raise StoreError(
+            f"The journal's file name is too long ({len(os.fsencode(path.name))} bytes): SQLite keeps working "
+            f"files beside it named after it and {SIDE_SUFFIX_BYTES} bytes longer, and this folder allows "
+            f"{limit}.",
+            hint="Choose a shorter name with --db or PEERLOG_DB.",
+        )
 
 
 def _create(path: Path) -> None:

@@ -8,8 +8,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import pytest
 
 from conftest import Invoke
 from peerlog.store.migrations import LATEST
+from readonly_support import WAYS, read_only
 
 
 def digest(path: Path) -> str:
@@ -223,56 +222,7 @@ def test_doctor_notices_a_journal_others_may_read(invoke: Invoke, db: Path) -> N
 
 
 # ---------------------------------------------------------------- read-only file or folder
-# CI runs as root, whom permission bits do not stop. So each case is made read-only three ways: chmod (for
-# everyone else), the immutable attribute (stops root too, where the file system and capabilities allow),
-# and a read-only mount as statvfs reports it (simulated, so it runs everywhere).
-
-
-@contextmanager
-def immutable(path: Path) -> Iterator[None]:
-    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(
-            "chattr +i is not available here (needs CAP_LINUX_IMMUTABLE and a supporting file system)"
-        )
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
-
-
-@contextmanager
-def read_only(path: Path, how: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    if how == "chmod":
-        if os.geteuid() == 0:
-            pytest.skip("root ignores permission bits; the immutable and mount variants cover root")
-        old = path.stat().st_mode
-        path.chmod(0o500 if path.is_dir() else 0o400)
-        try:
-            yield
-        finally:
-            path.chmod(old)
-    elif how == "immutable":
-        if shutil.which("chattr") is None:
-            pytest.skip("chattr is not installed")
-        with immutable(path):
-            yield
-    else:
-        real = os.statvfs
-
-        def statvfs(target: Any) -> Any:
-            result = real(target)
-            if Path(target) != path:
-                return result
-            values = list(result)
-            values[8] |= os.ST_RDONLY  # f_flag
-            return os.statvfs_result(values)
-
-        monkeypatch.setattr(os, "statvfs", statvfs)
-        yield
-
-
-WAYS = ["chmod", "immutable", "read-only mount"]
+# How each case is made read-only, root included: see readonly_support.
 
 
 @pytest.mark.parametrize("how", WAYS)

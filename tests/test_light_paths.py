@@ -96,13 +96,3 @@ def test_a_journal_another_peerlog_just_created_opens_instead_of_being_called_fo
         store.close()
     assert len(calls) == 2
     assert not list(tmp_path.glob("*.bak")), "a current journal needs no backup"
-
-
-def test_an_upgrade_tried_twice_in_one_second_keeps_both_backups(tmp_path: Path) -> None:
-    path = tmp_path / "peerlog.db"
-    first = migrations._backup_path(path, 2)
-    first.write_bytes(b"the backup of the interrupted try")
-    second = migrations._backup_path(path, 2)
-    assert second != first and not second.exists()
-    assert second.name.startswith("peerlog.db.schema2-") and second.suffix == ".bak"
-    assert first.read_bytes() == b"the backup of the interrupted try"

@@ -61,6 +61,7 @@ def _fresh_from_models(path: Path) -> Engine:
 
     import peerlog.models  # noqa: F401  (registers the tables)
 
+    sqlite.create_private_file(path)  # the engine opens only a file that is there, never makes one
     engine = sqlite.make_engine(path)
     SQLModel.metadata.create_all(engine)
     return engine

@@ -7,13 +7,12 @@ owner-only, and it appears under its final name only once it is complete.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from peerlog.exporters.output import check_destination, describe_os_error, place
+from peerlog.files import check_destination, describe_os_error, fill_then_place, journal_files
 
 PREFIX = "peerlog-backup-"
 
@@ -29,7 +28,7 @@ def destination_for(journal: Path, requested: Path | None, *, now: datetime | No
     folder = requested if requested is not None else journal.parent
     name = default_name(now or datetime.now())
     path, n = folder / name, 2
-    while path.exists():  # two backups in the same second: keep both.
+    while path.exists() or path.is_symlink():  # two backups in the same second: keep both.
         path, n = folder / name.replace(".db", f"-{n}.db"), n + 1
     return path
 
@@ -45,15 +44,10 @@ def backup_journal(
     from peerlog.store import sqlite
 
     copy = copy or sqlite.backup
-    check_destination(destination, force=force)
-    temporary = destination.absolute().parent / f".{destination.name}.{secrets.token_hex(4)}.tmp"
+    check_destination(destination, force=force, keep=journal_files(journal))
     try:
-        copy(journal, temporary)
-        place(temporary, destination, force=force)
+        return fill_then_place(destination, lambda temporary: copy(journal, temporary), force=force)
     except sqlite3.Error as error:
         raise sqlite.describe_error(error, journal) from None
     except OSError as error:
         raise describe_os_error(error, destination) from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    return destination

@@ -8,12 +8,13 @@ and the doctor is most useful exactly when one does not.
 
 from __future__ import annotations
 
-import os
+import glob
 import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from peerlog.files import can_write, kind_of
 from peerlog.store import health
 from peerlog.store.migrations import LATEST
 
@@ -98,18 +99,6 @@ def _octal(mode: int | None) -> str | None:
     return None if mode is None else f"{stat.S_IMODE(mode):04o}"
 
 
-def can_write(path: Path) -> bool:
-    """Whether this user may write `path` (a file, or a folder to create files in)."""
-    flags = os.W_OK | os.X_OK if path.is_dir() else os.W_OK
-    if not os.access(path, flags):
-        return False
-    try:
-        # A read-only mount stops even root, whom `access` always answers yes for permissions.
-        return not os.statvfs(path).f_flag & os.ST_RDONLY
-    except OSError:
-        return True
-
-
 def free_bytes(folder: Path) -> int | None:
     try:
         return shutil.disk_usage(folder).free
@@ -120,7 +109,8 @@ def free_bytes(folder: Path) -> int | None:
 def _backups(path: Path) -> list[Path]:
     """Copies saved beside the journal before upgrades, and by `peerlog backup`, newest first."""
     try:
-        found = [p for p in path.parent.glob(f"{path.name}*.bak") if p.is_file()]
+        # The name is escaped: a journal called `my[1].db` or `q?.db` must not read as a pattern.
+        found = [p for p in path.parent.glob(f"{glob.escape(path.name)}*.bak") if p.is_file()]
     except OSError:
         return []
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
@@ -160,6 +150,15 @@ def examine(path: Path, *, source: str = "", integrity: bool = True, quick: bool
     report.exists = True
     st = path.stat()
     report.size_bytes, report.mode = st.st_size, st.st_mode
+    if not stat.S_ISREG(st.st_mode):
+        # Checked before anything is opened: reading a named pipe would wait for ever, and a device
+        # such as /dev/null reads as an empty file, which is not a journal waiting to be set up.
+        report.add(
+            PROBLEM,
+            f"{path} is not a journal file: it is {kind_of(st.st_mode)}. peerlog has not touched it.",
+            "Point --db (or PEERLOG_DB) at the journal file itself, or leave it out to use your usual one.",
+        )
+        return report
     report.side_bytes = sum(
         side.stat().st_size for side in (Path(f"{path}-wal"), Path(f"{path}-shm")) if side.exists()
     )
@@ -219,13 +218,7 @@ def _judge_contents(report: DoctorReport, look: health.FileLook) -> bool:
     report.counts = _counts(look.counts)
     report.integrity = look.integrity
     if look.error is not None:
-        damaged = "malformed" in look.error or "not a database" in look.error
-        report.add(
-            PROBLEM,
-            f"SQLite could not read the journal ({look.error})."
-            + (" The file looks damaged." if damaged else ""),
-            "Keep a copy of the file as it is before trying anything. " + _restore_hint(report),
-        )
+        _unreadable(report, look.error)
         return False
     if look.read_without_wal:
         report.add(
@@ -280,6 +273,40 @@ def _judge_contents(report: DoctorReport, look: health.FileLook) -> bool:
     return True
 
 
+def _unreadable(report: DoctorReport, error: str) -> None:
+    """SQLite could not read the file. Only damage calls for a backup: a permission problem is fixed by
+    giving the permission back, and restoring an older copy over it would lose entries for nothing."""
+    text = error.lower()
+    path, folder = report.path, report.path.parent
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        report.add(
+            PROBLEM,
+            f"SQLite could not read the journal ({error}). The file looks damaged.",
+            "Keep a copy of the file as it is before trying anything. " + _restore_hint(report),
+        )
+    elif "readonly" in text or "unable to open" in text or "permission" in text or "access" in text:
+        blocked = folder if not can_write(folder) else path
+        report.add(
+            PROBLEM,
+            f"SQLite was not allowed to read the journal ({error}); the journal itself is not damaged.",
+            f"Check the permissions of {blocked} (e.g. `ls -ld {blocked}`): you need to be able to read the "
+            "file and write in its folder. Do not restore a backup for this.",
+        )
+    elif "locked" in text or "busy" in text:
+        report.add(
+            PROBLEM,
+            f"The journal is busy in another program ({error}); nothing is wrong with it.",
+            "Close the other peerlog (or the program holding it) and run `peerlog doctor` again.",
+        )
+    else:
+        report.add(
+            PROBLEM,
+            f"SQLite could not read the journal ({error}).",
+            "Keep a copy of the file as it is, run `peerlog doctor` again, and please report this if it "
+            "stays.",
+        )
+
+
 def _counts(raw: dict[str, int]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for table in COUNT_NAMES:
@@ -311,7 +338,7 @@ def _judge_access(report: DoctorReport, path: Path, folder: Path) -> None:
         report.add(
             PROBLEM,
             f"The folder {folder} cannot be written. SQLite keeps small working files beside the journal "
-            "while it saves, so new entries cannot be saved.",
+            "while it saves, so new entries cannot be saved; peerlog can still show the ones there.",
             f"Make the folder writable again (`chmod u+wx {folder}`), or move the journal to one that is.",
         )
     if report.mode is not None and stat.S_IMODE(report.mode) & 0o077:

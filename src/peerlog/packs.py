@@ -428,9 +428,13 @@ def _parse_prompt(raw: object, index: int, lines: _Lines, problem: _Report) -> P
 
 def read_pack_file(path: Path, *, source: str = USER) -> tuple[Pack | None, list[PackProblem]]:
     """Read and validate one pack file on disk."""
+    from peerlog.files import NotARegularFileError, read_regular_file
+
     shown = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)
+    except NotARegularFileError as error:
+        return None, [PackProblem(shown, f"this is {error.kind}, not a pack file")]
     except FileNotFoundError:
         return None, [PackProblem(shown, "there is no such file")]
     except IsADirectoryError:

@@ -100,21 +100,23 @@ def new(
 ) -> None:
     """Write a commented starter pack into your prompts folder, ready to edit."""
     from peerlog.errors import InputError, StoreError
+    from peerlog.files import make_private_folder, write_file
     from peerlog.packs import check_pack_name, load_shipped, starter_pack
 
     name = check_pack_name(name)
     folder = state(ctx).paths().prompts
     path = folder / f"{name}.toml"
-    if path.exists() and not force:
+    if (path.exists() or path.is_symlink()) and not force:
         raise InputError(f"{path} is already there.", hint="Edit it, or add --force to start it over.")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(starter_pack(name, path), encoding="utf-8")
+        make_private_folder(folder)
     except OSError as error:
         raise StoreError(
-            f"peerlog could not write {path}: {error.strerror or error}.",
+            f"peerlog could not make the folder {folder}: {error.strerror or error}.",
             hint="Check that the folder is yours to write to (PEERLOG_HOME moves it).",
         ) from None
+    # Owner-only, written whole and never through a link: a pack is your own settings.
+    write_file(path, starter_pack(name, path), private=True, force=force)
     say(f"Wrote a starter pack to {path}.")
     if name in {p.name for p in load_shipped()[0]}:
         say(f"It takes the place of the shipped pack '{name}' while it is there.")

@@ -34,13 +34,13 @@ def export(
 ) -> None:
     """Export your journal as Markdown or JSON. Only shared entries, unless you add --include-private."""
     from peerlog.exporters import get_exporter
-    from peerlog.exporters.output import check_destination, write_file
+    from peerlog.files import check_destination, journal_files, write_file
     from peerlog.transfer import collect
 
     exporter = get_exporter(format)
     since_at, until_at = parse_moment(since, "since"), parse_moment(until, "until")
     if output is not None:
-        check_destination(output, force=force)
+        check_destination(output, force=force, keep=journal_files(state(ctx).paths().db))
     # Written while the journal is open: entries are read a batch at a time as the text goes out.
     with state(ctx).store().session() as session:
         document = collect(
@@ -237,10 +237,10 @@ def share(
 ) -> None:
     """Write a bundle of your shared entries with one peer; they run `peerlog import FILE` on theirs."""
     from peerlog.exporters.json_export import JsonExporter
-    from peerlog.exporters.output import check_destination, write_file
+    from peerlog.files import check_destination, journal_files, write_file
     from peerlog.sharing import make_share, remember_share
 
-    check_destination(output, force=force)
+    check_destination(output, force=force, keep=journal_files(state(ctx).paths().db))
     # One write session: the bundle, the file and the "last shared" note succeed or fail together.
     with state(ctx).store().session(write=True) as session:
         bundle = make_share(session, pair=pair, since_last=since_last)

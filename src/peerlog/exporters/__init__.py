@@ -1,7 +1,7 @@
 """Exporters: each a small class with a name, a file extension and one method, from a document to text.
 
 They are pure: `transfer.collect` reads the journal into a `JournalDocument`, an exporter turns it into text
-(in chunks, so a large JSON export streams), and `exporters.output` writes it safely. None of them touches
+(in chunks, so a large JSON export streams), and `peerlog.files` writes it safely. None of them touches
 the database or the terminal themselves.
 """
 

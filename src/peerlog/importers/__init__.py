@@ -21,8 +21,12 @@ NOTHING = "Nothing was imported."
 
 
 def _read(path: Path) -> str:
+    from peerlog.files import NotARegularFileError, read_regular_file
+
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)
+    except NotARegularFileError as error:
+        raise InputError(f"{path} is {error.kind}, not a file to import. {NOTHING}") from None
     except FileNotFoundError:
         raise NotFoundError(f"There is no file at {path}.", hint="Check the name and folder.") from None
     except IsADirectoryError:

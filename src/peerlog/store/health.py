@@ -8,9 +8,13 @@ starts as fast as `--help`.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from peerlog.store.sqlite import has_unfolded_log, uri
 
 HEADER = b"SQLite format 3\x00"
 #: The tables people recognise, in the order the doctor lists them; a newer peerlog may have more.
@@ -39,16 +43,24 @@ class FileLook:
 
 
 def looks_like_sqlite(path: Path) -> tuple[bool, bool]:
-    """(is an SQLite file, is empty). An empty file is what an interrupted first `init` leaves behind."""
-    with path.open("rb") as handle:
-        head = handle.read(len(HEADER))
+    """(is an SQLite file, is empty). An empty file is what an interrupted first `init` leaves behind.
+
+    Only a regular file is read (opened without blocking, so a named pipe cannot make the doctor wait);
+    anything else is neither."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False, False
+        head = os.read(fd, len(HEADER))
+    finally:
+        os.close(fd)
     return head == HEADER, head == b""
 
 
 def _connect(path: Path, *, immutable: bool) -> sqlite3.Connection:
     # mode=ro: SQLite itself refuses every write, so nothing the doctor does can change the journal.
-    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=5)
+    flags = {"mode": "ro", "immutable": "1"} if immutable else {"mode": "ro"}
+    conn = sqlite3.connect(uri(path, **flags), uri=True, timeout=5)
     conn.execute("PRAGMA query_only = ON")
     return conn
 
@@ -67,11 +79,15 @@ def look(path: Path, *, integrity: bool = True, quick: bool = False) -> FileLook
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.OperationalError as error:
-            if "unable to open" not in str(error).lower():
+            # What SQLite says when it cannot make the side file a WAL journal needs: "unable to open"
+            # (no permission to create it) or "readonly" (it may not write the one that is there).
+            text = str(error).lower()
+            if "unable to open" not in text and "readonly" not in text:
                 raise
             conn.close()
             conn = _connect(path, immutable=True)
-            result.read_without_wal = True
+            # After a clean close the log is folded into the file and gone: then nothing was left out.
+            result.read_without_wal = has_unfolded_log(path)
     except sqlite3.Error as error:
         result.error = str(error)
         return result

@@ -240,8 +240,17 @@ def _has_tables(conn: Connection) -> bool:
     return bool(inspect(conn).get_table_names())
 
 
-def ensure_current(engine: Engine, path: Path, *, backup: Callable[[Path, Path], None] | None = None) -> int:
-    """Bring the journal to the latest schema, backing it up first. Returns the version it had."""
+def ensure_current(
+    engine: Engine,
+    path: Path,
+    *,
+    backup: Callable[[Path, Path], None] | None = None,
+    cannot_write: Callable[[], str | None] | None = None,
+) -> int:
+    """Bring the journal to the latest schema, backing it up first. Returns the version it had.
+
+    `cannot_write` says why the journal cannot be changed (or None): an upgrade that cannot be saved is
+    refused before anything, the backup included, is written."""
     from peerlog.store.sqlite import WRITE_OPTION
 
     with engine.connect() as conn:
@@ -265,23 +274,33 @@ def ensure_current(engine: Engine, path: Path, *, backup: Callable[[Path, Path],
             f"This journal was written by a newer peerlog (schema {version}; this one knows {LATEST}).",
             hint="Please upgrade peerlog to open it; nothing was changed.",
         )
-    if version > 0 and backup is not None:
-        backup(path, _backup_path(path, version))
-    return _migrate(engine.execution_options(**{WRITE_OPTION: True}))
+    if cannot_write is not None and (reason := cannot_write()) is not None:
+        if version == 0:
+            raise StoreError(f"The journal at {path} was never set up, and it cannot be: {reason}.")
+        raise StoreError(
+            f"The journal at {path} needs a one-time upgrade for this peerlog, but {reason}; nothing was "
+            "changed."
+        )
+    return _migrate(engine.execution_options(**{WRITE_OPTION: True}), path, backup)
 
 
-def _backup_path(path: Path, version: int) -> Path:
-    """A new file beside the journal, named for its schema and the moment; an upgrade tried twice within
-    the same second (e.g. again right after one was interrupted) keeps both copies."""
-    stem = f"{path.name}.schema{version}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    candidate, n = path.with_name(f"{stem}.bak"), 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{stem}-{n}.bak")
+def _backup_path(path: Path, version: int) -> Path | None:
+    """Where the copy taken before upgrading from `version` goes: one name per schema step, so attempts
+    that fail, or several peerlogs upgrading at once, leave one copy. None when that copy already exists."""
+    candidate = path.with_name(f"{path.name}.schema{version}.bak")
+    if candidate.is_file() and not candidate.is_symlink():
+        return None
+    if candidate.is_symlink() or candidate.exists():
+        # Something that is not our copy holds the name: never write through it, pick a new name.
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        candidate, n = path.with_name(f"{path.name}.schema{version}-{stamp}.bak"), 1
+        while candidate.is_symlink() or candidate.exists():
+            n += 1
+            candidate = path.with_name(f"{path.name}.schema{version}-{stamp}-{n}.bak")
     return candidate
 
 
-def _migrate(engine: Engine) -> int:
+def _migrate(engine: Engine, path: Path, backup: Callable[[Path, Path], None] | None) -> int:
     from alembic.operations import Operations
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import text
@@ -296,6 +315,12 @@ def _migrate(engine: Engine) -> int:
         start = version
         if version >= LATEST:
             return start
+        # Under the write lock, so only the one peerlog that upgrades takes the copy, of exactly what
+        # it upgrades (readers are not blocked, and the copy is read by a connection of its own).
+        if version > 0 and backup is not None and (destination := _backup_path(path, version)):
+            from peerlog.files import fill_then_place
+
+            fill_then_place(destination, lambda temporary: backup(path, temporary))
         op = Operations(MigrationContext.configure(conn))
         for _name, migrate in MIGRATIONS[version:]:
             migrate(op)

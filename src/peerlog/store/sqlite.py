@@ -6,6 +6,8 @@
   failed migration half-applied. We switch it off and emit BEGIN ourselves (SQLAlchemy's documented recipe),
   using BEGIN IMMEDIATE for writes so concurrent writers queue on the busy timeout instead of failing with
   "database is locked" when a read lock cannot be upgraded.
+- Opening exactly the file named (`uri`, `connect`), and reading a journal in a folder that cannot be
+  written.
 - Online backups, and turning SQLite's error messages into kind ones.
 """
 
@@ -25,10 +27,65 @@ BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "peerlog_write"
 
 
-def make_engine(path: Path) -> Engine:
-    from sqlalchemy import create_engine, event
+def uri(path: Path, **params: str) -> str:
+    """The `file:` URI of `path` for SQLite, every character of the path escaped.
 
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    Built here and only here: a path pasted into a URI unescaped is cut at `?` or `#` and has its `%XX`
+    decoded, which silently opens (and creates) a different file."""
+    from urllib.parse import urlencode
+
+    text = Path(os.path.abspath(path)).as_uri()  # percent-encodes all but letters, digits, `/` and `_.-~`
+    return f"{text}?{urlencode(params)}" if params else text
+
+
+def has_unfolded_log(path: Path) -> bool:
+    """Whether entries wait in the write-ahead log beside `path`, not yet folded into the file itself."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
+def connect(
+    path: Path, *, read_only: bool = False, timeout: float = BUSY_TIMEOUT_MS / 1000
+) -> sqlite3.Connection:
+    """Open the journal file at `path` itself: never another file, and never create one (peerlog creates
+    journals itself, owner-only).
+
+    `read_only` is for a journal in a folder that cannot be written. SQLite needs a small side file (-shm)
+    beside a WAL journal to read it; when that cannot be made, the file is read alone (`immutable`), which
+    is complete whenever no write-ahead log is waiting beside it, as after every clean close."""
+    if not read_only:
+        return sqlite3.connect(uri(path, mode="rw"), uri=True, timeout=timeout, check_same_thread=False)
+    conn = sqlite3.connect(uri(path, mode="ro"), uri=True, timeout=timeout, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as error:
+        conn.close()
+        text = str(error).lower()
+        if not ("unable to open" in text or "readonly" in text):
+            raise
+        if has_unfolded_log(path):
+            # Reading the file alone would silently leave out the newest entries.
+            folder = Path(os.path.abspath(path)).parent
+            raise StoreError(
+                f"The newest entries of the journal at {path} wait in {path}-wal, which SQLite can only "
+                f"read while the folder {folder} can be written; nothing was changed.",
+                hint=f"Make it writable again (`chmod u+wx {folder}`) and try again.",
+            ) from None
+    return sqlite3.connect(
+        uri(path, mode="ro", immutable="1"), uri=True, timeout=timeout, check_same_thread=False
+    )
+
+
+def make_engine(path: Path, *, read_only: bool = False) -> Engine:
+    from sqlalchemy import URL, create_engine, event
+
+    # `creator` opens exactly `path` (see `connect`); the URL only tells SQLAlchemy it is a file database.
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)), creator=lambda: connect(path, read_only=read_only)
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -69,27 +126,36 @@ def create_private_file(path: Path) -> None:
 
 
 def backup(source: Path, destination: Path) -> None:
-    """Copy a journal consistently, even while another process writes to it (SQLite's online backup API)."""
-    fd = os.open(destination, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
+    """Copy a journal consistently, even while another process writes to it (SQLite's online backup API),
+    into `destination`, an empty file that already exists (`files.fill_then_place` makes one)."""
+    src = connect(source, read_only=True)
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        dst = connect(destination)
         try:
-            dst = sqlite3.connect(destination)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
+            src.backup(dst)
         finally:
-            src.close()
-    except BaseException:
-        destination.unlink(missing_ok=True)
-        raise
+            dst.close()
+    finally:
+        src.close()
+
+
+def read_only_folder_error(path: Path) -> StoreError:
+    folder = Path(os.path.abspath(path)).parent
+    return StoreError(
+        f"The folder {folder} cannot be written, so nothing could be saved; your journal is unchanged.",
+        hint=f"Make it writable again (`chmod u+wx {folder}`), or move the journal to a folder that is.",
+    )
 
 
 def describe_error(error: BaseException, path: Path) -> StoreError:
     """A one-line, kind explanation of a database error, with what to do about it."""
+    from peerlog.files import can_write
+
     text = str(getattr(error, "orig", None) or error).lower()
+    refused = "readonly" in text or "read-only" in text or "unable to open" in text
+    if refused and path.exists() and not can_write(Path(os.path.abspath(path)).parent):
+        # SQLite says "read-only" or "unable to open" alike when the side files cannot be made.
+        return read_only_folder_error(path)
     if "file is not a database" in text or "file is encrypted" in text:
         return StoreError(
             f"{path} is not a peerlog journal (it is not an SQLite database); nothing was changed.",
@@ -105,7 +171,7 @@ def describe_error(error: BaseException, path: Path) -> StoreError:
             f"The journal at {path} is read-only, so nothing could be saved.",
             hint="Check the file's permissions, or point --db at a copy you can write.",
         )
-    if "disk is full" in text or "database or disk is full" in text:
+    if "disk is full" in text or "no space left" in text:
         return StoreError(
             "The disk is full, so nothing was saved; your journal is unchanged.",
             hint="Free some space and try again.",

@@ -13,7 +13,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from conftest import Invoke
-from peerlog import interactive
+from peerlog.cli import interactive
 from peerlog.hints import find_hints
 from peerlog.packs import Prompt
 from test_reflect import EVERY_KIND, reflections

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from peerlog.errors import InputError, NotInitialisedError
-from peerlog.exporters.document import KIND_EXPORT, JournalDocument
+from peerlog.interchange import KIND_EXPORT, JournalDocument
 from peerlog.models import CheckIn, Feedback, Link, Pair, Person, Reflection
 from peerlog.people import find_self
 from peerlog.transfer import ImportResult, Origin, merge_document

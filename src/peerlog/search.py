@@ -12,9 +12,10 @@ page it shows. SQLite journals use FTS5 (`peerlog.store.search_sqlite`, ranked b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import select
@@ -23,32 +24,13 @@ from sqlmodel import Session
 from peerlog import review
 from peerlog import tables as t
 from peerlog.errors import InputError
+from peerlog.store.search_types import END, START, Term
 
-#: Match markers the backends put around matching words (control characters never stored in entries).
-START, END = "\x02", "\x03"
-#: Dialect name -> backend module. Anything else gets the portable backend.
-BACKENDS = {"sqlite": "peerlog.store.search_sqlite"}
-PORTABLE = "peerlog.store.search_portable"
+#: Dialect name -> the backend made for it. Anything else gets the portable backend.
+BACKENDS: dict[str, Callable[[], ModuleType]] = {"sqlite": lambda: _sqlite_backend()}
 MAX_LIMIT = 500
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile("[\\w'\u2019-]+")
-
-
-@dataclass(frozen=True)
-class Term:
-    text: str
-    prefix: bool = False
-    phrase: bool = False
-
-
-@dataclass(frozen=True)
-class Found:
-    """What a backend returns: which document, its text with the matches marked, and its score."""
-
-    kind: str
-    ref_id: str
-    marked: str
-    score: float
 
 
 @dataclass(frozen=True)
@@ -122,13 +104,21 @@ def parse_query(query: str) -> list[Term]:
     return terms
 
 
+def _sqlite_backend() -> ModuleType:
+    from peerlog.store import search_sqlite
+
+    return search_sqlite
+
+
 def backend_for(conn: Any) -> Any:
-    name = BACKENDS.get(conn.dialect.name)
-    if name:
-        module = import_module(name)
+    load = BACKENDS.get(conn.dialect.name)
+    if load:
+        module = load()
         if module.is_ready(conn):
             return module
-    return import_module(PORTABLE)
+    from peerlog.store import search_portable
+
+    return search_portable
 
 
 def search(session: Session, query: str, *, pair: str | None = None, limit: int = 20) -> SearchResults:

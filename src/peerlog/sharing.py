@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from peerlog.errors import AmbiguousError, InputError, NotFoundError, NotInitialisedError
-from peerlog.exporters.document import KIND_SHARE, JournalDocument
+from peerlog.interchange import KIND_SHARE, JournalDocument
 from peerlog.models import Link, Meta, Pair, Person, utcnow
 from peerlog.pairs import list_pairs, ordered, peer_id_of, resolve_pair
 from peerlog.people import INIT_HINT, find_self, get_self, name_key

@@ -25,7 +25,9 @@ from sqlmodel import Session, SQLModel, col, select
 
 from peerlog import dates
 from peerlog.errors import InputError
-from peerlog.exporters.document import (
+from peerlog.ids import short_id
+from peerlog.importers.jrnl import JrnlImport
+from peerlog.interchange import (
     KIND_EXPORT,
     AnswerRecord,
     ChallengeRecord,
@@ -39,8 +41,6 @@ from peerlog.exporters.document import (
     Scope,
     WinRecord,
 )
-from peerlog.ids import short_id
-from peerlog.importers.jrnl import JrnlImport
 from peerlog.models import (
     SHARED,
     Answer,

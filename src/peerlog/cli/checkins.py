@@ -44,7 +44,7 @@ def checkin(
     if not has_content:
         if is_interactive():
             # The daily-checkin prompt pack (or your own version of it) asks the questions.
-            from peerlog import interactive
+            from peerlog.cli import interactive
             from peerlog.cli.prompts import load_catalog
             from peerlog.pairs import list_pairs, resolve_pair
             from peerlog.reflections import check_daily_answer, checkin_fields

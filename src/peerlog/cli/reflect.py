@@ -81,7 +81,7 @@ def reflect(
                         [h for t in texts for h in find_hints(t)], f"your answer to '{item.prompt.id}'"
                     )
     elif is_interactive():
-        from peerlog import interactive
+        from peerlog.cli import interactive
         from peerlog.pairs import list_pairs, resolve_pair
 
         # Check who you are and which pair before the first question, so no answer is typed in vain.
@@ -215,7 +215,7 @@ def feedback(
     asking = is_interactive()
     if message is None:
         if asking:
-            from peerlog import interactive
+            from peerlog.cli import interactive
 
             kind, message = interactive.ask_feedback(peer, kind)
         elif not sys.stdin.closed and not sys.stdin.isatty():
@@ -234,7 +234,7 @@ def feedback(
     message = clean_text(message, what="feedback")
     if not no_hints:
         if asking:
-            from peerlog import interactive
+            from peerlog.cli import interactive
 
             reviewed = interactive.review_text(
                 message, find_hints, lambda text: interactive.edit_line("Your words:", text)

@@ -81,7 +81,7 @@ def import_(
     """
     from peerlog import importers
     from peerlog.errors import NotInitialisedError
-    from peerlog.exporters.document import KIND_EXPORT, JournalDocument
+    from peerlog.interchange import KIND_EXPORT, JournalDocument
 
     loaded = importers.load(file, source)
     app_state = state(ctx)
@@ -102,7 +102,7 @@ def import_(
             except sharing.LinkNeededError as need:
                 if not is_interactive():
                     raise
-                from peerlog import interactive
+                from peerlog.cli import interactive
 
                 pair = interactive.ask_pair_for_bundle(need.sender, need.candidates)
                 if pair is None:
@@ -194,7 +194,7 @@ def restore(
     """
     from peerlog import importers, restoring
     from peerlog.errors import PeerlogError
-    from peerlog.exporters.document import JournalDocument
+    from peerlog.interchange import JournalDocument
 
     loaded = importers.load(file)
     assert isinstance(loaded, JournalDocument)
@@ -213,7 +213,7 @@ def restore(
                     "Nothing was restored: peerlog asks before changing a journal that has entries.",
                     hint="Run it again with --yes to go ahead.",
                 )
-            from peerlog import interactive
+            from peerlog.cli import interactive
 
             if not interactive.confirm("Restore it?"):
                 typer.echo("Nothing was restored.")

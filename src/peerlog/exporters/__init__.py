@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from peerlog.errors import InputError
-from peerlog.exporters.document import JournalDocument
 from peerlog.exporters.json_export import JsonExporter
 from peerlog.exporters.markdown import MarkdownExporter
+from peerlog.interchange import JournalDocument
 
 
 class Exporter(Protocol):

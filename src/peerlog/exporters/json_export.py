@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring as _string  # type: ignore[attr-defined]
 from typing import Any
 
-from peerlog.exporters.document import (
+from peerlog.interchange import (
     FORMAT,
     VERSION,
     CheckInRecord,

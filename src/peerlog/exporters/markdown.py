@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
-from peerlog.exporters.document import (
+from peerlog.interchange import (
     ChallengeRecord,
     CheckInRecord,
     Entries,

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from peerlog.errors import InputError, NotFoundError
-from peerlog.exporters.document import JournalDocument
 from peerlog.importers import jrnl, peerlog_json
 from peerlog.importers.fields import FileProblem
 from peerlog.importers.jrnl import JrnlImport
+from peerlog.interchange import JournalDocument
 
 SOURCES = ("peerlog", "jrnl")
 NOTHING = "Nothing was imported."

@@ -15,7 +15,6 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from peerlog import dates, rules
-from peerlog.exporters.document import CheckInRecord, WinRecord
 from peerlog.importers.fields import (
     UNPAIRED,
     FileProblem,
@@ -27,6 +26,7 @@ from peerlog.importers.fields import (
     path_of,
     text,
 )
+from peerlog.interchange import CheckInRecord, WinRecord
 from peerlog.models import PRIVATE
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://peerlog.invalid/import/jrnl")

@@ -14,23 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from peerlog import rules
-from peerlog.exporters.document import (
-    FORMAT,
-    KIND_SHARE,
-    KINDS,
-    VERSION,
-    AnswerRecord,
-    ChallengeRecord,
-    CheckInRecord,
-    FeedbackRecord,
-    JournalDocument,
-    LinkRecord,
-    PairRecord,
-    PersonRecord,
-    ReflectionRecord,
-    Scope,
-    WinRecord,
-)
 from peerlog.importers.fields import (
     FileProblem,
     as_list,
@@ -47,6 +30,23 @@ from peerlog.importers.fields import (
     required_uuid,
     text,
     uuid,
+)
+from peerlog.interchange import (
+    FORMAT,
+    KIND_SHARE,
+    KINDS,
+    VERSION,
+    AnswerRecord,
+    ChallengeRecord,
+    CheckInRecord,
+    FeedbackRecord,
+    JournalDocument,
+    LinkRecord,
+    PairRecord,
+    PersonRecord,
+    ReflectionRecord,
+    Scope,
+    WinRecord,
 )
 from peerlog.models import VISIBILITIES
 

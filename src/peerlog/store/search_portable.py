@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from peerlog import tables as t
+from peerlog.store.search_types import END, START, Found
 
-START, END = "\x02", "\x03"
 SNIPPET_CHARS = 160
 
 
@@ -49,8 +49,6 @@ def _mark(text: str, terms: list[Any]) -> tuple[str, int]:
 
 
 def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit: int) -> list[Any]:
-    from peerlog.search import Found
-
     c, w, ch, a, rf, fb = t.checkin, t.win, t.challenge, t.answer, t.reflection, t.feedback
 
     def visible(table: Any) -> Any:

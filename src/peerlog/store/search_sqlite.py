@@ -37,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from peerlog.store.search_types import Found
+
 INDEX = "search_index"
 DOC = "search_index_doc"
 SNIPPET_TOKENS = 24
@@ -252,8 +254,6 @@ FROM {INDEX} WHERE {INDEX} MATCH :query AND rowid = :doc
 def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit: int) -> list[Any]:
     """The best `limit` visible documents for `terms`, best first, with the matching words marked."""
     from sqlalchemy import text
-
-    from peerlog.search import Found
 
     query = match_expression(terms)
     params = {"query": query, "me": me_id, "pair": pair_id, "ranked": max(RANKED, limit), "limit": limit}

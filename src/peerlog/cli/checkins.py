@@ -221,7 +221,12 @@ def delete(
         typer.echo(f"Check-in {view.short_id}: {first}")
         try:
             confirmed = typer.confirm("Delete it? This cannot be undone.", default=False)
-        except typer.Abort:
+        except typer.Abort as stop:
+            # Ctrl-C stops here as at every other question; the end of piped input means "no".
+            if isinstance(stop.__context__, KeyboardInterrupt) or isinstance(
+                stop.__cause__, KeyboardInterrupt
+            ):
+                raise
             confirmed = False
         if not confirmed:
             typer.echo("Kept it; nothing was deleted.")

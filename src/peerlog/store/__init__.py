@@ -26,6 +26,9 @@ class Store:
     def __init__(self, engine: Engine, path: Path) -> None:
         self.engine = engine
         self.path = path
+        #: Whether a write of this store has committed. The CLI reads it to say truthfully, after a Ctrl-C,
+        #: whether what was asked for is in the journal.
+        self.saved = False
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False) -> Store:
@@ -81,6 +84,7 @@ class Store:
         """
         from sqlmodel import Session
 
+        from peerlog import interrupts
         from peerlog.store.sqlite import WRITE_OPTION
 
         bind = self.engine.execution_options(**{WRITE_OPTION: True}) if write else self.engine
@@ -88,7 +92,10 @@ class Store:
             try:
                 yield session
                 if write:
-                    session.commit()
+                    # A Ctrl-C waits until the commit and its record are both done (see `interrupts`).
+                    with interrupts.held():
+                        session.commit()
+                        self.saved = True
             except BaseException:
                 session.rollback()
                 raise

@@ -10,9 +10,11 @@ step takes and delivers it right after, once the outcome is recorded.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 @contextmanager
@@ -38,3 +40,29 @@ def ignore_from_now() -> None:
     """Ignore Ctrl-C from here on: for when a command has finished and only closing and exiting are left."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class Late:
+    """Whether a Ctrl-C landed where Python could not raise it (see `never_swallowed`)."""
+
+    caught = False
+
+
+@contextmanager
+def never_swallowed() -> Iterator[Late]:
+    """A Ctrl-C that lands while Python tidies up an object (a weak reference's callback, a `__del__`) cannot
+    stop the program from there: Python prints it as "Exception ignored" with a traceback and carries on.
+    Inside this block it is noted instead, quietly, so the caller can answer it once it is back in charge."""
+    previous, late = sys.unraisablehook, Late()
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            late.caught = True
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield late
+    finally:
+        sys.unraisablehook = previous

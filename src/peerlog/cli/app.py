@@ -214,7 +214,12 @@ class PeerlogGroup(TyperGroup):
 
         try:
             try:
-                return super().invoke(ctx)
+                with interrupts.never_swallowed() as late:
+                    result = super().invoke(ctx)
+                if late.caught:
+                    # A Ctrl-C that landed where Python could not raise it: answered now the command is done.
+                    raise KeyboardInterrupt
+                return result
             finally:
                 # The command is over, however it ended: what is left (a message, closing the journal,
                 # exiting) takes a moment, and a Ctrl-C now could only turn an honest ending into a traceback.

@@ -246,10 +246,10 @@ def _unexpected(ctx: Any, error: Exception) -> str:
     """The line for a failure peerlog did not foresee: a damaged journal when it is one, a bug otherwise."""
     app_state = ctx.find_root().obj
     if isinstance(app_state, AppState) and app_state.opened:
-        from peerlog.store import health
+        from peerlog.store import health, required_columns
 
         path = app_state.paths().db
-        damage = health.find_damage(path)
+        damage = health.find_damage(path, required=required_columns())
         if damage:
             saved = " (what you asked for was saved first)" if app_state.saved else "; nothing was changed"
             return str(health.damage_error(path, damage, saved=saved))

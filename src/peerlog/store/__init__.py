@@ -102,3 +102,13 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def required_columns() -> dict[str, set[str]]:
+    """For each table, the columns peerlog needs filled in, as the models declare them (the journal file's own
+    description may have been changed by another tool). Loads the models: for finding damage, not every day."""
+    from sqlmodel import SQLModel
+
+    import peerlog.models  # noqa: F401  (declares the tables)
+
+    return {t.name: {c.name for c in t.columns if not c.nullable} for t in SQLModel.metadata.tables.values()}

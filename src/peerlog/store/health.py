@@ -9,6 +9,7 @@ starts as fast as `--help`.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,7 +142,9 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def find_damage(path: Path, *, foreign_keys: bool = True) -> list[Damage]:
+def find_damage(
+    path: Path, *, foreign_keys: bool = True, required: Mapping[str, Collection[str]] | None = None
+) -> list[Damage]:
     """Every place in the journal at `path` holding a value of the wrong kind, a moment that cannot be read,
     a missing table, or a row pointing at one that is not there. Empty when all of it can be read, or when
     the file cannot be opened at all (other checks say why)."""
@@ -155,15 +158,23 @@ def find_damage(path: Path, *, foreign_keys: bool = True) -> list[Damage]:
     except (sqlite3.Error, OSError):
         return []
     try:
-        return damage_in(conn, foreign_keys=foreign_keys)
+        return damage_in(conn, foreign_keys=foreign_keys, required=required)
     except sqlite3.Error:
         return []
     finally:
         conn.close()
 
 
-def damage_in(conn: sqlite3.Connection, *, foreign_keys: bool = True) -> list[Damage]:
-    """`find_damage` on a connection that is already open (read-only)."""
+def damage_in(
+    conn: sqlite3.Connection,
+    *,
+    foreign_keys: bool = True,
+    required: Mapping[str, Collection[str]] | None = None,
+) -> list[Damage]:
+    """`find_damage` on a connection that is already open (read-only).
+
+    `required` names, per table, the columns peerlog needs filled in. Without it, the file's own description
+    of its tables decides, which another tool may have changed (the doctor stays light by not loading one)."""
     tables = [
         str(r[0])
         for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -182,7 +193,7 @@ def damage_in(conn: sqlite3.Connection, *, foreign_keys: bool = True) -> list[Da
             found.append(Damage("meta.schema_version", f"{rows[0][0]!r} is not a schema number"))
     found += [Damage(table, "the table is missing") for table in COUNTED if table not in tables]
     for table in tables:
-        found += _damaged_values(conn, table)
+        found += _damaged_values(conn, table, (required or {}).get(table, ()))
     if foreign_keys:
         broken: dict[tuple[str, str], int] = {}
         for row in conn.execute("PRAGMA foreign_key_check"):
@@ -194,14 +205,14 @@ def damage_in(conn: sqlite3.Connection, *, foreign_keys: bool = True) -> list[Da
     return found
 
 
-def _damaged_values(conn: sqlite3.Connection, table: str) -> list[Damage]:
+def _damaged_values(conn: sqlite3.Connection, table: str, required: Collection[str]) -> list[Damage]:
     from datetime import datetime
 
     found: list[Damage] = []
     t = _quote(table)
     for _cid, name, declared, notnull, _default, _pk in conn.execute(f"PRAGMA table_info({t})").fetchall():
         c, kind = _quote(str(name)), str(declared or "").upper()
-        missing = f" OR {c} IS NULL" if notnull else ""
+        missing = f" OR {c} IS NULL" if notnull or name in required else ""
         if "INT" in kind or "BOOL" in kind:
             wrong = f"typeof({c}) NOT IN ('integer', 'null')"
             if "BOOL" in kind:

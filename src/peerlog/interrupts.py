@@ -36,6 +36,19 @@ def held() -> Iterator[None]:
             signal.raise_signal(signal.SIGINT)
 
 
+@contextmanager
+def allowed() -> Iterator[None]:
+    """Let Ctrl-C raise KeyboardInterrupt inside the block, whatever was set before, and put that back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+
+
 def ignore_from_now() -> None:
     """Ignore Ctrl-C from here on: for when a command has finished and only closing and exiting are left."""
     if threading.current_thread() is threading.main_thread():

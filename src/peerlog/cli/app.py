@@ -246,10 +246,16 @@ def _unexpected(ctx: Any, error: Exception) -> str:
     """The line for a failure peerlog did not foresee: a damaged journal when it is one, a bug otherwise."""
     app_state = ctx.find_root().obj
     if isinstance(app_state, AppState) and app_state.opened:
+        from peerlog import interrupts
         from peerlog.store import health, required_columns
 
         path = app_state.paths().db
-        damage = health.find_damage(path, required=required_columns())
+        try:
+            # Reading a very large journal takes a while: Ctrl-C may cut it short (then nothing is blamed).
+            with interrupts.allowed():
+                damage = health.find_damage(path, required=required_columns())
+        except (KeyboardInterrupt, Exception):
+            damage = []
         if damage:
             saved = " (what you asked for was saved first)" if app_state.saved else "; nothing was changed"
             return str(health.damage_error(path, damage, saved=saved))

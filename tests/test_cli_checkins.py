@@ -137,7 +137,10 @@ def test_edit_with_flags_changes_only_what_was_asked(journal: Invoke) -> None:
     assert entry["visibility"] == "shared"
 
 
-def test_edit_without_flags_opens_the_note_in_the_editor(journal: Invoke, tmp_path: Path) -> None:
+def test_edit_without_flags_opens_the_note_in_the_editor(
+    journal: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("peerlog.cli.checkins.is_interactive", lambda: True)
     checkin_id = saved_id(journal("checkin", "--note", "draft").stdout)
     editor = tmp_path / "editor.py"
     editor.write_text(

@@ -226,6 +226,14 @@ def _judge_contents(report: DoctorReport, look: health.FileLook) -> bool:
             "The journal was read without its write-ahead log, because its folder cannot be written; "
             "the most recent entries may not be counted.",
         )
+    if look.version is None and look.tables and {"meta", "person", "checkin"} & set(look.tables):
+        report.add(
+            PROBLEM,
+            f"The journal looks damaged: {_damage_list(look.damage) or 'its schema version cannot be read'}. "
+            "peerlog has not changed it.",
+            "Keep a copy of the file as it is before trying anything. " + _restore_hint(report),
+        )
+        return False
     if look.version is None and look.tables:
         report.add(
             PROBLEM,
@@ -268,6 +276,13 @@ def _judge_contents(report: DoctorReport, look: health.FileLook) -> bool:
             "rows that no longer exist.",
             "Your other entries are fine. Keep a copy of the file, and please report this so it can be fixed.",
         )
+    if look.damage:
+        report.add(
+            PROBLEM,
+            f"Some of the journal cannot be read: {_damage_list(look.damage)}. Commands that reach it stop "
+            "with a message; the rest of your entries are fine.",
+            "Keep a copy of the file as it is before trying anything. " + _restore_hint(report),
+        )
     if look.self_name is None and look.version <= LATEST:
         report.add(NOTE, "The journal does not know who you are yet.", f"Run `{INIT_COMMAND}`.")
     return True
@@ -305,6 +320,11 @@ def _unreadable(report: DoctorReport, error: str) -> None:
             "Keep a copy of the file as it is, run `peerlog doctor` again, and please report this if it "
             "stays.",
         )
+
+
+def _damage_list(damage: list[health.Damage]) -> str:
+    shown = "; ".join(str(d) for d in damage[:5])
+    return shown + (f"; and {len(damage) - 5} more" if len(damage) > 5 else "")
 
 
 def _counts(raw: dict[str, int]) -> dict[str, int]:

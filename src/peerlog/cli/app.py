@@ -123,9 +123,24 @@ def load_command(name: str) -> Any:
     return command
 
 
+#: What a Ctrl-C says. Which one is decided by whether the journal really changed, never by where it landed.
+STOPPED = "Stopped. Nothing was saved."
+STOPPED_AFTER_SAVING = "Stopped, but only after saving: what you asked for is in your journal, so there is no need to run it again."
+
+#: Set by `run()`: Ctrl-C stays ignored until the process ends, once a command has finished.
+_ignore_interrupts_until_exit = False
+
+
+def stopped_message(ctx: Any) -> str:
+    """What to say after a Ctrl-C (or end of input at a question): the truth about what was saved."""
+    root = ctx.find_root() if ctx is not None else None
+    app_state = getattr(root, "obj", None)
+    return STOPPED_AFTER_SAVING if isinstance(app_state, AppState) and app_state.saved else STOPPED
+
+
 class PeerlogGroup(TyperGroup):
     """Loads commands on demand, and turns every failure into one kind line and an exit code: 2 for input
-    to correct, 1 otherwise."""
+    to correct, 1 otherwise, 130 for Ctrl-C."""
 
     def main(
         self,
@@ -136,30 +151,50 @@ class PeerlogGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         """Like Typer's, but a usage error is one line too (Click prints usage, a hint and the error)."""
+        import signal
+        import threading
+
         from typer import Abort
         from typer.exceptions import TyperException
 
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.getsignal(signal.SIGINT) if in_main_thread else None
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except TyperException as error:
+            try:
+                result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            except TyperException as error:
+                if not standalone_mode:
+                    raise
+                if type(error).__name__ == "NoArgsIsHelpError":  # plain `peerlog`: the help is the answer
+                    error.show()  # type: ignore[attr-defined]
+                    sys.exit(0)
+                ctx = getattr(error, "ctx", None)
+                hint = f" See `{ctx.command_path} --help`." if ctx is not None else ""
+                message = error.format_message().rstrip()  # type: ignore[attr-defined]
+                say_error(f"{message}{'' if message.endswith(('.', '!', '?')) else '.'}{hint}")
+                sys.exit(getattr(error, "exit_code", 1))
+            except Abort:
+                if not standalone_mode:
+                    raise
+                say_error(STOPPED)
+                sys.exit(130)
             if not standalone_mode:
-                raise
-            if type(error).__name__ == "NoArgsIsHelpError":  # plain `peerlog`: the help is the answer
-                error.show()  # type: ignore[attr-defined]
-                sys.exit(0)
-            ctx = getattr(error, "ctx", None)
-            hint = f" See `{ctx.command_path} --help`." if ctx is not None else ""
-            message = error.format_message().rstrip()  # type: ignore[attr-defined]
-            say_error(f"{message}{'' if message.endswith(('.', '!', '?')) else '.'}{hint}")
-            sys.exit(getattr(error, "exit_code", 1))
-        except Abort:
-            if not standalone_mode:
-                raise
-            say_error("Stopped. Nothing was saved.")
-            sys.exit(1)
-        if not standalone_mode:
-            return result
-        sys.exit(result if isinstance(result, int) else 0)
+                return result
+            sys.exit(result if isinstance(result, int) else 0)
+        finally:
+            # Run inside another program (tests, `python -c`), Ctrl-C goes back to what it was.
+            if previous is not None and not _ignore_interrupts_until_exit:
+                signal.signal(signal.SIGINT, previous)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        from typer import Exit
+
+        # Reading the options happens before any command runs (Typer would exit 130 without a word).
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except KeyboardInterrupt:
+            say_error(STOPPED)
+            raise Exit(130) from None
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*self.commands, *(name for name in COMMANDS if name not in self.commands)]
@@ -179,24 +214,60 @@ class PeerlogGroup(TyperGroup):
         from typer import Abort, Exit
         from typer.exceptions import TyperException
 
+        from peerlog import interrupts
+
         try:
-            return super().invoke(ctx)
-        except (Exit, Abort, TyperException):
+            try:
+                with interrupts.never_swallowed() as late:
+                    result = super().invoke(ctx)
+                if late.caught:
+                    # A Ctrl-C that landed where Python could not raise it: answered now the command is done.
+                    raise KeyboardInterrupt
+                return result
+            finally:
+                # The command is over, however it ended: what is left (a message, closing the journal,
+                # exiting) takes a moment, and a Ctrl-C now could only turn an honest ending into a traceback.
+                interrupts.ignore_from_now()
+        except Exit:
             raise
+        except TyperException:
+            raise
+        except (KeyboardInterrupt, Abort):
+            # Abort is how Typer's own questions report Ctrl-C or the end of input.
+            say_error(stopped_message(ctx))
+            raise Exit(130) from None
         except PeerlogError as error:
             say_error(str(error))
             raise Exit(error.exit_code) from None
-        except KeyboardInterrupt:
-            say_error("Stopped. Nothing was saved.")
-            raise Exit(130) from None
         except Exception as error:
             if os.environ.get("PEERLOG_DEBUG"):
                 raise
-            say_error(
-                f"Something unexpected went wrong ({type(error).__name__}: {error}). Nothing was "
-                "saved. Run again with PEERLOG_DEBUG=1 to see the details, and please report it."
-            )
+            say_error(_unexpected(ctx, error))
             raise Exit(1) from None
+
+
+def _unexpected(ctx: Any, error: Exception) -> str:
+    """The line for a failure peerlog did not foresee: a damaged journal when it is one, a bug otherwise."""
+    app_state = ctx.find_root().obj
+    if isinstance(app_state, AppState) and app_state.opened:
+        from peerlog import interrupts
+        from peerlog.store import health, required_columns
+
+        path = app_state.paths().db
+        try:
+            # Reading a very large journal takes a while: Ctrl-C may cut it short (then nothing is blamed).
+            with interrupts.allowed():
+                damage = health.find_damage(path, required=required_columns())
+        except (KeyboardInterrupt, Exception):
+            damage = []
+        if damage:
+            saved = " (what you asked for was saved first)" if app_state.saved else "; nothing was changed"
+            return str(health.damage_error(path, damage, saved=saved))
+    saved = "" if isinstance(app_state, AppState) and app_state.saved else " Nothing was saved."
+    return (
+        f"Something unexpected went wrong ({type(error).__name__}: {error}).{saved} Run again with "
+        "PEERLOG_DEBUG=1 to see the details, and please report it."
+    )
 
 
 app = typer.Typer(
@@ -243,9 +314,19 @@ def main(
 
 
 def run() -> None:
+    """The console script: `app()`, with Ctrl-C answered in one line wherever it lands."""
+    global _ignore_interrupts_until_exit
+    _ignore_interrupts_until_exit = True
     try:
         app()
+    except KeyboardInterrupt:
+        # Before a command starts (Typer builds the command line from the functions): nothing ran yet.
+        say_error(STOPPED)
+        sys.exit(130)
     finally:
+        from peerlog import interrupts
+
+        interrupts.ignore_from_now()
         # Python's last garbage collection at exit walks every object the libraries made (about 80 ms
         # after SQLAlchemy, pydantic and rich). Frozen objects are skipped; the journal is already closed,
         # and output is flushed and atexit handlers run as usual.

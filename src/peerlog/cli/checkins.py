@@ -172,35 +172,56 @@ def edit(
 ) -> None:
     """Change one of your check-ins: with flags, or in $EDITOR on its note when given none."""
     from peerlog.checkins import get_checkin, update_checkin
+    from peerlog.errors import InputError, PeerlogError
     from peerlog.tables import PRIVATE, SHARED
 
     store = state(ctx).store()
     moment = parse_moment(at, "at")
     flags = (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)
+    drafts = None
     if all(v is None or v == [] for v in flags):
+        if not is_interactive():
+            raise InputError(
+                "There is nothing to change: no flags were given, and there is no terminal to open your "
+                "editor in.",
+                hint="Give the change with flags such as --note or --mood, or run it in a terminal.",
+            )
         with store.session() as session:
             current = get_checkin(session, checkin_id)
-        from peerlog.editor import edit_text
+        from peerlog.editor import drafts_folder, edit_text
 
-        edited = edit_text(current.note)
+        drafts = drafts_folder(store.path)
+        edited = edit_text(current.note, folder=drafts)
         if edited is None or edited.strip() == current.note.strip():
             typer.echo("No changes made; the check-in is as it was.")
             return
         note = edited
-    with store.session(write=True) as session:
-        view = update_checkin(
-            session,
-            checkin_id,
-            mood=mood,
-            note=note,
-            add_wins=add_win,
-            add_challenges=add_challenge,
-            add_tags=tag,
-            remove_tags=untag,
-            visibility=None if shared is None else SHARED if shared else PRIVATE,
-            at=moment,
-            pair=pair,
+    try:
+        with store.session(write=True) as session:
+            view = update_checkin(
+                session,
+                checkin_id,
+                mood=mood,
+                note=note,
+                add_wins=add_win,
+                add_challenges=add_challenge,
+                add_tags=tag,
+                remove_tags=untag,
+                visibility=None if shared is None else SHARED if shared else PRIVATE,
+                at=moment,
+                pair=pair,
+            )
+    except PeerlogError as error:
+        if drafts is None or note is None:
+            raise
+        from peerlog.editor import keep_draft
+
+        # Words written in the editor are never lost: they wait in a private file to be used again.
+        kept = keep_draft(note, drafts)
+        error.hint = (
+            f'Your edited note is kept in {kept}; once it is fixed, give it with --note "$(cat {kept})".'
         )
+        raise
     say(f"Updated check-in {view.short_id}.")
 
 
@@ -221,7 +242,12 @@ def delete(
         say(f"Check-in {view.short_id}: {first}")
         try:
             confirmed = typer.confirm("Delete it? This cannot be undone.", default=False)
-        except typer.Abort:
+        except typer.Abort as stop:
+            # Ctrl-C stops here as at every other question; the end of piped input means "no".
+            if isinstance(stop.__context__, KeyboardInterrupt) or isinstance(
+                stop.__cause__, KeyboardInterrupt
+            ):
+                raise
             confirmed = False
         if not confirmed:
             typer.echo("Kept it; nothing was deleted.")

@@ -20,20 +20,27 @@ def init(
     ),
 ) -> None:
     """Set up your journal (safe to run again; it never erases anything)."""
+    from peerlog.errors import NotInitialisedError
     from peerlog.people import find_self, init_self
 
-    store = state(ctx).store(create=True)
+    app_state = state(ctx)
+    if name is None:
+        # Ask before anything is created: a Ctrl-C at the question leaves no journal behind.
+        try:
+            with app_state.store().session() as session:
+                me = find_self(session)
+        except NotInitialisedError:
+            me = None
+        if me is not None:
+            say(f"Your journal is ready, {me.name}. It lives at {app_state.store().path}.")
+            return
+        default = getpass.getuser().capitalize() if _has_login() else "Me"
+        if is_interactive():
+            name = typer.prompt("What name do your peers know you by?", default=default)
+        else:
+            name = default
+    store = app_state.store(create=True)
     with store.session(write=True) as session:
-        me = find_self(session)
-        if name is None:
-            if me is not None:
-                say(f"Your journal is ready, {me.name}. It lives at {store.path}.")
-                return
-            default = getpass.getuser().capitalize() if _has_login() else "Me"
-            if is_interactive():
-                name = typer.prompt("What name do your peers know you by?", default=default)
-            else:
-                name = default
         me, what = init_self(session, name)
     if what == "created":
         say(f"Welcome, {me.name}! Your journal is at {store.path} and is private to you.")

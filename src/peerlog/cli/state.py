@@ -19,14 +19,24 @@ if TYPE_CHECKING:
 class AppState:
     db_option: Path | None = None
     _store: Store | None = field(default=None, repr=False)
+    #: Set once a write of this command has committed, and kept after the journal is closed.
+    _saved: bool = field(default=False, repr=False)
+    #: Set once the command asked for the journal, so a failure may be looked for in it.
+    opened: bool = field(default=False, repr=False)
 
     def paths(self) -> Paths:
         from peerlog.config import resolve_paths
 
         return resolve_paths(self.db_option)
 
+    @property
+    def saved(self) -> bool:
+        """Whether this command has saved anything in the journal."""
+        return self._saved or (self._store is not None and self._store.saved)
+
     def store(self, *, create: bool = False) -> Store:
         if self._store is None:
+            self.opened = True
             from peerlog.store import Store
 
             self._store = Store.open(self.paths().db, create=create)
@@ -34,6 +44,7 @@ class AppState:
 
     def close(self) -> None:
         if self._store is not None:
+            self._saved = self.saved
             self._store.close()
             self._store = None
 

@@ -31,6 +31,9 @@ class Store:
         self.path = path
         #: Why nothing can be saved (the journal's folder cannot be written); None when writes may work.
         self.read_only = read_only
+        #: Whether a write of this store has committed. The CLI reads it to say truthfully, after a Ctrl-C,
+        #: whether what was asked for is in the journal.
+        self.saved = False
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False) -> Store:
@@ -85,6 +88,7 @@ class Store:
         """
         from sqlmodel import Session
 
+        from peerlog import interrupts
         from peerlog.store.sqlite import WRITE_OPTION
 
         if write and self.read_only is not None:
@@ -94,7 +98,10 @@ class Store:
             try:
                 yield session
                 if write:
-                    session.commit()
+                    # A Ctrl-C waits until the commit and its record are both done (see `interrupts`).
+                    with interrupts.held():
+                        session.commit()
+                        self.saved = True
             except BaseException:
                 session.rollback()
                 raise
@@ -197,3 +204,13 @@ def _why_not_writable(path: Path) -> str | None:
     if not can_write(path):
         return f"the file is read-only (`chmod u+w {path}` makes it writable again)"
     return None
+
+
+def required_columns() -> dict[str, set[str]]:
+    """For each table, the columns peerlog needs filled in, as the models declare them (the journal file's own
+    description may have been changed by another tool). Loads the models: for finding damage, not every day."""
+    from sqlmodel import SQLModel
+
+    import peerlog.models  # noqa: F401  (declares the tables)
+
+    return {t.name: {c.name for c in t.columns if not c.nullable} for t in SQLModel.metadata.tables.values()}

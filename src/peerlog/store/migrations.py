@@ -231,13 +231,27 @@ def read_version(conn: Connection) -> int | None:
         if "no such table" not in str(error).lower():
             raise
         return None
-    return int(row[0]) if row else None
+    if row is None:
+        return None
+    value = row[0]
+    if not (isinstance(value, str) and value.isascii() and value.isdigit()):
+        # Only a damaged or hand-edited file holds anything else here; guessing a version could migrate it wrongly.
+        raise StoreError(
+            f"The journal looks damaged in meta.schema_version ({value!r} is not a schema number); nothing "
+            "was changed.",
+            hint="Run `peerlog doctor` to see more, and keep a copy of the file before changing anything.",
+        )
+    return int(value)
+
+
+def _table_names(conn: Connection) -> list[str]:
+    from sqlalchemy import inspect
+
+    return list(inspect(conn).get_table_names())
 
 
 def _has_tables(conn: Connection) -> bool:
-    from sqlalchemy import inspect
-
-    return bool(inspect(conn).get_table_names())
+    return bool(_table_names(conn))
 
 
 def ensure_current(
@@ -262,6 +276,12 @@ def ensure_current(
             # Another peerlog may have created this journal since we looked: the tables it committed come
             # with their version (one transaction), so read the version again before calling it foreign.
             if _has_tables(conn) and (version := read_version(conn)) is None:
+                if {"person", "checkin"} <= set(_table_names(conn)):
+                    raise StoreError(
+                        f"The journal at {path} looks damaged in meta.schema_version (it is missing); nothing "
+                        "was changed.",
+                        hint="Run `peerlog doctor` to see more, and keep a copy of the file before changing anything.",
+                    )
                 raise StoreError(
                     f"{path} is an SQLite database but not a peerlog journal; nothing was changed.",
                     hint="Check --db or PEERLOG_DB, or leave them out to use your usual journal.",

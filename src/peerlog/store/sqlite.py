@@ -193,4 +193,13 @@ def describe_error(error: BaseException, path: Path) -> StoreError:
             f"The journal at {path} looks damaged; nothing was changed.",
             hint="Run `peerlog doctor`, or restore your latest backup.",
         )
+    if any(
+        sign in text for sign in ("no such table", "no such column", "has no column named", "already exists")
+    ):
+        # Tables or columns missing, or a schema version that does not match the tables: the file was changed
+        # by something other than this peerlog.
+        return StoreError(
+            f"The journal at {path} looks damaged ({getattr(error, 'orig', error)}); nothing was changed.",
+            hint="Run `peerlog doctor` to see more, and keep a copy of the file before changing anything.",
+        )
     return StoreError(f"The journal at {path} could not be used: {getattr(error, 'orig', error)}.")

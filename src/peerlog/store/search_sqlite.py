@@ -258,32 +258,33 @@ def _tables() -> tuple[Any, Any, Any]:
     return index, doc, tally
 
 
-def _ranked(query: str, *, me_id: str, pair_id: str | None, ranked: int, limit: int) -> Any:
-    """The best `limit` of the newest `ranked` visible matches, best first.
+@functools.lru_cache(maxsize=8)
+def _ranked(me_id: str, paired: bool) -> Any:
+    """The best `:limit` of the newest `:ranked` visible matches of `:query`, best first (in `:pair`).
 
     Visibility and pair are applied inside the ranked query, before LIMIT: a private entry of someone else
     never takes a place in the results, and a page is full whenever enough visible entries match. The
     inner query walks the index newest document first (FTS5 gives rowid order for free) and stops at
-    `ranked`.
+    `:ranked`. Built once per person and kind of scope: building it costs more than a small search.
     """
-    from sqlalchemy import literal_column, select
+    from sqlalchemy import bindparam, literal_column, select
 
     from peerlog.store.visibility import visible_to
 
     index, doc, _tally = _tables()
     d = doc.alias("d")
-    wanted = [literal_column(INDEX).op("MATCH")(query), visible_to(d, me_id)]
-    if pair_id is not None:
-        wanted.append(d.c.pair_id == pair_id)
+    wanted = [literal_column(INDEX).op("MATCH")(bindparam("query")), visible_to(d, me_id)]
+    if paired:
+        wanted.append(d.c.pair_id == bindparam("pair"))
     newest = (
         select(d.c.kind, d.c.ref_id, d.c.doc, index.c.rank.label("score"))
         .select_from(index.join(d, d.c.doc == index.c.rowid))
         .where(*wanted)
         .order_by(index.c.rowid.desc())
-        .limit(ranked)
+        .limit(bindparam("ranked"))
         .subquery()
     )
-    return select(newest).order_by(newest.c.score, newest.c.doc.desc()).limit(limit)
+    return select(newest).order_by(newest.c.score, newest.c.doc.desc()).limit(bindparam("limit"))
 
 
 _SNIPPET = f"""
@@ -297,8 +298,8 @@ def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit:
     from sqlalchemy import text
 
     query = match_expression(terms)
-    ranked = _ranked(query, me_id=me_id, pair_id=pair_id, ranked=max(RANKED, limit), limit=limit)
-    rows = conn.execute(ranked).all()
+    params = {"query": query, "pair": pair_id, "ranked": max(RANKED, limit), "limit": limit}
+    rows = conn.execute(_ranked(me_id, pair_id is not None), params).all()
     # Snippets only for the page shown: each one reads and tokenises its document again.
     snippet = text(_SNIPPET)
     found = []
@@ -416,24 +417,30 @@ def table_exists(execute: Callable[[str], Any], name: str) -> bool:
     return any(True for _ in rows)
 
 
-def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str, tuple[int, int]]:
-    """Per person: how many `kind` documents you may see (all time), and how many are done (overcome).
-
-    `kind` is a document kind (checkin, win, challenge), or appreciation: counted for the one appreciated.
-    """
-    from sqlalchemy import func, select
+@functools.lru_cache(maxsize=8)
+def _tally(me_id: str, paired: bool) -> Any:
+    """Per person appreciated or author, the visible counts of `:kind` (in `:pair`); built once, as `_ranked`."""
+    from sqlalchemy import bindparam, func, select
 
     from peerlog.store.visibility import visible_to
 
     _index, _doc, counts = _tables()
-    wanted = [counts.c.kind == kind, visible_to(counts, me_id)]
-    if pair_id is not None:
-        wanted.append(counts.c.pair_id == pair_id)
+    wanted = [counts.c.kind == bindparam("kind"), visible_to(counts, me_id)]
+    if paired:
+        wanted.append(counts.c.pair_id == bindparam("pair"))
     total = func.sum(counts.c.n)
-    rows = conn.execute(
+    return (
         select(counts.c.owner_id, total, func.sum(counts.c.done))
         .where(*wanted)
         .group_by(counts.c.owner_id)
         .having(total > 0)
     )
+
+
+def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str, tuple[int, int]]:
+    """Per person: how many `kind` documents you may see (all time), and how many are done (overcome).
+
+    `kind` is a document kind (checkin, win, challenge), or appreciation: counted for the one appreciated.
+    """
+    rows = conn.execute(_tally(me_id, pair_id is not None), {"kind": kind, "pair": pair_id})
     return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows if r[0]}

@@ -301,9 +301,9 @@ def delete_checkin(session: Session, prefix: str) -> CheckInView:
 def _visible(session: Session, prefix: str) -> tuple[Any, Me]:
     me = load_me(session)
     # Someone else's private entry: behave exactly as if it were not there.
-    checkin = find_by_prefix(
+    checkin: Any = find_by_prefix(
         session,
-        t.checkin,  # type: ignore[arg-type]
+        t.checkin,  # type: ignore[arg-type]  # a light table: a row comes back, not a model
         prefix,
         noun="check-in",
         hint=LOOKUP_HINT,

@@ -23,9 +23,8 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-#: What `visibility` holds for an entry others may see; anything else (private, or a doctored value) is
-#: treated as private.
-SHARED = "shared"
+# Only `shared` opens an entry to others: private, or any doctored value, keeps it to its author.
+from peerlog.tables import SHARED
 
 
 def _columns(table: Any) -> Any:

@@ -103,6 +103,7 @@ COMMANDS = [
     Case(("share", "--pair", "sam", "--output", "{out}"), ALL, rule="bundle", in_pair_only=True, writes=True),
     Case(("pair", "show", "sam", "--json"), ()),
     Case(("pair", "list", "--json"), ()),
+    Case(("doctor", "--json"), ()),
 ]
 
 

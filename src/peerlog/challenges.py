@@ -17,6 +17,7 @@ from peerlog import tables as t
 from peerlog.errors import AmbiguousError, InputError, NotFoundError
 from peerlog.ids import MIN_PREFIX, short_id
 from peerlog.listing import check_limit
+from peerlog.store.visibility import visible_to
 
 LOOKUP_HINT = "`peerlog challenge list` shows your open challenges with their ids."
 
@@ -78,11 +79,10 @@ def _find(session: Session, prefix: str) -> tuple[object, review.PersonRef]:
             c.c.utc_offset,
         )
         .join(c, c.c.id == ch.c.checkin_id)
-        .where(ch.c.id >= typed, ch.c.id <= typed + "~")
+        # Someone else's private challenge is not there at all, as far as you can tell.
+        .where(ch.c.id >= typed, ch.c.id <= typed + "~", visible_to(c, me.id))
         .limit(6)
     ).all()
-    # Someone else's private challenge is not there at all, as far as you can tell.
-    rows = [r for r in rows if r.author_id == me.id or r.visibility == review.SHARED]
     if not rows:
         raise NotFoundError(f"No challenge has an id starting with '{prefix}'.", hint=LOOKUP_HINT)
     if len(rows) > 1:
@@ -162,7 +162,7 @@ def list_challenges(
     query = (
         select(ch.c.id, ch.c.text, ch.c.overcome_at, ch.c.overcome_note, c.c.at, c.c.utc_offset)
         .join(ch, ch.c.checkin_id == c.c.id)
-        .where(c.c.author_id == scope.me.id, scope.in_pair(c))
+        .where(visible_to(c, scope.me.id, only_mine=True), scope.in_pair(c))
         .order_by(c.c.at.desc(), ch.c.position)
         .limit(limit)
     )

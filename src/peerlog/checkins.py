@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, delete, insert, or_, select, update
+from sqlalchemy import case, delete, insert, select, update
 from sqlmodel import Session
 
 from peerlog import dates, rules
 from peerlog import tables as t
-from peerlog.errors import InputError, NotFoundError
+from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, new_id, short_id
 from peerlog.listing import check_limit
 from peerlog.lookup import Me, find_pair, load_me
-from peerlog.tables import PRIVATE, SHARED, VISIBILITIES
+from peerlog.store.visibility import visible_to
+from peerlog.tables import PRIVATE, VISIBILITIES
 
 MOODS = rules.MOODS
 LOOKUP_HINT = "`peerlog log` lists your check-ins with their ids."
@@ -231,17 +232,9 @@ def _next_position(session: Session, table: Any, checkin_id: str) -> int:
     return max(positions, default=-1) + 1
 
 
-def _not_found(prefix: str) -> NotFoundError:
-    # Someone else's private entry: behave exactly as if it were not there.
-    return NotFoundError(f"No check-in has an id starting with '{prefix}'.", hint=LOOKUP_HINT)
-
-
 def _own(session: Session, prefix: str) -> tuple[Any, Me]:
-    me = load_me(session)
-    checkin = find_by_prefix(session, t.checkin, prefix, noun="check-in", hint=LOOKUP_HINT)  # type: ignore[arg-type]
+    checkin, me = _visible(session, prefix)
     if checkin.author_id != me.id:
-        if checkin.visibility != SHARED:
-            raise _not_found(prefix)
         p = t.person
         author = session.execute(select(p.c.name).where(p.c.id == checkin.author_id)).scalar()
         raise InputError(
@@ -305,16 +298,22 @@ def delete_checkin(session: Session, prefix: str) -> CheckInView:
 # ---------------------------------------------------------------- reading
 
 
-def visible_to(me: Me) -> Any:
-    """Your own entries and anything shared with you; never another person's private entries."""
-    return or_(t.checkin.c.author_id == me.id, t.checkin.c.visibility == SHARED)
+def _visible(session: Session, prefix: str) -> tuple[Any, Me]:
+    me = load_me(session)
+    # Someone else's private entry: behave exactly as if it were not there.
+    checkin: Any = find_by_prefix(
+        session,
+        t.checkin,  # type: ignore[arg-type]  # a light table: a row comes back, not a model
+        prefix,
+        noun="check-in",
+        hint=LOOKUP_HINT,
+        where=visible_to(t.checkin, me.id),
+    )
+    return checkin, me
 
 
 def get_checkin(session: Session, prefix: str) -> CheckInView:
-    me = load_me(session)
-    checkin = find_by_prefix(session, t.checkin, prefix, noun="check-in", hint=LOOKUP_HINT)  # type: ignore[arg-type]
-    if checkin.author_id != me.id and checkin.visibility != SHARED:
-        raise _not_found(prefix)
+    checkin, me = _visible(session, prefix)
     return _views(session, [checkin._mapping], me)[0]
 
 
@@ -341,7 +340,7 @@ def list_checkins(
         .outerjoin(author, author.c.id == c.c.author_id)
         .outerjoin(p, p.c.id == c.c.pair_id)
         .outerjoin(peer, peer.c.id == peer_id)
-        .where(visible_to(me))
+        .where(visible_to(c, me.id))
     )
     if pair:
         query = query.where(c.c.pair_id == find_pair(session, me, pair).id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from peerlog import dates
@@ -19,9 +18,10 @@ from peerlog.checkins import check_visibility, clean_text
 from peerlog.errors import InputError
 from peerlog.ids import short_id
 from peerlog.listing import newest_first
-from peerlog.models import PRIVATE, SHARED, Feedback, Pair, Person
+from peerlog.models import PRIVATE, Feedback, Pair, Person
 from peerlog.pairs import peer_id_of, resolve_pair
 from peerlog.people import get_self
+from peerlog.store.visibility import visible_to
 
 APPRECIATION = "appreciation"
 SUGGESTION = "suggestion"
@@ -114,7 +114,7 @@ def list_feedback(
 ) -> list[FeedbackView]:
     """Feedback both ways: what you gave, and what your peers shared with you. Newest first."""
     me = get_self(session)
-    query = select(Feedback).where(or_(col(Feedback.author_id) == me.id, col(Feedback.visibility) == SHARED))
+    query = select(Feedback).where(visible_to(Feedback, me.id))
     if pair:
         query = query.where(Feedback.pair_id == resolve_pair(session, pair).id)
     query = newest_first(query, Feedback, since=since, until=until, limit=limit)

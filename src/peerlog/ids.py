@@ -26,10 +26,14 @@ def short_id(full_id: str) -> str:
     return full_id[:SHORT_LENGTH]
 
 
-def find_by_prefix(session: Session, model: type[T], prefix: str, *, noun: str, hint: str) -> T:
+def find_by_prefix(
+    session: Session, model: type[T], prefix: str, *, noun: str, hint: str, where: Any = None
+) -> T:
     """The one row whose id starts with `prefix`, or a kind error naming what matched.
 
     `model` is an ORM class (an instance comes back) or a light table from `peerlog.tables` (a row).
+    `where` narrows the rows looked at (who may see them): a row outside it is not there at all, not even
+    as one of the candidates an ambiguous prefix names.
     """
     typed = prefix.strip().lower()
     if len(typed) < MIN_PREFIX or not _PREFIX.match(typed):
@@ -41,6 +45,8 @@ def find_by_prefix(session: Session, model: type[T], prefix: str, *, noun: str, 
     column: Any = model.c.id if light else model.id  # type: ignore[attr-defined]
     # A range instead of LIKE: it uses the primary key index on every backend.
     query = select(model).where(column >= typed, column <= typed + "~").limit(6)
+    if where is not None:
+        query = query.where(where)
     rows: Any = (session.execute if light else session.exec)(query).all()  # type: ignore[operator]
     if not rows:
         raise NotFoundError(f"No {noun} has an id starting with '{prefix}'.", hint=hint)

@@ -17,6 +17,7 @@ from peerlog.errors import InputError
 from peerlog.ids import short_id
 from peerlog.models import CheckIn, Pair, Person, utcnow
 from peerlog.people import clean_name, find_peer, get_self, name_key
+from peerlog.store.visibility import visible_to
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,12 @@ def _pairs_of(session: Session, person_id: str) -> list[Pair]:
 def view(session: Session, pair: Pair, me: Person | None = None) -> PairView:
     me = me or get_self(session)
     peer = session.get(Person, peer_id_of(pair, me.id))
-    count = session.exec(select(func.count()).select_from(CheckIn).where(CheckIn.pair_id == pair.id)).one()
+    # Only the check-ins you may see are counted: even the number of a peer's private entries is theirs.
+    count = session.exec(
+        select(func.count())
+        .select_from(CheckIn)
+        .where(CheckIn.pair_id == pair.id, visible_to(CheckIn, me.id))
+    ).one()
     return PairView(
         id=pair.id,
         short_id=short_id(pair.id),

@@ -14,18 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from peerlog import dates
 from peerlog.checkins import check_visibility, clean_tag, clean_text
-from peerlog.errors import InputError, NotFoundError
+from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, short_id
 from peerlog.listing import newest_first
-from peerlog.models import PRIVATE, SHARED, Answer, Pair, Person, Reflection
+from peerlog.models import PRIVATE, Answer, Pair, Person, Reflection
 from peerlog.packs import Given, Pack, Prompt, Value
 from peerlog.pairs import peer_id_of, resolve_pair
 from peerlog.people import get_self
+from peerlog.store.visibility import visible_to
 
 YES, NO = "yes", "no"
 _YES_WORDS = {"yes", "y", "true", "1", "agree", "agreed"}
@@ -291,10 +291,15 @@ def record_reflection(
 
 def get_reflection(session: Session, prefix: str) -> ReflectionView:
     me = get_self(session)
-    reflection = find_by_prefix(session, Reflection, prefix, noun="reflection", hint=LOOKUP_HINT)
-    if reflection.author_id != me.id and reflection.visibility != SHARED:
-        # Someone else's private entry: behave exactly as if it were not there.
-        raise NotFoundError(f"No reflection has an id starting with '{prefix}'.", hint=LOOKUP_HINT)
+    # Someone else's private entry: behave exactly as if it were not there.
+    reflection = find_by_prefix(
+        session,
+        Reflection,
+        prefix,
+        noun="reflection",
+        hint=LOOKUP_HINT,
+        where=visible_to(Reflection, me.id),
+    )
     return _views(session, [reflection], me)[0]
 
 
@@ -309,9 +314,7 @@ def list_reflections(
 ) -> list[ReflectionView]:
     """Your reflections and the shared ones of your peers, newest first."""
     me = get_self(session)
-    query = select(Reflection).where(
-        or_(col(Reflection.author_id) == me.id, col(Reflection.visibility) == SHARED)
-    )
+    query = select(Reflection).where(visible_to(Reflection, me.id))
     if pair:
         query = query.where(Reflection.pair_id == resolve_pair(session, pair).id)
     if pack:

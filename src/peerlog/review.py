@@ -2,7 +2,8 @@
 
 Everything here reads through the light Core tables in `peerlog.tables` and asks the database for exactly
 what a view shows (ranges on indexed moments, aggregates, LIMITs), so a review costs the same at year five
-as at day one. Visibility is the same rule everywhere: your own entries, and other people's shared ones.
+as at day one. Visibility is the one rule of `peerlog.store.visibility`: your own entries, and other people's
+shared ones.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.engine import Connection
 
 from peerlog import lookup
 from peerlog import tables as t
 from peerlog.errors import InputError
+from peerlog.store.visibility import visible_to
 
-SHARED = "shared"
 #: A sparkline never gets wider than this many points, so it fits an 80-column terminal beside a name.
 MAX_TREND_POINTS = 56
 #: Bucket lengths in days, smallest first: a day, a week, a fortnight, a month, a quarter, a year.
@@ -51,7 +52,7 @@ class Scope:
 
     def visible(self, table: Any) -> Any:
         """Your own rows and shared ones: never another person's private entries."""
-        return or_(table.c.author_id == self.me.id, table.c.visibility == SHARED)
+        return visible_to(table, self.me.id)
 
     def in_pair(self, table: Any) -> Any:
         return table.c.pair_id == self.pair_id if self.pair_id else true()

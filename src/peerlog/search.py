@@ -136,7 +136,11 @@ def search(session: Session, query: str, *, pair: str | None = None, limit: int 
 
 
 def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHit]:
-    """Who, when and a line of context for each hit: one small query per kind that is on the page."""
+    """Who, when and a line of context for each hit: one small query per kind that is on the page.
+
+    The rule is applied again to the entries themselves: the index holds copies of who wrote what and
+    whether it is shared, and a hit whose entry you may not see is left out even if a copy were stale.
+    """
     by_kind: dict[str, list[str]] = {}
     for f in found:
         by_kind.setdefault(f.kind, []).append(f.ref_id)
@@ -145,13 +149,15 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
     people: set[str] = set()
     raw: list[tuple[str, str, str, Any, int, str]] = []
     if ids := by_kind.get("checkin"):
-        for r in conn.execute(select(c.c.id, c.c.author_id, c.c.at, c.c.utc_offset).where(c.c.id.in_(ids))):
+        for r in conn.execute(
+            select(c.c.id, c.c.author_id, c.c.at, c.c.utc_offset).where(c.c.id.in_(ids), scope.visible(c))
+        ):
             raw.append(("checkin", r.id, r.author_id, r.at, r.utc_offset, ""))
     if ids := by_kind.get("win"):
         rows = conn.execute(
             select(w.c.id, c.c.author_id, c.c.at, c.c.utc_offset)
             .join(c, c.c.id == w.c.checkin_id)
-            .where(w.c.id.in_(ids))
+            .where(w.c.id.in_(ids), scope.visible(c))
         )
         for r in rows:
             raw.append(("win", r.id, r.author_id, r.at, r.utc_offset, ""))
@@ -159,7 +165,7 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
         rows = conn.execute(
             select(ch.c.id, ch.c.overcome_at, c.c.author_id, c.c.at, c.c.utc_offset)
             .join(c, c.c.id == ch.c.checkin_id)
-            .where(ch.c.id.in_(ids))
+            .where(ch.c.id.in_(ids), scope.visible(c))
         )
         for r in rows:
             if r.overcome_at:
@@ -173,7 +179,7 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
         rows = conn.execute(
             select(a.c.id, a.c.prompt_text, rf.c.pack_title, rf.c.author_id, rf.c.at, rf.c.utc_offset)
             .join(rf, rf.c.id == a.c.reflection_id)
-            .where(a.c.id.in_(ids))
+            .where(a.c.id.in_(ids), scope.visible(rf))
         )
         for r in rows:
             raw.append(("answer", r.id, r.author_id, r.at, r.utc_offset, f"{r.pack_title}: {r.prompt_text}"))
@@ -181,7 +187,7 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
     if ids := by_kind.get("feedback"):
         rows = conn.execute(
             select(fb.c.id, fb.c.kind, fb.c.author_id, fb.c.recipient_id, fb.c.at, fb.c.utc_offset).where(
-                fb.c.id.in_(ids)
+                fb.c.id.in_(ids), scope.visible(fb)
             )
         )
         for r in rows:

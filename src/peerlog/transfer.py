@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, or_
+from sqlalchemy import delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -56,6 +56,7 @@ from peerlog.models import (
 )
 from peerlog.pairs import ordered, resolve_pair
 from peerlog.people import get_self, name_key
+from peerlog.store.visibility import visible_to
 
 # Well under every backend's limit on bound parameters in one statement.
 CHUNK = 500
@@ -268,19 +269,14 @@ def collect(
     pair_row = session.get(Pair, pair_id) if pair_id else resolve_pair(session, pair) if pair else None
 
     def where(model: Any) -> list[Any]:
-        conditions = [
-            or_(col(model.author_id) == me.id, col(model.visibility) == SHARED)
-            if include_private
-            else col(model.visibility) == SHARED
-        ]
+        # Exports: yours and shared, or shared only; bundles (`only_mine`): your own shared entries.
+        conditions = [visible_to(model, me.id, include_private=include_private, only_mine=only_mine)]
         if pair_row is not None:
             conditions.append(col(model.pair_id) == pair_row.id)
         if since is not None:
             conditions.append(col(model.at) >= dates.to_utc(since))
         if until is not None:
             conditions.append(col(model.at) <= dates.to_utc(until))
-        if only_mine:
-            conditions.append(col(model.author_id) == me.id)
         if changed_since is not None:
             conditions.append(col(model.updated_at) >= changed_since)
         return conditions

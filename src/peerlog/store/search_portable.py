@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from peerlog import tables as t
 from peerlog.store.search_types import END, START, Found
+from peerlog.store.visibility import visible_to
 
 SNIPPET_CHARS = 160
 
@@ -52,7 +53,7 @@ def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit:
     c, w, ch, a, rf, fb = t.checkin, t.win, t.challenge, t.answer, t.reflection, t.feedback
 
     def visible(table: Any) -> Any:
-        mine = or_(table.c.author_id == me_id, table.c.visibility == "shared")
+        mine = visible_to(table, me_id)
         return and_(mine, table.c.pair_id == pair_id) if pair_id else mine
 
     def matching(column: Any) -> Any:
@@ -89,7 +90,7 @@ def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str,
     """Per author: how many check-ins, wins or challenges you may see (all time), and how many are done;
     for appreciation, per person appreciated."""
     c = t.checkin
-    mine = or_(c.c.author_id == me_id, c.c.visibility == "shared")
+    mine = visible_to(c, me_id)
     where = and_(mine, c.c.pair_id == pair_id) if pair_id else mine
     if kind == "checkin":
         query = select(c.c.author_id, func.count(), func.count(None)).where(where)
@@ -111,7 +112,7 @@ def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str,
     elif kind == "appreciation":
         # Counted for the one appreciated; visible as any entry is (given by you, or shared).
         fb = t.feedback
-        mine = or_(fb.c.author_id == me_id, fb.c.visibility == "shared")
+        mine = visible_to(fb, me_id)
         query = (
             select(fb.c.recipient_id, func.count(), func.count(None))
             .where(fb.c.kind == kind, and_(mine, fb.c.pair_id == pair_id) if pair_id else mine)

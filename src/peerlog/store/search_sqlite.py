@@ -34,6 +34,7 @@ afterwards (and `rebuild(execute)` to be safe), and `install_tally_triggers(exec
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -228,22 +229,63 @@ def match_expression(terms: list[Any]) -> str:
 #: one query only after years; from then on the best of the newest ones come first.
 RANKED = 2000
 
-# Visibility and pair are applied inside the ranked query, before LIMIT: a private entry of someone else
-# never takes a place in the results, and a page is full whenever enough visible entries match. The inner
-# query walks the index newest document first (FTS5 gives rowid order for free) and stops at `:ranked`.
-_QUERY = f"""
-SELECT kind, ref_id, doc, score FROM (
-    SELECT d.kind, d.ref_id, d.doc, {INDEX}.rank AS score
-    FROM {INDEX} JOIN {DOC} d ON d.doc = {INDEX}.rowid
-    WHERE {INDEX} MATCH :query
-      AND (d.author_id = :me OR d.visibility = 'shared')
-      AND (:pair IS NULL OR d.pair_id = :pair)
-    ORDER BY {INDEX}.rowid DESC
-    LIMIT :ranked
-)
-ORDER BY score, doc DESC
-LIMIT :limit
-"""
+
+@functools.cache
+def _tables() -> tuple[Any, Any, Any]:
+    """Core views of the index, its documents and its counts (built once, on first read)."""
+    from sqlalchemy import Integer, String, column, table
+
+    index = table(INDEX, column("rowid", Integer), column("rank"))
+    doc = table(
+        DOC,
+        column("doc", Integer),
+        column("kind", String),
+        column("ref_id", String),
+        column("author_id", String),
+        column("pair_id", String),
+        column("visibility", String),
+    )
+    tally = table(
+        TALLY,
+        column("kind", String),
+        column("pair_id", String),
+        column("owner_id", String),
+        column("author_id", String),
+        column("visibility", String),
+        column("n", Integer),
+        column("done", Integer),
+    )
+    return index, doc, tally
+
+
+@functools.lru_cache(maxsize=8)
+def _ranked(me_id: str, paired: bool) -> Any:
+    """The best `:limit` of the newest `:ranked` visible matches of `:query`, best first (in `:pair`).
+
+    Visibility and pair are applied inside the ranked query, before LIMIT: a private entry of someone else
+    never takes a place in the results, and a page is full whenever enough visible entries match. The
+    inner query walks the index newest document first (FTS5 gives rowid order for free) and stops at
+    `:ranked`. Built once per person and kind of scope: building it costs more than a small search.
+    """
+    from sqlalchemy import bindparam, literal_column, select
+
+    from peerlog.store.visibility import visible_to
+
+    index, doc, _tally = _tables()
+    d = doc.alias("d")
+    wanted = [literal_column(INDEX).op("MATCH")(bindparam("query")), visible_to(d, me_id)]
+    if paired:
+        wanted.append(d.c.pair_id == bindparam("pair"))
+    newest = (
+        select(d.c.kind, d.c.ref_id, d.c.doc, index.c.rank.label("score"))
+        .select_from(index.join(d, d.c.doc == index.c.rowid))
+        .where(*wanted)
+        .order_by(index.c.rowid.desc())
+        .limit(bindparam("ranked"))
+        .subquery()
+    )
+    return select(newest).order_by(newest.c.score, newest.c.doc.desc()).limit(bindparam("limit"))
+
 
 _SNIPPET = f"""
 SELECT snippet({INDEX}, 0, char(2), char(3), '…', {SNIPPET_TOKENS})
@@ -256,8 +298,8 @@ def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit:
     from sqlalchemy import text
 
     query = match_expression(terms)
-    params = {"query": query, "me": me_id, "pair": pair_id, "ranked": max(RANKED, limit), "limit": limit}
-    rows = conn.execute(text(_QUERY), params).all()
+    params = {"query": query, "pair": pair_id, "ranked": max(RANKED, limit), "limit": limit}
+    rows = conn.execute(_ranked(me_id, pair_id is not None), params).all()
     # Snippets only for the page shown: each one reads and tokenises its document again.
     snippet = text(_SNIPPET)
     found = []
@@ -375,14 +417,24 @@ def table_exists(execute: Callable[[str], Any], name: str) -> bool:
     return any(True for _ in rows)
 
 
-_TALLY = {
-    True: f"""SELECT owner_id, sum(n), sum(done) FROM {TALLY}
-        WHERE kind = :kind AND pair_id = :pair AND (author_id = :me OR visibility = 'shared')
-        GROUP BY owner_id HAVING sum(n) > 0""",
-    False: f"""SELECT owner_id, sum(n), sum(done) FROM {TALLY}
-        WHERE kind = :kind AND (author_id = :me OR visibility = 'shared')
-        GROUP BY owner_id HAVING sum(n) > 0""",
-}
+@functools.lru_cache(maxsize=8)
+def _tally(me_id: str, paired: bool) -> Any:
+    """Per person appreciated or author, the visible counts of `:kind` (in `:pair`); built once, as `_ranked`."""
+    from sqlalchemy import bindparam, func, select
+
+    from peerlog.store.visibility import visible_to
+
+    _index, _doc, counts = _tables()
+    wanted = [counts.c.kind == bindparam("kind"), visible_to(counts, me_id)]
+    if paired:
+        wanted.append(counts.c.pair_id == bindparam("pair"))
+    total = func.sum(counts.c.n)
+    return (
+        select(counts.c.owner_id, total, func.sum(counts.c.done))
+        .where(*wanted)
+        .group_by(counts.c.owner_id)
+        .having(total > 0)
+    )
 
 
 def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str, tuple[int, int]]:
@@ -390,7 +442,5 @@ def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str,
 
     `kind` is a document kind (checkin, win, challenge), or appreciation: counted for the one appreciated.
     """
-    from sqlalchemy import text
-
-    rows = conn.execute(text(_TALLY[pair_id is not None]), {"kind": kind, "me": me_id, "pair": pair_id})
+    rows = conn.execute(_tally(me_id, pair_id is not None), {"kind": kind, "pair": pair_id})
     return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows if r[0]}

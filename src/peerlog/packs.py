@@ -489,8 +489,8 @@ def load_catalog(user_folder: Path | None) -> Catalog:
     catalog = Catalog()
     shipped, problems = load_shipped()
     catalog.problems.extend(problems)
-    for pack in shipped:
-        catalog.packs[pack.name] = pack
+    for shipped_pack in shipped:
+        catalog.packs[shipped_pack.name] = shipped_pack
     shipped_names = {p.name for p in shipped}
     user_files: list[Path] = []
     if user_folder is not None and user_folder.is_dir():

@@ -91,8 +91,12 @@ def remember_share(session: Session, pair_id: str, moment: datetime) -> None:
 
 
 def _links(session: Session, ids: list[str]) -> dict[str, str]:
-    rows = session.exec(select(Link).where(col(Link.foreign_id).in_(ids))) if ids else []
-    return {row.foreign_id: row.local_id for row in rows}
+    if not ids:
+        return {}
+    return {
+        row.foreign_id: row.local_id
+        for row in session.exec(select(Link).where(col(Link.foreign_id).in_(ids)))
+    }
 
 
 def _pair_by_name(session: Session, me: Person, sender: str) -> Pair:

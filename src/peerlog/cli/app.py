@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -144,10 +145,11 @@ class PeerlogGroup(TyperGroup):
 
     def main(
         self,
-        args: Any = None,
+        args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         """Like Typer's, but a usage error is one line too (Click prints usage, a hint and the error)."""
@@ -161,7 +163,14 @@ class PeerlogGroup(TyperGroup):
         previous = signal.getsignal(signal.SIGINT) if in_main_thread else None
         try:
             try:
-                result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                result = super().main(
+                    args,
+                    prog_name,
+                    complete_var,
+                    standalone_mode=False,
+                    windows_expand_args=windows_expand_args,
+                    **extra,
+                )
             except TyperException as error:
                 if not standalone_mode:
                     raise

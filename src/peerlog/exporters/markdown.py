@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from peerlog.interchange import (
     ChallengeRecord,
@@ -143,7 +143,7 @@ def _weeks(doc: JournalDocument) -> Iterator[tuple[date, _Week]]:
     calendar. A UTC offset is less than a day, so once the entries reach a day before a week's Monday
     (in UTC), nothing more can belong to that week or any later one: those weeks are complete.
     """
-    streams = [
+    streams: list[Iterator[tuple[datetime, str, Any]]] = [
         ((r.at, "checkin", r) for r in _walk_newest_first(doc.checkins)),
         ((r.at, "reflection", r) for r in _walk_newest_first(doc.reflections)),
         ((r.at, "feedback", r) for r in _walk_newest_first(doc.feedback)),
@@ -195,8 +195,8 @@ class _Writer:
         if pair is not None:
             names = [doc.name_of(doc.self_id), doc.name_of(pair.other(doc.self_id))]
             return f"# Peer journal: {inline(names[0])} & {inline(names[1])}"
-        others = sorted((p.name for p in doc.people if p.id != doc.self_id), key=str.casefold)
-        mine = inline(me.name if me else "you")
+        others = sorted((p.name for p in doc.people if p.id != doc.self_id and p.name), key=str.casefold)
+        mine = inline(me.name if me and me.name else "you")
         if not others:
             return f"# Peer journal: {mine}"
         listed = ", ".join(inline(n) for n in others[:-1])
@@ -210,8 +210,7 @@ class _Writer:
             first: datetime | None = None
             last: datetime | None = None
             # The same moments as min() and max() over every entry in turn: the first one wins a tie.
-            for entries in (doc.checkins, doc.reflections, doc.feedback):
-                earliest, latest = _ends(entries)
+            for earliest, latest in (_ends(doc.checkins), _ends(doc.reflections), _ends(doc.feedback)):
                 if earliest is not None and (first is None or earliest < first):
                     first = earliest
                 if latest is not None and (last is None or latest > last):
@@ -264,10 +263,8 @@ class _Writer:
                 self.checkin(c)
         if week.challenges:
             self.block("### Challenges")
-            newest = sorted(
-                week.challenges, key=lambda cc: (cc[0].at, cc[0].id, -cc[1].position), reverse=True
-            )
-            self.block("\n".join(self.challenge(c, ch) for c, ch in newest))
+            hard = sorted(week.challenges, key=lambda cc: (cc[0].at, cc[0].id, -cc[1].position), reverse=True)
+            self.block("\n".join(self.challenge(c, ch) for c, ch in hard))
         if week.reflections:
             self.block("### Reflections")
             for r in _newest_first(week.reflections):

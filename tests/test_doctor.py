@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke
 from peerlog.store.migrations import LATEST
-from readonly_support import WAYS, read_only
+from support import WAYS, Invoke, read_only
 
 
 def digest(path: Path) -> str:

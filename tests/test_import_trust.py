@@ -18,8 +18,7 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from conftest import Invoke
-from transfer_support import counts, load_json
+from support import Invoke, counts, load_json
 
 Json = dict[str, Any]
 FORGED = "0f0f0f0f-0000-4000-8000-0000000000{:02x}"

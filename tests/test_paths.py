@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke
 from peerlog.store import migrations
+from support import Invoke
 
 NAMES = [
     "hash#tag",

@@ -221,7 +221,7 @@ def test_doctor_notices_a_journal_others_may_read(invoke: Invoke, db: Path) -> N
 
 
 # ---------------------------------------------------------------- read-only file or folder
-# How each case is made read-only, root included: see readonly_support.
+# How each case is made read-only, root included: see `read_only` in support.py.
 
 
 @pytest.mark.parametrize("how", WAYS)

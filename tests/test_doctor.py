@@ -334,6 +334,7 @@ def test_a_check_in_on_a_full_disk_says_so_and_the_journal_stays_whole(
     assert invoke("checkin", "--note", "Space again").exit_code == 0
 
 
+@pytest.mark.slow  # a real process, so a file-size limit binds only it
 def test_a_check_in_the_file_system_refuses_to_grow_says_so(db: Path, tmp_path: Path) -> None:
     """A file size limit set by the OS (RLIMIT_FSIZE): writes fail at the file system, as on a full disk."""
     import resource

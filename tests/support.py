@@ -609,6 +609,8 @@ def reflections(invoke: Invoke, *args: str) -> list[dict]:
 
 # ---------------------------------------------------------------- real processes writing one journal
 
+# Used by tests/test_concurrency.py and tests/test_crash.py: a writer imports peerlog once, then runs `checkin`
+# in a loop, printing what it saved, so a test can race several or kill one at a chosen moment.
 
 #: 8 x 200 is the issue's example; the suite's default keeps it and the crash tests well under a minute.
 PER_WORKER = int(os.environ.get("PEERLOG_TEST_CHECKINS_PER_WRITER", "50"))
@@ -718,6 +720,10 @@ def journal_rows(db: Path) -> list[tuple[str, str, str]]:
 
 # ---------------------------------------------------------------- read-only files and folders
 
+# CI runs as root, whom permission bits do not stop. So each case is made read-only three ways: chmod (for
+# everyone else), the immutable attribute (stops root too, where the file system and capabilities allow),
+# and a read-only mount as statvfs reports it (simulated, so it runs everywhere). `run_as_a_plain_user` runs
+# peerlog in a child process that permission bits do stop, even when the tests run as root.
 
 WAYS = ["chmod", "immutable", "read-only mount"]
 

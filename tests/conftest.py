@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,8 +11,7 @@ from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from peerlog.cli import app
-
-Invoke = Callable[..., Result]
+from support import Invoke
 
 # On CI the property tests replay the same examples every run, so a red build always means a change broke
 # something; locally they keep exploring new inputs (and hypothesis remembers any failure it finds).
@@ -42,9 +41,24 @@ def invoke(home: Path) -> Invoke:
     return run
 
 
+@pytest.fixture(scope="session")
+def journal_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ana paired with Sam, made once per test process through the real CLI.
+
+    Most tests start from this journal; copying a file is much faster than running the migrations again.
+    `init` and `pair add` themselves are tested on fresh homes in their own files.
+    """
+    home = tmp_path_factory.mktemp("journal-template") / "peerlog-home"
+    env = {"PEERLOG_HOME": str(home), "PEERLOG_DB": None, "PEERLOG_DEBUG": None, "COLUMNS": "120"}
+    runner = CliRunner()
+    for argv in (["init", "--name", "Ana"], ["pair", "add", "Sam"]):
+        result = runner.invoke(app, argv, env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    return home
+
+
 @pytest.fixture
-def journal(invoke: Invoke) -> Invoke:
-    """A journal where you are Ana, paired with Sam."""
-    assert invoke("init", "--name", "Ana").exit_code == 0
-    assert invoke("pair", "add", "Sam").exit_code == 0
+def journal(invoke: Invoke, home: Path, journal_template: Path) -> Invoke:
+    """A journal where you are Ana, paired with Sam (a copy of the template, folder modes and all)."""
+    shutil.copytree(journal_template, home)
     return invoke

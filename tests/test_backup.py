@@ -10,8 +10,8 @@ import stat
 from datetime import datetime
 from pathlib import Path
 
-from conftest import Invoke
 from peerlog.backups import destination_for
+from support import Invoke
 
 NAME = re.compile(r"^peerlog-backup-\d{8}-\d{6}(-\d+)?\.db$")
 

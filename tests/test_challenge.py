@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Invoke
-from review_support import PRIVATE, days_ago, journal_at
+from support import PRIVATE, Invoke, days_ago, journal_at
 
 
 def challenge_ids(invoke: Invoke, *args: str) -> dict[str, str]:

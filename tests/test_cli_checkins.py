@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
+from support import Invoke
 
 
 def entries(invoke: Invoke, *args: str) -> list[dict]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Invoke
 from peerlog.cli.app import COMMANDS, load_command
+from support import Invoke
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

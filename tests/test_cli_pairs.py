@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Invoke
+from support import Invoke
 
 
 def test_init_welcomes_you_and_is_safe_to_run_again(invoke: Invoke, home: Path) -> None:

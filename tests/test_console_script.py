@@ -13,6 +13,9 @@ import pytest
 
 from peerlog import __version__
 
+# Real processes running the installed script: run by CI and the README's test command, skipped by `-m "not slow"`.
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(sys.executable).with_name("peerlog")
 
 

@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from test_concurrency import SAVED, environment, journal_rows, start_writer, wait_for
+from support import SAVED, environment, journal_rows, start_writer, wait_for
+
+# Real processes, started and killed: run by CI and the README's test command, skipped by `-m "not slow"`.
+pytestmark = pytest.mark.slow
 
 # A process that upgrades the journal with one extra, slow migration. It rewrites a table (SQLite's
 # batch mode copies it), touches every check-in, then waits inside the still-open transaction.

@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke
 from peerlog.store.migrations import LATEST
-from readonly_support import WAYS, read_only
+from support import WAYS, Invoke, read_only
 
 
 def digest(path: Path) -> str:
@@ -222,7 +221,7 @@ def test_doctor_notices_a_journal_others_may_read(invoke: Invoke, db: Path) -> N
 
 
 # ---------------------------------------------------------------- read-only file or folder
-# How each case is made read-only, root included: see readonly_support.
+# How each case is made read-only, root included: see `read_only` in support.py.
 
 
 @pytest.mark.parametrize("how", WAYS)
@@ -335,6 +334,7 @@ def test_a_check_in_on_a_full_disk_says_so_and_the_journal_stays_whole(
     assert invoke("checkin", "--note", "Space again").exit_code == 0
 
 
+@pytest.mark.slow  # a real process, so a file-size limit binds only it
 def test_a_check_in_the_file_system_refuses_to_grow_says_so(db: Path, tmp_path: Path) -> None:
     """A file size limit set by the OS (RLIMIT_FSIZE): writes fail at the file system, as on a full disk."""
     import resource

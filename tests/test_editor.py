@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
+from support import Invoke
 from test_cli_checkins import entries, saved_id
 
 

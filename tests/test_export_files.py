@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
+from support import Invoke
 
 
 @pytest.fixture(autouse=True)

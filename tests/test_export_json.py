@@ -12,14 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Invoke
 from peerlog.exporters.json_export import JsonExporter, pretty, to_dict
 from peerlog.importers import peerlog_json
 from peerlog.restoring import restore
 from peerlog.store import Store
 from peerlog.transfer import collect
-from transfer_support import (
+from support import (
     GeneratedJournal,
+    Invoke,
     add_feedback,
     add_reflection,
     journal_session,
@@ -48,7 +48,7 @@ def _import(store: Store, text: str):  # type: ignore[no-untyped-def]
         return restore(session, doc)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(journal=journals())
 def test_a_json_export_restored_into_an_empty_journal_exports_identically(
     template: Path, journal: GeneratedJournal

@@ -16,10 +16,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from conftest import Invoke
 from peerlog.exporters.markdown import inline, list_item, paragraphs
 from peerlog.store import Store
-from transfer_support import add_feedback, add_reflection, journal_session, me_and_pair
+from support import Invoke, add_feedback, add_reflection, journal_session, me_and_pair
 
 # CommonMark plus the GFM extensions most viewers add, so a stray `|` or `~~` would show up as structure.
 PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -296,7 +295,7 @@ ENTRIES = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entries=ENTRIES)
 def test_a_streamed_markdown_export_lists_each_week_once_newest_first_in_any_offset(
     two_peers: Path, entries: list[tuple[str, int, int, bool]]

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
 from peerlog.exporters import EXPORTERS
-from transfer_support import add_feedback, add_reflection, journal_session, load_json, me_and_pair
+from support import Invoke, add_feedback, add_reflection, journal_session, load_json, me_and_pair
 
 SECRETS = {
     "note": "SECRET-NOTE-4471",

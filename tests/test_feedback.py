@@ -13,7 +13,7 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from conftest import Invoke
+from support import Invoke
 
 ENTER, CLEAR_LINE, DOWN = "\r", "\x15", "\x1b[B"
 

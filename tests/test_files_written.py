@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke
 from peerlog.store import Store, migrations
+from support import Invoke
 
 
 def mode(path: Path) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import string
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,53 +27,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import Invoke
+from support import TEXT, Invoke, refused_cleanly, tidy
 
 EXAMPLES = settings(
-    max_examples=30,
+    max_examples=15,
     deadline=None,
     # One journal per test, shared by its examples: each example checks only what it wrote.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 # ---------------------------------------------------------------- what people might type
-
-#: What the shell gives Python for bytes that are not UTF-8 (PEP 383 surrogate escapes).
-UNDECODABLE = st.characters(min_codepoint=0xDC80, max_codepoint=0xDCFF)
-TRICKY = st.sampled_from(
-    [
-        "",
-        " ",
-        "\t",
-        "\n",
-        "\r\n",
-        "\x00",
-        "\x1b[31m",
-        "\x7f",
-        "\u200b",
-        "\ufeff",
-        "\u2028",
-        "\u202e",
-        "#",
-        "--",
-    ]
-)
-ANY_CHAR = st.one_of(st.characters(), UNDECODABLE, TRICKY)
-TEXT = st.one_of(
-    st.text(max_size=80),
-    st.lists(ANY_CHAR, max_size=30).map("".join),
-    st.text(string.printable, max_size=40),
-    # Very long: around the 100,000-character limit of peerlog.rules, on both sides of it.
-    st.builds(
-        lambda part, n: (part * n)[: n * 7], st.text(min_size=1, max_size=7), st.integers(14_200, 14_400)
-    ),
-    TRICKY,
-)
-
-
-def tidy(text: str) -> str:
-    """How peerlog keeps free text: Windows line ends made plain, surrounding whitespace trimmed."""
-    return text.replace("\r\n", "\n").strip()
 
 
 def tidy_name(text: str) -> str:
@@ -123,16 +85,6 @@ def show(invoke: Invoke, short: str) -> dict[str, Any]:
     result = invoke("show", short, "--json")
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
-
-
-def refused_cleanly(result: Any) -> None:
-    """A refusal is one kind line on stderr (ours) or Click's usage message, with exit 2."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    if result.stderr.startswith("peerlog: "):
-        assert len(result.stderr.rstrip("\n").split("\n")) == 1, result.stderr
-        assert not any(unicodedata.category(c) == "Cc" for c in result.stderr.rstrip("\n")), result.stderr
-    else:
-        assert "Usage:" in result.stderr, result.stderr
 
 
 def run(invoke: Invoke, home: Path, argv: list[str], **kw: Any) -> Any:

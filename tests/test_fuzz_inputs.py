@@ -22,11 +22,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import Invoke
-from test_fuzz_cli import TEXT, refused_cleanly, tidy
+from support import TEXT, Invoke, refused_cleanly, tidy
 
 EXAMPLES = settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

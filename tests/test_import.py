@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke
-from transfer_support import counts, load_json
+from support import Invoke, counts, load_json
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from conftest import Invoke
-from transfer_support import counts
+from support import Invoke, counts
 
 REAL_EXPORT = Path(__file__).parent / "data" / "jrnl-4.6-export.json"
 

@@ -9,6 +9,7 @@ their pair arrive.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ import pytest
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
+from typer.testing import CliRunner
 
-from conftest import Invoke
-from transfer_support import counts, load_json
+from peerlog.cli import app
+from support import Invoke, counts, load_json
 
 Json = dict[str, Any]
 FORGED = "0f0f0f0f-0000-4000-8000-0000000000{:02x}"
@@ -40,22 +42,53 @@ def sam(journal: Invoke, sam_home: Path) -> Invoke:
     return run
 
 
-@pytest.fixture
-def bundles(journal: Invoke, sam: Invoke, tmp_path: Path) -> tuple[Path, Path]:
-    """One honest exchange: Ana's bundle (which Sam now holds) and Sam's (which Ana imported)."""
-    journal(
+@pytest.fixture(scope="module")
+def exchange(tmp_path_factory: pytest.TempPathFactory, journal_template: Path) -> Path:
+    """One honest exchange, made once for this file through the CLI: both homes and the two bundles.
+
+    Ana holds Sam's bundle imported and Sam holds Ana's; each test gets its own copy of all four.
+    """
+    root = tmp_path_factory.mktemp("exchange")
+    shutil.copytree(journal_template, root / "peerlog-home")
+    runner = CliRunner()
+
+    def as_(home: str) -> Callable[..., Any]:
+        env = {"PEERLOG_HOME": str(root / home), "PEERLOG_DB": None, "PEERLOG_DEBUG": None, "COLUMNS": "120"}
+
+        def run(*args: str) -> None:
+            result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+            assert result.exit_code == 0, (args, result.output)
+
+        return run
+
+    ana, sam = as_("peerlog-home"), as_("sam-home")
+    sam("init", "--name", "Sam")
+    sam("pair", "add", "Ana")
+    ana(
         "checkin", "--pair", "sam", "--note", "Ana's week", "--win", "Spoke up", "--challenge", "Deadlines",
         "--tag", "work", "--shared",
     )  # fmt: skip
-    journal("feedback", "sam", "You listened so well", "--kind", "appreciation", "--shared")
-    journal("checkin", "--note", "Ana's private day")
+    ana("feedback", "sam", "You listened so well", "--kind", "appreciation", "--shared")
+    ana("checkin", "--note", "Ana's private day")
     sam("checkin", "--pair", "ana", "--note", "Sam's week", "--win", "Finished the course", "--shared")
-    from_ana, from_sam = tmp_path / "from-ana.json", tmp_path / "from-sam.json"
-    assert journal("share", "--pair", "sam", "--output", str(from_ana)).exit_code == 0
-    assert sam("share", "--pair", "ana", "--output", str(from_sam)).exit_code == 0
-    assert sam("import", str(from_ana)).exit_code == 0
-    assert journal("import", str(from_sam)).exit_code == 0
-    return from_ana, from_sam
+    ana("share", "--pair", "sam", "--output", str(root / "from-ana.json"))
+    sam("share", "--pair", "ana", "--output", str(root / "from-sam.json"))
+    sam("import", str(root / "from-ana.json"))
+    ana("import", str(root / "from-sam.json"))
+    return root
+
+
+@pytest.fixture
+def bundles(
+    journal: Invoke, sam: Invoke, home: Path, sam_home: Path, tmp_path: Path, exchange: Path
+) -> tuple[Path, Path]:
+    """One honest exchange: Ana's bundle (which Sam now holds) and Sam's (which Ana imported)."""
+    for target in (home, sam_home):
+        shutil.rmtree(target)
+        shutil.copytree(exchange / target.name, target)
+    for name in ("from-ana.json", "from-sam.json"):
+        shutil.copy2(exchange / name, tmp_path / name)
+    return tmp_path / "from-ana.json", tmp_path / "from-sam.json"
 
 
 def _everything(invoke: Callable[..., Any]) -> str:

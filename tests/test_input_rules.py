@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Invoke
 from peerlog import rules
+from support import Invoke
 
 
 def _log(invoke: Invoke, **kw: Any) -> list[dict[str, Any]]:
@@ -219,7 +219,7 @@ def test_whatever_peerlog_accepts_its_export_imports_and_exports_again_the_same(
 ) -> None:
     counter = iter(range(10**6))
 
-    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
     @given(name=WORDS, text=WORDS)
     def check(name: str, text: str) -> None:
         n = next(counter)

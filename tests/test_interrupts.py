@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import typer
 
-from conftest import Invoke
 from peerlog.store import Store
+from support import Invoke
 
 STOPPED = "peerlog: Stopped. Nothing was saved."
 AFTER_SAVING = "peerlog: Stopped, but only after saving"

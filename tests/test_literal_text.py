@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
+from support import Invoke
 
 WIDE = {"COLUMNS": "400"}
 RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

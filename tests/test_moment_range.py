@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import Invoke
 from peerlog.dates import EARLIEST, LATEST
+from support import Invoke
 
 WIDE = ["--since", "0001-01-01", "--until", "9999-12-31"]
 
@@ -147,7 +147,7 @@ NEAR_EDGES = st.one_of(
 def test_moments_around_the_range_edges_are_kept_or_refused_and_every_view_survives(
     journal: Invoke, tmp_path: Path
 ) -> None:
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
     @given(moment=NEAR_EDGES)
     @example(moment=EARLIEST)
     @example(moment=LATEST)

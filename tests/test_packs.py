@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
 from peerlog.packs import FORMAT_VERSION, KINDS, load_catalog, parse_pack, shipped_folder
+from support import Invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke
 from peerlog.store import migrations
+from support import Invoke
 
 NAMES = [
     "hash#tag",
@@ -144,6 +144,7 @@ def test_the_copy_taken_before_an_upgrade_holds_the_journal_whatever_its_name(
     assert notes(invoke, copy) == ["Kept where I said"]
 
 
+@pytest.mark.slow  # real processes, so their arguments arrive as bytes
 def test_a_path_that_is_not_valid_utf8_still_names_its_own_file(place: Path) -> None:
     if sys.platform == "darwin":
         pytest.skip("macOS file systems only allow UTF-8 names")

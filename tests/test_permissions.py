@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
 from peerlog.cli.app import COMMANDS
+from support import Invoke
 
 PRIVATE_NOTE = "Only for me: the thing I am still working through"
 

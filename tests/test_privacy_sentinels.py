@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
 from peerlog import search as search_module
 from peerlog.models import PRIVATE, SHARED, Challenge, CheckIn, Pair, Person, Win
 from peerlog.pairs import ordered
 from peerlog.people import name_key
-from transfer_support import add_feedback, add_reflection, journal_session, me_and_pair
+from support import Invoke, add_feedback, add_reflection, journal_session, me_and_pair
 
 #: Every sentinel holds this word, so one search reaches all of them.
 WORD = "lantern"

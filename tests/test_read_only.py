@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke
 from peerlog.store import migrations
-from readonly_support import WAYS, read_only, run_as_a_plain_user
+from support import WAYS, Invoke, read_only, run_as_a_plain_user
 
 
 def digest(path: Path) -> str:

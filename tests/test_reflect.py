@@ -2,62 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
-
-EVERY_KIND = """\
-format = 1
-name = "every-kind"
-title = "Every kind"
-description = "One question of each kind."
-
-[[prompts]]
-id = "line"
-kind = "text"
-text = "One line?"
-
-[[prompts]]
-id = "story"
-kind = "long"
-text = "Tell me more?"
-
-[[prompts]]
-id = "rating"
-kind = "scale"
-text = "How was it?"
-min = 1
-max = 5
-min_label = "hard"
-max_label = "good"
-
-[[prompts]]
-id = "pick"
-kind = "choice"
-text = "Which drink?"
-choices = ["Tea", "Coffee", "Water"]
-
-[[prompts]]
-id = "several"
-kind = "multi"
-text = "What helped?"
-choices = ["Listening", "Sharing", "Quiet"]
-
-[[prompts]]
-id = "again"
-kind = "confirm"
-text = "Again next week?"
-
-[[prompts]]
-id = "wins"
-kind = "text"
-text = "A win?"
-repeat = true
-"""
+from support import EVERY_KIND, Invoke, reflections
 
 
 @pytest.fixture
@@ -65,12 +15,6 @@ def every_kind(journal: Invoke, home: Path) -> Invoke:
     (home / "prompts").mkdir(parents=True, exist_ok=True)
     (home / "prompts" / "every-kind.toml").write_text(EVERY_KIND, encoding="utf-8")
     return journal
-
-
-def reflections(invoke: Invoke, *args: str) -> list[dict]:
-    result = invoke("reflections", "--json", *args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def stored_answers(home: Path) -> list[tuple[str, str, str, str]]:

@@ -12,11 +12,10 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from conftest import Invoke
 from peerlog.cli import interactive
 from peerlog.hints import find_hints
 from peerlog.packs import Prompt
-from test_reflect import EVERY_KIND, reflections
+from support import EVERY_KIND, Invoke, reflections
 
 ENTER, DOWN, FINISH, CTRL_C, CLEAR_LINE = "\r", "\x1b[B", "\x1b\r", "\x03", "\x15"
 

@@ -104,7 +104,7 @@ def _build(draw: Any, ana: Run, sam: Run, folder: Path) -> None:
         )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_journal_restored_into_a_fresh_one_exports_the_same_bytes(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as name:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
 from peerlog import search as search_module
-from review_support import PRIVATE, days_ago, journal_at
+from support import PRIVATE, Invoke, days_ago, journal_at
 
 
 def hits(invoke: Invoke, *args: str) -> list[dict]:

@@ -18,9 +18,8 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from sqlmodel import select
 
-from conftest import Invoke
 from peerlog.models import Feedback, Link, Person
-from transfer_support import add_feedback, counts, journal_session, load_json, me_and_pair
+from support import Invoke, add_feedback, counts, journal_session, load_json, me_and_pair
 
 DOWN = "\x1b[B"
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
-from review_support import PRIVATE, days_ago, journal_at
+from support import PRIVATE, Invoke, days_ago, journal_at
 
 
 def summary_json(invoke: Invoke, *args: str) -> dict:

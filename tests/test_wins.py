@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from conftest import Invoke
-from review_support import PRIVATE, days_ago, journal_at
+from support import PRIVATE, Invoke, days_ago, journal_at
 
 
 def wins_json(invoke: Invoke, *args: str) -> dict:

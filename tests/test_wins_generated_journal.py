@@ -7,7 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from conftest import Invoke
+from support import Invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -117,7 +117,7 @@ def list_feedback(
     query = select(Feedback).where(or_(col(Feedback.author_id) == me.id, col(Feedback.visibility) == SHARED))
     if pair:
         query = query.where(Feedback.pair_id == resolve_pair(session, pair).id)
-    query = newest_first(query, Feedback, since=since, until=until, limit=limit)
+    query = newest_first(query, Feedback.__table__, since=since, until=until, limit=limit)
     return _views(session, list(session.exec(query).all()), me)
 
 

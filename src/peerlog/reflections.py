@@ -316,7 +316,7 @@ def list_reflections(
         query = query.where(Reflection.pair_id == resolve_pair(session, pair).id)
     if pack:
         query = query.where(Reflection.pack_name == pack.strip().lower())
-    query = newest_first(query, Reflection, since=since, until=until, limit=limit)
+    query = newest_first(query, Reflection.__table__, since=since, until=until, limit=limit)
     return _views(session, list(session.exec(query).all()), me)
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection
 from peerlog import lookup
 from peerlog import tables as t
 from peerlog.errors import InputError
+from peerlog.tables import SHARED
 
-SHARED = "shared"
 #: A sparkline never gets wider than this many points, so it fits an 80-column terminal beside a name.
 MAX_TREND_POINTS = 56
 #: Bucket lengths in days, smallest first: a day, a week, a fortnight, a month, a quarter, a year.

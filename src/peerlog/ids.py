@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar, cast, overload
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import Row, Table, select
 from sqlmodel import Session, SQLModel
 
 from peerlog.errors import AmbiguousError, InputError, NotFoundError
-from peerlog.models import new_id
+from peerlog.models import new_id, table_of
 
 SHORT_LENGTH = 8
 MIN_PREFIX = 4
@@ -39,7 +39,7 @@ def find_by_prefix(session: Session, model: type[M] | Table, prefix: str, *, nou
             f"'{prefix}' is not a {noun} id.",
             hint=f"Ids are shown as 8 characters such as 3f2a9c1b; type at least {MIN_PREFIX}. {hint}",
         )
-    table = model if isinstance(model, Table) else cast(Table, model.__table__)
+    table = model if isinstance(model, Table) else table_of(model)
     # A range instead of LIKE: it uses the primary key index on every backend.
     query = select(table).where(table.c.id >= typed, table.c.id <= typed + "~").limit(6)
     rows = session.execute(query).all()

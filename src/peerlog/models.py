@@ -27,9 +27,9 @@ so neither pydantic nor SQLAlchemy evaluates strings class by class. Building th
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from pydantic import ConfigDict
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 PRIVATE = "private"
 SHARED = "shared"
@@ -44,10 +44,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table a model declares, for queries over plain rows."""
+    # SQLAlchemy's declarative mapping sets `__table__`; SQLModel's type hints do not declare it.
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
 class _Table(SQLModel):
     """What every table shares: pydantic builds its validators only if something validates or dumps a row."""
 
-    model_config = ConfigDict(defer_build=True)
+    model_config = SQLModelConfig(defer_build=True)
 
 
 class Meta(_Table, table=True):

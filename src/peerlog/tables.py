@@ -7,10 +7,6 @@ Core statements over these, as plain rows, and never pay for ORM objects.
 
 from __future__ import annotations
 
-from typing import cast
-
-from sqlalchemy import Table
-
 from peerlog.models import (
     PRIVATE,
     SHARED,
@@ -24,6 +20,7 @@ from peerlog.models import (
     Person,
     Reflection,
     Win,
+    table_of,
 )
 
 __all__ = [
@@ -41,12 +38,12 @@ __all__ = [
     "win",
 ]
 
-person = cast(Table, Person.__table__)
-pair = cast(Table, Pair.__table__)
-checkin = cast(Table, CheckIn.__table__)
-checkin_tag = cast(Table, CheckInTag.__table__)
-win = cast(Table, Win.__table__)
-challenge = cast(Table, Challenge.__table__)
-reflection = cast(Table, Reflection.__table__)
-answer = cast(Table, Answer.__table__)
-feedback = cast(Table, Feedback.__table__)
+person = table_of(Person)
+pair = table_of(Pair)
+checkin = table_of(CheckIn)
+checkin_tag = table_of(CheckInTag)
+win = table_of(Win)
+challenge = table_of(Challenge)
+reflection = table_of(Reflection)
+answer = table_of(Answer)
+feedback = table_of(Feedback)

@@ -1,16 +1,21 @@
-"""Schema migrations: an ordered, named list applied when a journal is opened.
+"""Schema migrations: an ordered list of named steps, applied when a journal is opened.
 
 Why this shape: a journal is one user's file, opened by a short-lived CLI. An ordered list in code (as
-simonw/llm keeps) is easy to read and review, and the version lives in the journal's own `meta` table.
-The DDL itself goes through Alembic's `Operations`, used programmatically without a script folder, so it
-stays portable (its batch mode copes with SQLite's limited ALTER TABLE). Alembic is imported only when a
-migration has to run; opening a current journal costs one SELECT.
+simonw/llm keeps) is easy to read and review. Each step spells out its own DDL: tables and indexes through
+Alembic's `Operations` (used programmatically without a script folder, so it stays portable; its batch mode
+copes with SQLite's limited ALTER TABLE), SQLite's search tables and triggers as the literal SQL they ran.
+A step never calls live code, so editing `models.py` or `search_sqlite.py` cannot change what it does.
 
-All pending migrations run in one transaction (SQLite has transactional DDL once pysqlite stops managing
-transactions, see `sqlite.py`), so a failure leaves the old schema intact. The file is backed up first.
+The names of the steps a journal has had are recorded in it (`_peerlog_migrations`); `meta.schema_version`
+keeps their count, which is what older peerlogs read to refuse a newer journal, and what makes opening a
+current journal cost one SELECT. Alembic is imported only when a step has to run.
 
-Never edit a migration that has shipped: add a new one. `tests/test_migrations.py` checks that migrating
-from nothing gives exactly the schema `models.py` describes.
+All pending steps run in one transaction (SQLite has transactional DDL once pysqlite stops managing
+transactions, see `sqlite.py`), so a failure leaves the old schema intact. The file is backed up first, one
+`.schemaN.bak` per starting version, under the write lock.
+
+Never edit a step that has shipped: add a new one. `tests/test_migrations.py` upgrades a journal written by
+the first release and compares its whole schema with a fresh journal's, and a fresh journal with `models.py`.
 """
 
 from __future__ import annotations

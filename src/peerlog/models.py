@@ -20,8 +20,8 @@ that brings an older journal here, and `tests/test_migrations.py` checks that th
 Why it stays cheap to import (every command that opens a journal does): pydantic's validators are built on
 first use (`defer_build`, and table models never validate on construction, so most commands never build
 them), and the annotations are real objects rather than strings (no `from __future__ import annotations`),
-so neither pydantic nor SQLAlchemy evaluates strings class by class. Building the eleven classes costs about
-30 ms of CPU; the rest is SQLAlchemy's mappers, which the ORM needs (see benchmarks/README.md).
+so neither pydantic nor SQLAlchemy evaluates strings class by class. Building the eleven classes still costs
+about 29 ms of CPU, mostly SQLAlchemy's mappers, which the ORM needs (see benchmarks/README.md).
 """
 
 from datetime import UTC, datetime

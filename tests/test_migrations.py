@@ -1,7 +1,9 @@
-"""Migrations: a journal upgraded step by step must match one created fresh from the models."""
+"""Migrations: a journal upgraded step by step, a real one made by the first release included, must match one
+created fresh, and a fresh one must match the models."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -23,13 +25,14 @@ def _virtual_tables(engine: Engine) -> set[str]:
 
 
 def schema_of(engine: Engine) -> dict[str, Any]:
-    """Tables, columns, keys and indexes as SQLAlchemy reflects them, search indexes left aside."""
+    """Tables, columns, keys and indexes as SQLAlchemy reflects them, as the models can describe them: the
+    search tables and the migrations' own ledger are left to `full_schema`."""
     insp = inspect(engine)
     virtual = _virtual_tables(engine)
     tables = [
         t
         for t in insp.get_table_names()
-        if t not in virtual and not any(t.startswith(f"{v}_") for v in virtual)
+        if t not in virtual and not any(t.startswith(f"{v}_") for v in virtual) and t != migrations.LEDGER
     ]
     described: dict[str, Any] = {}
     for table in sorted(tables):
@@ -54,6 +57,82 @@ def schema_of(engine: Engine) -> dict[str, Any]:
             "uniques": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
         }
     return described
+
+
+FIRST_RELEASE = Path(__file__).parent / "data" / "first-release-702e064.db"
+
+
+def full_schema(path: Path) -> dict[str, Any]:
+    """Everything SQLite knows of a journal's shape: every table, index, trigger and virtual table with the SQL
+    that made it (read from sqlite_master), and each table's columns."""
+    with sqlite3.connect(path) as db:
+        objects = sorted(
+            (kind, name, table, " ".join((sql or "").split()))
+            for kind, name, table, sql in db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
+        )
+        columns = {
+            name: sorted(db.execute(f'PRAGMA table_info("{name}")').fetchall())
+            for kind, name, _table, _sql in objects
+            if kind == "table"
+        }
+    return {"objects": objects, "columns": columns}
+
+
+def test_a_journal_made_by_the_first_release_upgrades_to_exactly_a_fresh_journal(tmp_path: Path) -> None:
+    # tests/data/first-release-702e064.db was written by peerlog at commit 702e064 (schema 3): Ana, a pair with
+    # Sam, three check-ins with wins, challenges (one overcome) and tags, a shared reflection, two feedback.
+    old = tmp_path / "old.db"
+    shutil.copyfile(FIRST_RELEASE, old)
+    Store.open(old).close()
+    Store.open(tmp_path / "fresh.db", create=True).close()
+
+    upgraded, fresh = full_schema(old), full_schema(tmp_path / "fresh.db")
+    assert upgraded == fresh
+    kinds = {kind for kind, *_ in fresh["objects"]}
+    assert {"table", "index", "trigger"} <= kinds
+    names = {name for _kind, name, *_ in fresh["objects"]}
+    assert {"search_index", "search_index_doc", "search_index_tally", migrations.LEDGER} <= names
+    assert list(tmp_path.glob("old.db.schema3.bak")), "the upgrade keeps a copy of what it upgraded"
+
+
+def test_an_upgraded_first_release_journal_keeps_every_entry_and_finds_them(
+    tmp_path: Path, invoke: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copyfile(FIRST_RELEASE, tmp_path / "old.db")
+    monkeypatch.setenv("PEERLOG_DB", str(tmp_path / "old.db"))
+    run = invoke
+    logged = run("log")
+    for note in ("We talked about sleep and walks", "A private, quiet day", "Good talk"):
+        assert note in logged.stdout
+    assert "sleep" in run("search", "sleep").stdout
+    wins = run("wins", "--pair", "sam", "--since", "2000-01-01").stdout
+    assert "Asked for help" in wins and "Early mornings" in wins
+
+
+def test_migrations_are_recorded_by_name(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    shutil.copyfile(FIRST_RELEASE, old)
+    Store.open(old).close()
+    Store.open(tmp_path / "fresh.db", create=True).close()
+    everything = [name for name, _migrate in migrations.MIGRATIONS]
+    with sqlite3.connect(old) as db:
+        upgraded = db.execute(f"SELECT name, applied_at FROM {migrations.LEDGER} ORDER BY name").fetchall()
+    with sqlite3.connect(tmp_path / "fresh.db") as db:
+        fresh = db.execute(f"SELECT name, applied_at FROM {migrations.LEDGER} ORDER BY name").fetchall()
+    assert [name for name, _at in upgraded] == [name for name, _at in fresh] == sorted(everything)
+    # The first release kept only a count: its three steps are named, undated; the new step is dated.
+    assert [at is None for _name, at in upgraded] == [True, True, True] + [False] * (len(everything) - 3)
+    assert all(at for _name, at in fresh)
+
+
+def test_a_journal_with_a_migration_this_peerlog_does_not_know_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    Store.open(path, create=True).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"INSERT INTO {migrations.LEDGER} (name) VALUES ('9999_from_the_future')")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="9999_from_the_future"):
+        Store.open(path)
 
 
 def _fresh_from_models(path: Path) -> Engine:

@@ -222,10 +222,24 @@ def test_an_older_journal_gets_its_search_index_filled_on_upgrade(
                     updated_at=now,
                 )
             )
+        # Written as schema 1 stored it: today's code would write columns schema 1 did not have yet.
         with store.session(write=True) as session:
-            from peerlog.checkins import record_checkin
-
-            record_checkin(session, note="Before search existed", wins=["An old win"])
+            session.execute(
+                text(
+                    "INSERT INTO checkin (id, author_id, pair_id, at, utc_offset, mood, note, visibility,"
+                    " created_at, updated_at) VALUES ('1f1f1f1f-0000-4000-8000-000000000001',"
+                    " '0f0f0f0f-0000-4000-8000-000000000001', NULL, :now, 0, NULL, 'Before search existed',"
+                    " 'private', :now, :now)"
+                ),
+                {"now": now.strftime("%Y-%m-%d %H:%M:%S.%f")},
+            )
+            session.execute(
+                text(
+                    "INSERT INTO win (id, checkin_id, position, text) VALUES"
+                    " ('2f2f2f2f-0000-4000-8000-000000000001', '1f1f1f1f-0000-4000-8000-000000000001', 0,"
+                    " 'An old win')"
+                )
+            )
         store.close()
     store = Store.open(path)
     with store.engine.connect() as conn:

@@ -21,7 +21,7 @@ from peerlog import dates, rules
 from peerlog import tables as t
 from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, new_id, short_id
-from peerlog.listing import check_limit
+from peerlog.listing import newest_first
 from peerlog.lookup import Me, find_pair, load_me
 from peerlog.store.visibility import visible_to
 from peerlog.tables import PRIVATE, VISIBILITIES
@@ -344,16 +344,10 @@ def list_checkins(
     )
     if pair:
         query = query.where(c.c.pair_id == find_pair(session, me, pair).id)
-    if since:
-        query = query.where(c.c.at >= dates.to_utc(since))
-    if until:
-        query = query.where(c.c.at <= dates.to_utc(until))
     if tag:
         tg = t.checkin_tag
         query = query.join(tg, tg.c.checkin_id == c.c.id).where(tg.c.tag == clean_tag(tag))
-    if limit is not None:
-        query = query.limit(check_limit(limit))
-    query = query.order_by(c.c.at.desc(), c.c.id.desc())
+    query = newest_first(query, c, since=since, until=until, limit=limit)
     rows = [r._mapping for r in session.execute(query)]
     return _views(session, rows, me, named=True)
 

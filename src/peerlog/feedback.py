@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from peerlog import dates
+from peerlog import tables as t
 from peerlog.checkins import check_visibility, clean_text
 from peerlog.errors import InputError
 from peerlog.ids import short_id
@@ -117,7 +118,7 @@ def list_feedback(
     query = select(Feedback).where(visible_to(Feedback, me.id))
     if pair:
         query = query.where(Feedback.pair_id == resolve_pair(session, pair).id)
-    query = newest_first(query, Feedback, since=since, until=until, limit=limit)
+    query = newest_first(query, t.feedback, since=since, until=until, limit=limit)
     return _views(session, list(session.exec(query).all()), me)
 
 

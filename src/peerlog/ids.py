@@ -3,58 +3,65 @@
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
-from uuid import uuid4
+from typing import Any, TypeVar, overload
 
-from sqlalchemy.sql.expression import TableClause
-from sqlmodel import Session, select
+from sqlalchemy import Row, Table, select
+from sqlmodel import Session, SQLModel
 
 from peerlog.errors import AmbiguousError, InputError, NotFoundError
+from peerlog.models import new_id, table_of
 
 SHORT_LENGTH = 8
 MIN_PREFIX = 4
 _PREFIX = re.compile(r"^[0-9a-f-]+$")
-T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
 
-
-def new_id() -> str:
-    """A new row's id (the same form as `models.new_id`, without loading the models)."""
-    return str(uuid4())
+__all__ = ["MIN_PREFIX", "SHORT_LENGTH", "find_by_prefix", "new_id", "short_id"]
 
 
 def short_id(full_id: str) -> str:
     return full_id[:SHORT_LENGTH]
 
 
+@overload
 def find_by_prefix(
-    session: Session, model: type[T], prefix: str, *, noun: str, hint: str, where: Any = None
-) -> T:
-    """The one row whose id starts with `prefix`, or a kind error naming what matched.
+    session: Session, model: type[M], prefix: str, *, noun: str, hint: str, where: Any = None
+) -> M: ...
+@overload
+def find_by_prefix(
+    session: Session, model: Table, prefix: str, *, noun: str, hint: str, where: Any = None
+) -> Row[Any]: ...
 
-    `model` is an ORM class (an instance comes back) or a light table from `peerlog.tables` (a row).
+
+def find_by_prefix(
+    session: Session, model: type[M] | Table, prefix: str, *, noun: str, hint: str, where: Any = None
+) -> Any:
+    """The one entry whose id starts with `prefix`, or a kind error naming what matched.
+
+    Given a table (`peerlog.tables`) it returns the row; given a model class, that row as an ORM object.
     `where` narrows the rows looked at (who may see them): a row outside it is not there at all, not even
-    as one of the candidates an ambiguous prefix names.
-    """
+    as one of the candidates an ambiguous prefix names."""
     typed = prefix.strip().lower()
     if len(typed) < MIN_PREFIX or not _PREFIX.match(typed):
         raise InputError(
             f"'{prefix}' is not a {noun} id.",
             hint=f"Ids are shown as 8 characters such as 3f2a9c1b; type at least {MIN_PREFIX}. {hint}",
         )
-    light = isinstance(model, TableClause)
-    column: Any = model.c.id if light else model.id  # type: ignore[attr-defined]
+    table = model if isinstance(model, Table) else table_of(model)
     # A range instead of LIKE: it uses the primary key index on every backend.
-    query = select(model).where(column >= typed, column <= typed + "~").limit(6)
+    query = select(table).where(table.c.id >= typed, table.c.id <= typed + "~").limit(6)
     if where is not None:
         query = query.where(where)
-    rows: Any = (session.execute if light else session.exec)(query).all()  # type: ignore[operator]
+    rows = session.execute(query).all()
     if not rows:
         raise NotFoundError(f"No {noun} has an id starting with '{prefix}'.", hint=hint)
     if len(rows) > 1:
-        shown = ", ".join(short_id(r.id) for r in rows[:5])  # type: ignore[attr-defined]
+        shown = ", ".join(short_id(r.id) for r in rows[:5])
         raise AmbiguousError(
             f"'{prefix}' matches more than one {noun}: {shown}.",
-            candidates=[r.id for r in rows],  # type: ignore[attr-defined]
+            candidates=[r.id for r in rows],
             hint="Type a few more characters of the id.",
         )
-    return rows[0]
+    if isinstance(model, Table):
+        return rows[0]
+    return session.get_one(model, rows[0].id)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlmodel import col
+from sqlalchemy.sql import FromClause
 
 from peerlog import dates
 from peerlog.errors import InputError
@@ -24,14 +24,18 @@ def check_limit(limit: int) -> int:
 
 
 def newest_first(
-    query: Q, model: Any, *, since: datetime | None, until: datetime | None, limit: int | None
+    query: Q, table: FromClause, *, since: datetime | None, until: datetime | None, limit: int | None
 ) -> Q:
-    """Keep entries of `model` from `since` to `until` (both inclusive), newest first, at most `limit`."""
+    """Keep entries of `table` from `since` to `until` (both inclusive), newest first, at most `limit`.
+
+    `query` is a Core or an ORM select; either way the conditions are on the model's own table
+    (`peerlog.tables`), so both kinds of list share one definition of "a page, newest first"."""
+    at, entry_id = table.c.at, table.c.id
     if since:
-        query = query.where(model.at >= dates.to_utc(since))  # type: ignore[attr-defined]
+        query = query.where(at >= dates.to_utc(since))  # type: ignore[attr-defined]
     if until:
-        query = query.where(model.at <= dates.to_utc(until))  # type: ignore[attr-defined]
+        query = query.where(at <= dates.to_utc(until))  # type: ignore[attr-defined]
     if limit is not None:
         query = query.limit(check_limit(limit))  # type: ignore[attr-defined]
     # The id breaks ties between entries saved in the same instant, so pages never shuffle.
-    return query.order_by(col(model.at).desc(), col(model.id).desc())  # type: ignore[attr-defined]
+    return query.order_by(at.desc(), entry_id.desc())  # type: ignore[attr-defined]

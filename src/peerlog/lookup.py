@@ -1,9 +1,9 @@
 """Who you are and which pair a name means: quick Core lookups for the everyday commands.
 
-A check-in, `log` and `show` need only a few columns of `person` and `pair`; reading them through the light
-tables in `peerlog.tables` keeps those commands from building the ORM models (about 40 ms of start-up).
+A check-in, `log` and `show` need only a few columns of `person` and `pair`, read as plain rows through the
+tables in `peerlog.tables` (no ORM objects). `people.get_self` finds you through `load_me`, and
 `pairs.resolve_pair` returns the ORM row for the commands that edit pairs and takes its matching rules from
-here, so `--pair` means the same thing everywhere.
+here, so "you" and `--pair` mean the same thing everywhere.
 """
 
 from __future__ import annotations

@@ -11,15 +11,25 @@ two people are always the same row, and queried symmetrically.
 People, pairs and entries carry a `version`, 1 when made and one more at each change by their author: when
 two copies of the same row meet (an import, a restore), the higher version wins. Clocks on two machines need
 not agree for that to be right.
-"""
 
-from __future__ import annotations
+This module is the one declaration of the schema: every table, column, index, constraint and visibility word.
+Queries that read many rows use these same tables through SQLAlchemy Core (`Model.__table__`, named for short
+in `peerlog.tables`), the rest go through the ORM. A migration in `store/migrations.py` spells out the DDL
+that brings an older journal here, and `tests/test_migrations.py` checks that the two agree.
+
+Why it stays cheap to import (every command that opens a journal does): pydantic's validators are built on
+first use (`defer_build`, and table models never validate on construction, so most commands never build
+them), and the annotations are real objects rather than strings (no `from __future__ import annotations`),
+so neither pydantic nor SQLAlchemy evaluates strings class by class. Building the eleven classes still costs
+about 29 ms of CPU, mostly SQLAlchemy's mappers, which the ORM needs (see benchmarks/README.md).
+"""
 
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 PRIVATE = "private"
 SHARED = "shared"
@@ -34,7 +44,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Meta(SQLModel, table=True):
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table a model declares, for queries over plain rows."""
+    # SQLAlchemy's declarative mapping sets `__table__`; SQLModel's type hints do not declare it.
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+class _Table(SQLModel):
+    """What every table shares: pydantic builds its validators only if something validates or dumps a row."""
+
+    model_config = SQLModelConfig(defer_build=True)
+
+
+class Meta(_Table, table=True):
     """Journal-wide settings: the schema version, and small remembered facts (e.g. when a pair last shared)."""
 
     __tablename__ = "meta"
@@ -42,7 +65,7 @@ class Meta(SQLModel, table=True):
     value: str
 
 
-class Person(SQLModel, table=True):
+class Person(_Table, table=True):
     """You (exactly one person has `is_self`) and the peers you meet."""
 
     __tablename__ = "person"
@@ -56,7 +79,7 @@ class Person(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
-class Pair(SQLModel, table=True):
+class Pair(_Table, table=True):
     """Two people who support each other as equals."""
 
     __tablename__ = "pair"
@@ -72,7 +95,7 @@ class Pair(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
-class CheckIn(SQLModel, table=True):
+class CheckIn(_Table, table=True):
     """A few seconds of journaling: mood, what happened, wins and challenges."""
 
     __tablename__ = "checkin"
@@ -93,7 +116,7 @@ class CheckIn(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
-class Win(SQLModel, table=True):
+class Win(_Table, table=True):
     """Something that went well, however small."""
 
     __tablename__ = "win"
@@ -103,7 +126,7 @@ class Win(SQLModel, table=True):
     text: str
 
 
-class Challenge(SQLModel, table=True):
+class Challenge(_Table, table=True):
     """Something hard; once marked overcome it counts as a win too."""
 
     __tablename__ = "challenge"
@@ -115,13 +138,13 @@ class Challenge(SQLModel, table=True):
     overcome_note: str | None = None
 
 
-class CheckInTag(SQLModel, table=True):
+class CheckInTag(_Table, table=True):
     __tablename__ = "checkin_tag"
     checkin_id: str = Field(foreign_key="checkin.id", ondelete="CASCADE", primary_key=True, max_length=36)
     tag: str = Field(primary_key=True, index=True, max_length=100)
 
 
-class Reflection(SQLModel, table=True):
+class Reflection(_Table, table=True):
     """One person's answers to a prompt pack, usually after a conversation."""
 
     __tablename__ = "reflection"
@@ -139,7 +162,7 @@ class Reflection(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
-class Answer(SQLModel, table=True):
+class Answer(_Table, table=True):
     """One answer, with a snapshot of the question so editing a pack never changes what it meant."""
 
     __tablename__ = "answer"
@@ -153,7 +176,7 @@ class Answer(SQLModel, table=True):
     value: str
 
 
-class Feedback(SQLModel, table=True):
+class Feedback(_Table, table=True):
     """Feedback from one peer to the other: appreciation or a suggestion, offered as an equal."""
 
     __tablename__ = "feedback"
@@ -172,7 +195,7 @@ class Feedback(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
-class Link(SQLModel, table=True):
+class Link(_Table, table=True):
     """Maps an id from a peer's journal (their "you", their pair) to the matching row in this one."""
 
     __tablename__ = "link"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from peerlog import rules
-from peerlog.errors import InputError, NotInitialisedError
-from peerlog.lookup import INIT_HINT, name_key
+from peerlog.errors import InputError
+from peerlog.lookup import INIT_HINT, load_me, name_key
 from peerlog.models import Person, utcnow
 
 __all__ = ["INIT_HINT", "clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key"]
@@ -33,10 +33,8 @@ def find_self(session: Session) -> Person | None:
 
 
 def get_self(session: Session) -> Person:
-    me = find_self(session)
-    if me is None:
-        raise NotInitialisedError("Your journal does not know who you are yet.", hint=INIT_HINT)
-    return me
+    """You, as an ORM row, for the commands that change people and pairs (found as `lookup.load_me` finds you)."""
+    return session.get_one(Person, load_me(session).id)
 
 
 def init_self(session: Session, name: str) -> tuple[Person, str]:

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from peerlog import dates
+from peerlog import tables as t
 from peerlog.checkins import check_visibility, clean_tag, clean_text
 from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, short_id
@@ -319,7 +320,7 @@ def list_reflections(
         query = query.where(Reflection.pair_id == resolve_pair(session, pair).id)
     if pack:
         query = query.where(Reflection.pack_name == pack.strip().lower())
-    query = newest_first(query, Reflection, since=since, until=until, limit=limit)
+    query = newest_first(query, t.reflection, since=since, until=until, limit=limit)
     return _views(session, list(session.exec(query).all()), me)
 
 

@@ -1,22 +1,27 @@
-"""Schema migrations: an ordered, named list applied when a journal is opened.
+"""Schema migrations: an ordered list of named steps, applied when a journal is opened.
 
 Why this shape: a journal is one user's file, opened by a short-lived CLI. An ordered list in code (as
-simonw/llm keeps) is easy to read and review, and the version lives in the journal's own `meta` table.
-The DDL itself goes through Alembic's `Operations`, used programmatically without a script folder, so it
-stays portable (its batch mode copes with SQLite's limited ALTER TABLE). Alembic is imported only when a
-migration has to run; opening a current journal costs one SELECT.
+simonw/llm keeps) is easy to read and review. Each step spells out its own DDL: tables and indexes through
+Alembic's `Operations` (used programmatically without a script folder, so it stays portable; its batch mode
+copes with SQLite's limited ALTER TABLE), SQLite's search tables and triggers as the literal SQL they ran.
+A step never calls live code, so editing `models.py` or `search_sqlite.py` cannot change what it does.
 
-All pending migrations run in one transaction (SQLite has transactional DDL once pysqlite stops managing
-transactions, see `sqlite.py`), so a failure leaves the old schema intact. The file is backed up first.
+The names of the steps a journal has had are recorded in it (`_peerlog_migrations`); `meta.schema_version`
+keeps their count, which is what older peerlogs read to refuse a newer journal, and what makes opening a
+current journal cost one SELECT. Alembic is imported only when a step has to run.
 
-Never edit a migration that has shipped: add a new one. `tests/test_migrations.py` checks that migrating
-from nothing gives exactly the schema `models.py` describes.
+All pending steps run in one transaction (SQLite has transactional DDL once pysqlite stops managing
+transactions, see `sqlite.py`), so a failure leaves the old schema intact. The file is backed up first, one
+`.schemaN.bak` per starting version, under the write lock.
+
+Never edit a step that has shipped: add a new one. `tests/test_migrations.py` upgrades a journal written by
+the first release and compares its whole schema with a fresh journal's, and a fresh journal with `models.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +31,12 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 VERSION_KEY = "schema_version"
+#: Which migrations a journal has had, by name (as simonw/llm keeps `_llm_migrations`). It belongs to the
+#: migration runner, not to the schema it builds, so it is declared here and not in `models.py`.
+LEDGER = "_peerlog_migrations"
+_LEDGER_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {LEDGER} (name VARCHAR(200) PRIMARY KEY NOT NULL, applied_at VARCHAR(40))"
+)
 
 
 def _0001_initial(op: Any) -> None:
@@ -167,40 +178,201 @@ def _0001_initial(op: Any) -> None:
     op.create_index("ix_link_local_id", "link", ["local_id"])
 
 
+# The SQL of 0002 and 0003 is written out here, exactly as the first releases with them ran it, so that
+# changing the live search code (`store/search_sqlite.py`) can never change what a shipped migration does.
+_0002_SQL = [
+    """CREATE VIRTUAL TABLE search_index USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2')""",
+    """CREATE TABLE search_index_doc (
+            doc INTEGER PRIMARY KEY,
+            kind VARCHAR(20) NOT NULL,
+            ref_id VARCHAR(36) NOT NULL,
+            author_id VARCHAR(36),
+            pair_id VARCHAR(36),
+            visibility VARCHAR(10),
+            done INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (kind, ref_id)
+        )""",
+    """CREATE INDEX search_index_doc_pair ON search_index_doc (kind, pair_id, author_id, visibility, done)""",
+    """CREATE INDEX search_index_doc_author ON search_index_doc (kind, author_id, visibility, done)""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_checkin_insert AFTER INSERT ON checkin BEGIN
+            INSERT INTO search_index_doc (kind, ref_id, author_id, pair_id, visibility, done) SELECT 'checkin', new.id, * FROM (SELECT new.author_id, new.pair_id, new.visibility, 0 FROM (SELECT 1) );
+            INSERT INTO search_index (rowid, body) VALUES ((SELECT doc FROM search_index_doc WHERE kind = 'checkin' AND ref_id = new.id), new.note);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_checkin_text AFTER UPDATE OF note ON checkin BEGIN
+            UPDATE search_index SET body = new.note WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'checkin' AND ref_id = new.id);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_checkin_delete AFTER DELETE ON checkin BEGIN
+            DELETE FROM search_index WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'checkin' AND ref_id = old.id);
+            DELETE FROM search_index_doc WHERE kind = 'checkin' AND ref_id = old.id;
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_checkin_facts AFTER UPDATE OF author_id, pair_id, visibility
+            ON checkin BEGIN
+                UPDATE search_index_doc SET author_id = new.author_id, pair_id = new.pair_id, visibility = new.visibility
+                WHERE kind = 'checkin' AND ref_id = new.id;
+            END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_checkin_children AFTER UPDATE OF author_id, pair_id, visibility
+            ON checkin BEGIN
+                UPDATE search_index_doc SET author_id = new.author_id, pair_id = new.pair_id, visibility = new.visibility
+                WHERE kind = 'win' AND ref_id IN (SELECT id FROM win WHERE checkin_id = new.id);
+                UPDATE search_index_doc SET author_id = new.author_id, pair_id = new.pair_id, visibility = new.visibility
+                WHERE kind = 'challenge' AND ref_id IN (SELECT id FROM challenge WHERE checkin_id = new.id);
+            END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_win_insert AFTER INSERT ON win BEGIN
+            INSERT INTO search_index_doc (kind, ref_id, author_id, pair_id, visibility, done) SELECT 'win', new.id, * FROM (SELECT c.author_id, c.pair_id, c.visibility, 0 FROM (SELECT 1) LEFT JOIN checkin c ON c.id = new.checkin_id);
+            INSERT INTO search_index (rowid, body) VALUES ((SELECT doc FROM search_index_doc WHERE kind = 'win' AND ref_id = new.id), new.text);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_win_text AFTER UPDATE OF text ON win BEGIN
+            UPDATE search_index SET body = new.text WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'win' AND ref_id = new.id);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_win_delete AFTER DELETE ON win BEGIN
+            DELETE FROM search_index WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'win' AND ref_id = old.id);
+            DELETE FROM search_index_doc WHERE kind = 'win' AND ref_id = old.id;
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_win_facts AFTER UPDATE OF checkin_id ON win BEGIN
+                UPDATE search_index_doc SET (author_id, pair_id, visibility, done) = (SELECT c.author_id, c.pair_id, c.visibility, 0 FROM (SELECT 1) LEFT JOIN checkin c ON c.id = new.checkin_id)
+                WHERE kind = 'win' AND ref_id = new.id;
+            END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_challenge_insert AFTER INSERT ON challenge BEGIN
+            INSERT INTO search_index_doc (kind, ref_id, author_id, pair_id, visibility, done) SELECT 'challenge', new.id, * FROM (SELECT c.author_id, c.pair_id, c.visibility, new.overcome_at IS NOT NULL FROM (SELECT 1) LEFT JOIN checkin c ON c.id = new.checkin_id);
+            INSERT INTO search_index (rowid, body) VALUES ((SELECT doc FROM search_index_doc WHERE kind = 'challenge' AND ref_id = new.id), new.text || ' ' || coalesce(new.overcome_note, ''));
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_challenge_text AFTER UPDATE OF text, overcome_note ON challenge BEGIN
+            UPDATE search_index SET body = new.text || ' ' || coalesce(new.overcome_note, '') WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'challenge' AND ref_id = new.id);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_challenge_delete AFTER DELETE ON challenge BEGIN
+            DELETE FROM search_index WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'challenge' AND ref_id = old.id);
+            DELETE FROM search_index_doc WHERE kind = 'challenge' AND ref_id = old.id;
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_challenge_facts AFTER UPDATE OF checkin_id, overcome_at ON challenge BEGIN
+                UPDATE search_index_doc SET (author_id, pair_id, visibility, done) = (SELECT c.author_id, c.pair_id, c.visibility, new.overcome_at IS NOT NULL FROM (SELECT 1) LEFT JOIN checkin c ON c.id = new.checkin_id)
+                WHERE kind = 'challenge' AND ref_id = new.id;
+            END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_answer_insert AFTER INSERT ON answer BEGIN
+            INSERT INTO search_index_doc (kind, ref_id, author_id, pair_id, visibility, done) SELECT 'answer', new.id, * FROM (SELECT f.author_id, f.pair_id, f.visibility, 0 FROM (SELECT 1) LEFT JOIN reflection f ON f.id = new.reflection_id);
+            INSERT INTO search_index (rowid, body) VALUES ((SELECT doc FROM search_index_doc WHERE kind = 'answer' AND ref_id = new.id), CASE WHEN new.kind IN ('scale', 'confirm') THEN '' ELSE new.value END);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_answer_text AFTER UPDATE OF kind, value ON answer BEGIN
+            UPDATE search_index SET body = CASE WHEN new.kind IN ('scale', 'confirm') THEN '' ELSE new.value END WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'answer' AND ref_id = new.id);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_answer_delete AFTER DELETE ON answer BEGIN
+            DELETE FROM search_index WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'answer' AND ref_id = old.id);
+            DELETE FROM search_index_doc WHERE kind = 'answer' AND ref_id = old.id;
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_answer_facts AFTER UPDATE OF reflection_id ON answer BEGIN
+                UPDATE search_index_doc SET (author_id, pair_id, visibility, done) = (SELECT f.author_id, f.pair_id, f.visibility, 0 FROM (SELECT 1) LEFT JOIN reflection f ON f.id = new.reflection_id)
+                WHERE kind = 'answer' AND ref_id = new.id;
+            END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_feedback_insert AFTER INSERT ON feedback BEGIN
+            INSERT INTO search_index_doc (kind, ref_id, author_id, pair_id, visibility, done) SELECT 'feedback', new.id, * FROM (SELECT new.author_id, new.pair_id, new.visibility, 0 FROM (SELECT 1) );
+            INSERT INTO search_index (rowid, body) VALUES ((SELECT doc FROM search_index_doc WHERE kind = 'feedback' AND ref_id = new.id), new.message);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_feedback_text AFTER UPDATE OF message ON feedback BEGIN
+            UPDATE search_index SET body = new.message WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'feedback' AND ref_id = new.id);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_feedback_delete AFTER DELETE ON feedback BEGIN
+            DELETE FROM search_index WHERE rowid = (SELECT doc FROM search_index_doc WHERE kind = 'feedback' AND ref_id = old.id);
+            DELETE FROM search_index_doc WHERE kind = 'feedback' AND ref_id = old.id;
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_feedback_facts AFTER UPDATE OF author_id, pair_id, visibility
+            ON feedback BEGIN
+                UPDATE search_index_doc SET author_id = new.author_id, pair_id = new.pair_id, visibility = new.visibility
+                WHERE kind = 'feedback' AND ref_id = new.id;
+            END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_reflection_children
+AFTER UPDATE OF author_id, pair_id, visibility ON reflection BEGIN
+    UPDATE search_index_doc SET author_id = new.author_id, pair_id = new.pair_id, visibility = new.visibility
+    WHERE kind = 'answer' AND ref_id IN (SELECT id FROM answer WHERE reflection_id = new.id);
+END""",
+    """DELETE FROM search_index""",
+    """DELETE FROM search_index_doc""",
+    """INSERT INTO search_index_doc (kind, ref_id, author_id, pair_id, visibility, done) SELECT kind, ref_id, author_id, pair_id, visibility, done FROM (SELECT 'checkin' AS kind, s.id AS ref_id, s.author_id AS author_id, s.pair_id AS pair_id, s.visibility AS visibility, 0 AS done, s.at AS moment FROM checkin s  UNION ALL SELECT 'win' AS kind, s.id AS ref_id, c.author_id AS author_id, c.pair_id AS pair_id, c.visibility AS visibility, 0 AS done, c.at AS moment FROM win s LEFT JOIN checkin c ON c.id = s.checkin_id UNION ALL SELECT 'challenge' AS kind, s.id AS ref_id, c.author_id AS author_id, c.pair_id AS pair_id, c.visibility AS visibility, s.overcome_at IS NOT NULL AS done, c.at AS moment FROM challenge s LEFT JOIN checkin c ON c.id = s.checkin_id UNION ALL SELECT 'answer' AS kind, s.id AS ref_id, f.author_id AS author_id, f.pair_id AS pair_id, f.visibility AS visibility, 0 AS done, f.at AS moment FROM answer s LEFT JOIN reflection f ON f.id = s.reflection_id UNION ALL SELECT 'feedback' AS kind, s.id AS ref_id, s.author_id AS author_id, s.pair_id AS pair_id, s.visibility AS visibility, 0 AS done, s.at AS moment FROM feedback s ) ORDER BY moment, kind, ref_id""",
+    """INSERT INTO search_index (rowid, body) SELECT d.doc, s.note FROM search_index_doc d JOIN checkin s ON s.id = d.ref_id WHERE d.kind = 'checkin'""",
+    """INSERT INTO search_index (rowid, body) SELECT d.doc, s.text FROM search_index_doc d JOIN win s ON s.id = d.ref_id WHERE d.kind = 'win'""",
+    """INSERT INTO search_index (rowid, body) SELECT d.doc, s.text || ' ' || coalesce(s.overcome_note, '') FROM search_index_doc d JOIN challenge s ON s.id = d.ref_id WHERE d.kind = 'challenge'""",
+    """INSERT INTO search_index (rowid, body) SELECT d.doc, CASE WHEN s.kind IN ('scale', 'confirm') THEN '' ELSE s.value END FROM search_index_doc d JOIN answer s ON s.id = d.ref_id WHERE d.kind = 'answer'""",
+    """INSERT INTO search_index (rowid, body) SELECT d.doc, s.message FROM search_index_doc d JOIN feedback s ON s.id = d.ref_id WHERE d.kind = 'feedback'""",
+]
+
+_0003_SQL = [
+    """CREATE TABLE search_index_tally (
+            kind VARCHAR(20) NOT NULL,
+            pair_id VARCHAR(36) NOT NULL,
+            owner_id VARCHAR(36) NOT NULL,
+            author_id VARCHAR(36) NOT NULL,
+            visibility VARCHAR(10) NOT NULL,
+            n INTEGER NOT NULL,
+            done INTEGER NOT NULL,
+            PRIMARY KEY (kind, pair_id, owner_id, author_id, visibility)
+        ) WITHOUT ROWID""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_insert AFTER INSERT ON search_index_doc BEGIN
+        INSERT INTO search_index_tally (kind, pair_id, owner_id, author_id, visibility, n, done) VALUES (new.kind, coalesce(new.pair_id, ''), coalesce(new.author_id, ''), coalesce(new.author_id, ''), coalesce(new.visibility, ''), 1, new.done) ON CONFLICT (kind, pair_id, owner_id, author_id, visibility) DO UPDATE SET n = n + 1, done = done + excluded.done;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_delete AFTER DELETE ON search_index_doc BEGIN
+        UPDATE search_index_tally SET n = n - 1, done = done - old.done WHERE kind = old.kind AND pair_id = coalesce(old.pair_id, '') AND owner_id = coalesce(old.author_id, '') AND author_id = coalesce(old.author_id, '') AND visibility = coalesce(old.visibility, '');
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_update AFTER UPDATE OF author_id, pair_id, visibility, done, kind ON search_index_doc BEGIN
+        UPDATE search_index_tally SET n = n - 1, done = done - old.done WHERE kind = old.kind AND pair_id = coalesce(old.pair_id, '') AND owner_id = coalesce(old.author_id, '') AND author_id = coalesce(old.author_id, '') AND visibility = coalesce(old.visibility, '');
+        INSERT INTO search_index_tally (kind, pair_id, owner_id, author_id, visibility, n, done) VALUES (new.kind, coalesce(new.pair_id, ''), coalesce(new.author_id, ''), coalesce(new.author_id, ''), coalesce(new.visibility, ''), 1, new.done) ON CONFLICT (kind, pair_id, owner_id, author_id, visibility) DO UPDATE SET n = n + 1, done = done + excluded.done;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_thanks_insert AFTER INSERT ON feedback
+    WHEN new.kind = 'appreciation' BEGIN
+        INSERT INTO search_index_tally (kind, pair_id, owner_id, author_id, visibility, n, done) VALUES ('appreciation', new.pair_id, new.recipient_id, new.author_id, new.visibility, 1, 0) ON CONFLICT (kind, pair_id, owner_id, author_id, visibility) DO UPDATE SET n = n + 1, done = done + excluded.done;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_thanks_delete AFTER DELETE ON feedback
+    WHEN old.kind = 'appreciation' BEGIN
+        UPDATE search_index_tally SET n = n - 1, done = done - 0 WHERE kind = 'appreciation' AND pair_id = old.pair_id AND owner_id = old.recipient_id AND author_id = old.author_id AND visibility = old.visibility;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_thanks_was AFTER UPDATE OF kind, pair_id, author_id, recipient_id,
+    visibility ON feedback WHEN old.kind = 'appreciation' BEGIN
+        UPDATE search_index_tally SET n = n - 1, done = done - 0 WHERE kind = 'appreciation' AND pair_id = old.pair_id AND owner_id = old.recipient_id AND author_id = old.author_id AND visibility = old.visibility;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_thanks_now AFTER UPDATE OF kind, pair_id, author_id, recipient_id,
+    visibility ON feedback WHEN new.kind = 'appreciation' BEGIN
+        INSERT INTO search_index_tally (kind, pair_id, owner_id, author_id, visibility, n, done) VALUES ('appreciation', new.pair_id, new.recipient_id, new.author_id, new.visibility, 1, 0) ON CONFLICT (kind, pair_id, owner_id, author_id, visibility) DO UPDATE SET n = n + 1, done = done + excluded.done;
+    END""",
+    """DELETE FROM search_index_tally""",
+    """INSERT INTO search_index_tally (kind, pair_id, owner_id, author_id, visibility, n, done) SELECT d.kind, coalesce(d.pair_id, ''), coalesce(d.author_id, ''), coalesce(d.author_id, ''), coalesce(d.visibility, ''), count(*), sum(done) FROM search_index_doc d GROUP BY 1, 2, 3, 4, 5""",
+    """INSERT INTO search_index_tally (kind, pair_id, owner_id, author_id, visibility, n, done) SELECT 'appreciation', f.pair_id, f.recipient_id, f.author_id, f.visibility, count(*), 0 FROM feedback f WHERE f.kind = 'appreciation' GROUP BY 1, 2, 3, 4, 5""",
+]
+
+
 def _0002_search_index(op: Any) -> None:
     """Full-text search over notes, wins, challenges, answers and feedback (SQLite's FTS5).
 
     SQLite only: another backend searches its own way (see `peerlog.search`), so there this step does
-    nothing but still counts, and every journal has the same version number. An SQLite built without FTS5
-    gets no index either, and search falls back to the portable (slower) matching.
+    nothing but is still recorded, and every journal has the same list of migrations. An SQLite built
+    without FTS5 gets no index either, and search falls back to the portable (slower) matching.
 
     Every table it makes is named `search_index*` (the FTS5 table, its shadow tables, and the document
-    table with its indexes): `tests/test_migrations.py` leaves virtual tables and tables named after them
-    out of its comparison with `models.py`, since no model describes them.
+    table with its indexes); no model describes them, so `tests/test_migrations.py` compares them between
+    an upgraded journal and a fresh one rather than with `models.py`.
     """
     conn = op.get_bind()
     if conn.dialect.name != "sqlite":
         return
-    from peerlog.store import search_sqlite
-
-    if search_sqlite.fts5_available(conn.exec_driver_sql):
-        search_sqlite.create(conn.exec_driver_sql)
+    options = conn.exec_driver_sql("PRAGMA compile_options").all()
+    if not any(str(row[0]).upper() == "ENABLE_FTS5" for row in options):
+        return
+    for statement in _0002_SQL:
+        conn.exec_driver_sql(statement)
 
 
 def _0003_search_tally(op: Any) -> None:
     """Running counts of check-ins, wins, overcome challenges and appreciation, kept by triggers, so "how
-    far you've come" costs the same at year five as at day one (see `search_sqlite.TALLY`).
+    far you've come" costs the same at year five as at day one (read by `search_sqlite.tally`).
 
-    SQLite only, and only where 0002 made the search index: its document table is what is counted. The
-    table is named `search_index_tally`, so the schema comparison with `models.py` leaves it out.
+    SQLite only, and only where 0002 made the search index: its document table is what is counted.
     """
     conn = op.get_bind()
     if conn.dialect.name != "sqlite":
         return
-    from peerlog.store import search_sqlite
-
-    if search_sqlite.table_exists(conn.exec_driver_sql, search_sqlite.DOC):
-        search_sqlite.create_tally(conn.exec_driver_sql)
+    made = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_index_doc'"
+    ).first()
+    if made is None:
+        return
+    for statement in _0003_SQL:
+        conn.exec_driver_sql(statement)
 
 
 def _0004_versions(op: Any) -> None:
@@ -210,7 +382,7 @@ def _0004_versions(op: Any) -> None:
         op.execute(f'ALTER TABLE "{table}" ADD COLUMN version INTEGER NOT NULL DEFAULT 1')
 
 
-#: The migrations, oldest first. A journal at version N has had the first N applied.
+#: The migrations, oldest first. Each name is recorded in the journal's `_peerlog_migrations` when it runs.
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0001_initial", _0001_initial),
     ("0002_search_index", _0002_search_index),
@@ -304,6 +476,25 @@ def ensure_current(
     return _migrate(engine.execution_options(**{WRITE_OPTION: True}), path, backup)
 
 
+def _applied_names(conn: Connection, version: int) -> set[str]:
+    """The names of the migrations this journal has had. A journal made before names were recorded gets
+    the first `version` names written in, with no date (they ran in order, and only the count was kept).
+
+    `meta.schema_version` is still written after every upgrade: it is what an older peerlog reads to refuse
+    a journal newer than itself, and it lets opening a current journal cost one SELECT."""
+    from sqlalchemy import text
+
+    conn.exec_driver_sql(_LEDGER_DDL)
+    applied = {row[0] for row in conn.execute(text(f"SELECT name FROM {LEDGER}"))}
+    if not applied and version > 0:
+        for name, _migrate in MIGRATIONS[:version]:
+            conn.execute(
+                text(f"INSERT INTO {LEDGER} (name, applied_at) VALUES (:name, NULL)"), {"name": name}
+            )
+            applied.add(name)
+    return applied
+
+
 def _backup_path(path: Path, version: int) -> Path | None:
     """Where the copy taken before upgrading from `version` goes: one name per schema step, so attempts
     that fail, or several peerlogs upgrading at once, leave one copy. None when that copy already exists."""
@@ -341,9 +532,22 @@ def _migrate(engine: Engine, path: Path, backup: Callable[[Path, Path], None] | 
             from peerlog.files import fill_then_place
 
             fill_then_place(destination, lambda temporary: backup(path, temporary))
+        applied = _applied_names(conn, version)
+        unknown = sorted(applied - {name for name, _ in MIGRATIONS})
+        if unknown:
+            raise StoreError(
+                f"This journal has had migrations this peerlog does not know ({', '.join(unknown)}).",
+                hint="Please upgrade peerlog to open it; nothing was changed.",
+            )
         op = Operations(MigrationContext.configure(conn))
-        for _name, migrate in MIGRATIONS[version:]:
+        for name, migrate in MIGRATIONS:
+            if name in applied:
+                continue
             migrate(op)
+            conn.execute(
+                text(f"INSERT INTO {LEDGER} (name, applied_at) VALUES (:name, :at)"),
+                {"name": name, "at": datetime.now(UTC).isoformat(timespec="seconds")},
+            )
         conn.execute(text("DELETE FROM meta WHERE key = :key"), {"key": VERSION_KEY})
         conn.execute(
             text("INSERT INTO meta (key, value) VALUES (:key, :value)"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import Session
@@ -53,7 +54,7 @@ class ChallengeItem:
         }
 
 
-def _find(session: Session, prefix: str) -> tuple[object, review.PersonRef]:
+def _find(session: Session, prefix: str) -> tuple[Any, review.PersonRef]:
     """Your challenge whose id starts with `prefix` (the same prefix rules as check-in ids)."""
     import re
 

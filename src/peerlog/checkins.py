@@ -303,7 +303,7 @@ def _visible(session: Session, prefix: str) -> tuple[Any, Me]:
     # Someone else's private entry: behave exactly as if it were not there.
     checkin: Any = find_by_prefix(
         session,
-        t.checkin,  # type: ignore[arg-type]  # a light table: a row comes back, not a model
+        t.checkin,  # a light table: a row comes back, not a model
         prefix,
         noun="check-in",
         hint=LOOKUP_HINT,
@@ -353,7 +353,7 @@ def list_checkins(
 
 
 def _views(
-    session: Session, checkins: Sequence[Mapping[str, Any]], me: Me, *, named: bool = False
+    session: Session, checkins: Sequence[Mapping[Any, Any]], me: Me, *, named: bool = False
 ) -> list[CheckInView]:
     """Views of check-in rows: their items in three queries, and names unless the rows carry them."""
     if not checkins:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from peerlog import lookup
 from peerlog.errors import InputError
@@ -64,7 +64,7 @@ def peer_id_of(pair: Pair, person_id: str) -> str:
 def _pairs_of(session: Session, person_id: str) -> list[Pair]:
     return list(
         session.exec(
-            select(Pair).where(or_(Pair.person_a_id == person_id, Pair.person_b_id == person_id))
+            select(Pair).where(or_(col(Pair.person_a_id) == person_id, col(Pair.person_b_id) == person_id))
         ).all()
     )
 

@@ -6,6 +6,7 @@ week costs the same in a journal of a hundred check-ins or a hundred thousand.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -279,7 +280,7 @@ def summary_view(
     challenges: list[ChallengeLine] = []
     for p in people:
         if raised.get(p.id):
-            rows = conn.execute(
+            raised_rows = conn.execute(
                 select(ch.c.id, ch.c.text, ch.c.overcome_at, c.c.at, c.c.utc_offset)
                 .join(c, c.c.id == ch.c.checkin_id)
                 .where(*in_period, c.c.author_id == p.id)
@@ -288,7 +289,7 @@ def summary_view(
             )
             challenges += [
                 ChallengeLine(r.id, r.text, p, local(r.at, r.utc_offset), r.overcome_at is not None)
-                for r in rows
+                for r in raised_rows
             ]
 
     reflections: dict[str, int] = {}
@@ -387,7 +388,7 @@ def feedback_flows(
     scope: Scope,
     span: Period,
     people: list[PersonRef],
-    counts: list[Any],
+    counts: Sequence[Any],
     everyone: dict[str, PersonRef],
 ) -> list[FeedbackFlow]:
     """Feedback in each direction; in a pair both directions always show, even when one is still empty."""

@@ -637,7 +637,7 @@ def merge_document(session: Session, doc: JournalDocument, origin: Origin) -> Im
     try:
         if origin.mine:
             if origin.replaces:
-                session.exec(delete(Person).where(col(Person.id) == origin.replaces))  # type: ignore[call-overload]
+                session.exec(delete(Person).where(col(Person.id) == origin.replaces))
                 session.flush()
             people = _merge_people(session, doc, adopt=origin.adopt, result=result)
             pairs = _merge_pairs(session, doc, people, result)

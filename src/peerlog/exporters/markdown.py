@@ -108,7 +108,7 @@ class _Week:
     feedback: list[FeedbackRecord] = field(default_factory=list)
 
 
-def _newest_first(records: Iterable[CheckInRecord | ReflectionRecord | FeedbackRecord]) -> list:  # type: ignore[type-arg]
+def _newest_first(records: Iterable[CheckInRecord | ReflectionRecord | FeedbackRecord]) -> list:
     return sorted(records, key=lambda r: (r.at, r.id), reverse=True)
 
 
@@ -122,7 +122,7 @@ def _ends(entries: Entries[_E]) -> tuple[datetime | None, datetime | None]:
     """The first earliest and the first latest moment, in the entries' own (oldest first) order."""
     ends = getattr(entries, "ends", None)
     if ends is not None:
-        return ends()  # type: ignore[no-any-return]
+        return ends()
     moments = [r.at for r in entries]
     return (min(moments), max(moments)) if moments else (None, None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -16,20 +17,26 @@ app = typer.Typer()
 @app.command()
 def checkin(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="The peer this is about, by name."),
-    mood: int | None = typer.Option(None, "--mood", "-m", help="How you feel: 1 (hard) to 5 (great)."),
-    note: str | None = typer.Option(None, "--note", "-n", help="What happened, in a few words."),
-    win: list[str] | None = typer.Option(None, "--win", "-w", help="A win, however small (repeatable)."),
-    challenge: list[str] | None = typer.Option(
-        None, "--challenge", "-c", help="Something that felt hard (repeatable)."
-    ),
-    tag: list[str] | None = typer.Option(None, "--tag", "-t", help="A tag (repeatable)."),
-    shared: bool = typer.Option(
-        False,
-        "--shared/--private",
-        help="Shared entries can go into exports for your peer; private ones never do.",
-    ),
-    at: str | None = typer.Option(None, "--at", help=f"When it was. {WHEN_HELP}"),
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="The peer this is about, by name.")] = None,
+    mood: Annotated[
+        int | None, typer.Option("--mood", "-m", help="How you feel: 1 (hard) to 5 (great).")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", "-n", help="What happened, in a few words.")] = None,
+    win: Annotated[
+        list[str] | None, typer.Option("--win", "-w", help="A win, however small (repeatable).")
+    ] = None,
+    challenge: Annotated[
+        list[str] | None, typer.Option("--challenge", "-c", help="Something that felt hard (repeatable).")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")] = None,
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--shared/--private",
+            help="Shared entries can go into exports for your peer; private ones never do.",
+        ),
+    ] = False,
+    at: Annotated[str | None, typer.Option("--at", help=f"When it was. {WHEN_HELP}")] = None,
 ) -> None:
     """Log a check-in: mood, what happened, wins and challenges. Every part is optional.
 
@@ -107,12 +114,12 @@ def checkin(
 @app.command("log")
 def log(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Only check-ins with this peer."),
-    since: str | None = typer.Option(None, "--since", help=f"From this moment. {WHEN_HELP}"),
-    until: str | None = typer.Option(None, "--until", help=f"Up to this moment. {WHEN_HELP}"),
-    tag: str | None = typer.Option(None, "--tag", "-t", help="Only check-ins with this tag."),
-    limit: int = typer.Option(20, "--limit", "-l", help="How many to show, newest first."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only check-ins with this peer.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=f"From this moment. {WHEN_HELP}")] = None,
+    until: Annotated[str | None, typer.Option("--until", help=f"Up to this moment. {WHEN_HELP}")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only check-ins with this tag.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-l", help="How many to show, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Show your check-ins (and shared ones from your peers), newest first."""
     from peerlog.checkins import list_checkins
@@ -135,8 +142,10 @@ def log(
 @app.command()
 def show(
     ctx: typer.Context,
-    checkin_id: str = typer.Argument(..., metavar="ID", help="The check-in's id (its first characters)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    checkin_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The check-in's id (its first characters).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Show one check-in in full."""
     from peerlog.checkins import get_checkin
@@ -155,20 +164,26 @@ def show(
 @app.command()
 def edit(
     ctx: typer.Context,
-    checkin_id: str = typer.Argument(..., metavar="ID", help="The check-in's id (its first characters)."),
-    mood: int | None = typer.Option(None, "--mood", "-m", help="A new mood, 1 to 5."),
-    note: str | None = typer.Option(None, "--note", "-n", help="A new note (replaces the old one)."),
-    add_win: list[str] | None = typer.Option(None, "--add-win", help="Add a win (repeatable)."),
-    add_challenge: list[str] | None = typer.Option(
-        None, "--add-challenge", help="Add a challenge (repeatable)."
-    ),
-    tag: list[str] | None = typer.Option(None, "--tag", "-t", help="Add a tag (repeatable)."),
-    untag: list[str] | None = typer.Option(None, "--untag", help="Remove a tag (repeatable)."),
-    shared: bool | None = typer.Option(
-        None, "--shared/--private", help="Change who may see it.", show_default=False
-    ),
-    at: str | None = typer.Option(None, "--at", help=f"Move it to another moment. {WHEN_HELP}"),
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Move it to the pair with this peer."),
+    checkin_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The check-in's id (its first characters).")
+    ],
+    mood: Annotated[int | None, typer.Option("--mood", "-m", help="A new mood, 1 to 5.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", "-n", help="A new note (replaces the old one).")
+    ] = None,
+    add_win: Annotated[list[str] | None, typer.Option("--add-win", help="Add a win (repeatable).")] = None,
+    add_challenge: Annotated[
+        list[str] | None, typer.Option("--add-challenge", help="Add a challenge (repeatable).")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Add a tag (repeatable).")] = None,
+    untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag (repeatable).")] = None,
+    shared: Annotated[
+        bool | None, typer.Option("--shared/--private", help="Change who may see it.", show_default=False)
+    ] = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"Move it to another moment. {WHEN_HELP}")] = None,
+    pair: Annotated[
+        str | None, typer.Option("--pair", "-p", help="Move it to the pair with this peer.")
+    ] = None,
 ) -> None:
     """Change one of your check-ins: with flags, or in $EDITOR on its note when given none."""
     from peerlog.checkins import get_checkin, update_checkin
@@ -228,8 +243,10 @@ def edit(
 @app.command()
 def delete(
     ctx: typer.Context,
-    checkin_id: str = typer.Argument(..., metavar="ID", help="The check-in's id (its first characters)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking first."),
+    checkin_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The check-in's id (its first characters).")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking first.")] = False,
 ) -> None:
     """Delete one of your check-ins, after asking you to confirm."""
     from peerlog.checkins import delete_checkin, get_checkin

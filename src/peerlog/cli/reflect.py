@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -39,24 +39,32 @@ def _where(visibility: str, peer: str | None) -> str:
 @app.command()
 def reflect(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="The peer the conversation was with."),
-    pack: str = typer.Option(
-        DEFAULT_PACK, "--pack", help="Which prompt pack to answer (`peerlog prompts list`)."
-    ),
-    answer: list[str] | None = typer.Option(
-        None,
-        "--answer",
-        "-a",
-        metavar="ID=TEXT",
-        help="Answer one prompt by its id without being asked (repeatable); unanswered prompts are skipped.",
-    ),
-    shared: bool = typer.Option(
-        False,
-        "--shared/--private",
-        help="Shared reflections can go into what you share with your peer; private ones never do.",
-    ),
-    at: str | None = typer.Option(None, "--at", help=f"When the conversation was. {WHEN_HELP}"),
-    no_hints: bool = typer.Option(False, "--no-hints", help="Don't offer gentle notes on wording."),
+    pair: Annotated[
+        str | None, typer.Option("--pair", "-p", help="The peer the conversation was with.")
+    ] = None,
+    pack: Annotated[
+        str, typer.Option("--pack", help="Which prompt pack to answer (`peerlog prompts list`).")
+    ] = DEFAULT_PACK,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--answer",
+            "-a",
+            metavar="ID=TEXT",
+            help="Answer one prompt by its id without being asked (repeatable); unanswered prompts are skipped.",
+        ),
+    ] = None,
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--shared/--private",
+            help="Shared reflections can go into what you share with your peer; private ones never do.",
+        ),
+    ] = False,
+    at: Annotated[str | None, typer.Option("--at", help=f"When the conversation was. {WHEN_HELP}")] = None,
+    no_hints: Annotated[
+        bool, typer.Option("--no-hints", help="Don't offer gentle notes on wording.")
+    ] = False,
 ) -> None:
     """Reflect after a conversation: answer a few questions, each one skippable.
 
@@ -124,12 +132,14 @@ def reflect(
 @app.command()
 def reflections(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Only reflections about this peer."),
-    pack: str | None = typer.Option(None, "--pack", help="Only answers to this pack."),
-    since: str | None = typer.Option(None, "--since", help=f"From this moment. {WHEN_HELP}"),
-    until: str | None = typer.Option(None, "--until", help=f"Up to this moment. {WHEN_HELP}"),
-    limit: int = typer.Option(10, "--limit", "-l", help="How many to show, newest first."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    pair: Annotated[
+        str | None, typer.Option("--pair", "-p", help="Only reflections about this peer.")
+    ] = None,
+    pack: Annotated[str | None, typer.Option("--pack", help="Only answers to this pack.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=f"From this moment. {WHEN_HELP}")] = None,
+    until: Annotated[str | None, typer.Option("--until", help=f"Up to this moment. {WHEN_HELP}")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-l", help="How many to show, newest first.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Read your reflections (and the ones your peers shared with you), newest first."""
     from peerlog.reflections import list_reflections
@@ -152,29 +162,37 @@ def reflections(
 @app.command()
 def feedback(
     ctx: typer.Context,
-    name: str | None = typer.Argument(None, metavar="NAME", help="Your peer's name."),
-    message: str | None = typer.Argument(
-        None,
-        metavar="MESSAGE",
-        help="What you'd like to tell them. Left out: asked on a terminal, or read from stdin.",
-    ),
-    kind: str | None = typer.Option(
-        None,
-        "--kind",
-        "-k",
-        help="appreciation (something you valued; the default) or suggestion (an idea, offered as an equal).",
-    ),
-    shared: bool = typer.Option(
-        False,
-        "--shared/--private",
-        help="Private (the default) stays with you; shared goes into what you share with your peer.",
-    ),
-    at: str | None = typer.Option(None, "--at", help=f"When it was. {WHEN_HELP}"),
-    no_hints: bool = typer.Option(False, "--no-hints", help="Don't offer gentle notes on wording."),
-    list_: bool = typer.Option(
-        False, "--list", help="Show feedback both ways instead (with NAME: with that peer)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="With --list: print JSON for scripts."),
+    name: Annotated[str | None, typer.Argument(metavar="NAME", help="Your peer's name.")] = None,
+    message: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="MESSAGE",
+            help="What you'd like to tell them. Left out: asked on a terminal, or read from stdin.",
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="appreciation (something you valued; the default) or suggestion (an idea, offered as an equal).",
+        ),
+    ] = None,
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--shared/--private",
+            help="Private (the default) stays with you; shared goes into what you share with your peer.",
+        ),
+    ] = False,
+    at: Annotated[str | None, typer.Option("--at", help=f"When it was. {WHEN_HELP}")] = None,
+    no_hints: Annotated[
+        bool, typer.Option("--no-hints", help="Don't offer gentle notes on wording.")
+    ] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="Show feedback both ways instead (with NAME: with that peer).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --list: print JSON for scripts.")] = False,
 ) -> None:
     """Give your peer feedback: an appreciation or a suggestion, as one equal to another.
 

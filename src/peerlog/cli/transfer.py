@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -20,17 +21,22 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
 @app.command()
 def export(
     ctx: typer.Context,
-    format: str = typer.Option("markdown", "--format", "-f", help="markdown (to read) or json (to import)."),
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Only entries with this peer."),
-    since: str | None = typer.Option(None, "--since", help=f"From this moment. {WHEN_HELP}"),
-    until: str | None = typer.Option(None, "--until", help=f"Up to this moment. {WHEN_HELP}"),
-    include_private: bool = typer.Option(
-        False, "--include-private", help="Include your private entries too (the file is then owner-only)."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write to this file instead of the screen."
-    ),
-    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="markdown (to read) or json (to import).")
+    ] = "markdown",
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only entries with this peer.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=f"From this moment. {WHEN_HELP}")] = None,
+    until: Annotated[str | None, typer.Option("--until", help=f"Up to this moment. {WHEN_HELP}")] = None,
+    include_private: Annotated[
+        bool,
+        typer.Option(
+            "--include-private", help="Include your private entries too (the file is then owner-only)."
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of the screen.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
 ) -> None:
     """Export your journal as Markdown or JSON. Only shared entries, unless you add --include-private."""
     from peerlog.exporters import get_exporter
@@ -61,17 +67,21 @@ def export(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Path = typer.Argument(
-        ..., metavar="FILE", help="A peer's share bundle (peerlog JSON), or a jrnl export."
-    ),
-    source: str = typer.Option("peerlog", "--from", help="peerlog (exports and share bundles) or jrnl."),
-    pair: str | None = typer.Option(
-        None,
-        "--pair",
-        "-p",
-        help="For a peer's first bundle: the pair it belongs to. For jrnl: put entries in it.",
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print what happened as JSON for scripts."),
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A peer's share bundle (peerlog JSON), or a jrnl export.")
+    ],
+    source: Annotated[
+        str, typer.Option("--from", help="peerlog (exports and share bundles) or jrnl.")
+    ] = "peerlog",
+    pair: Annotated[
+        str | None,
+        typer.Option(
+            "--pair",
+            "-p",
+            help="For a peer's first bundle: the pair it belongs to. For jrnl: put entries in it.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what happened as JSON for scripts.")] = False,
 ) -> None:
     """Import a peer's share bundle (or a jrnl export with --from jrnl). Your own entries never change.
 
@@ -181,10 +191,13 @@ def _restore_plan(file: Path, result) -> str:  # type: ignore[no-untyped-def]
 @app.command()
 def restore(
     ctx: typer.Context,
-    file: Path = typer.Argument(
-        ..., metavar="FILE", help="Your own export: `peerlog export --format json --include-private`."
-    ),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Go ahead without asking (for scripts)."),
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="Your own export: `peerlog export --format json --include-private`."
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Go ahead without asking (for scripts).")] = False,
 ) -> None:
     """Bring back your own JSON export (a new machine, or after a loss); it asks before replacing anything.
 
@@ -226,14 +239,17 @@ def restore(
 @app.command()
 def share(
     ctx: typer.Context,
-    pair: str = typer.Option(..., "--pair", "-p", help="The peer to share with, by name."),
-    output: Path = typer.Option(
-        ..., "--output", "-o", help="The bundle file to write (send it to your peer)."
-    ),
-    since_last: bool = typer.Option(
-        False, "--since-last", help="Only entries added or changed since your last share with this peer."
-    ),
-    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    pair: Annotated[str, typer.Option("--pair", "-p", help="The peer to share with, by name.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The bundle file to write (send it to your peer).")
+    ],
+    since_last: Annotated[
+        bool,
+        typer.Option(
+            "--since-last", help="Only entries added or changed since your last share with this peer."
+        ),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
 ) -> None:
     """Write a bundle of your shared entries with one peer; they run `peerlog import FILE` on theirs."""
     from peerlog.exporters.json_export import JsonExporter
@@ -261,10 +277,13 @@ def share(
 @app.command()
 def backup(
     ctx: typer.Context,
-    file: Path | None = typer.Argument(
-        None, metavar="[FILE]", help="Where to write it (a file or a folder). Default: beside your journal."
-    ),
-    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[FILE]", help="Where to write it (a file or a folder). Default: beside your journal."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
     """Copy your whole journal to a backup file, safely, even while peerlog is in use.
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.say import say, say_json
 from peerlog.cli.state import is_interactive, state
+
+if TYPE_CHECKING:
+    from peerlog.checkins import CheckInFields
+    from peerlog.store import Store
 
 app = typer.Typer()
 
@@ -42,73 +49,66 @@ def checkin(
 
     With no content flags it asks you in the terminal, or reads a note piped on standard input.
     """
-    from peerlog.checkins import record_checkin
-    from peerlog.tables import PRIVATE, SHARED
+    from peerlog.asking import save
+    from peerlog.checkins import CheckInFields, save_checkin
+    from peerlog.tables import SHARED
 
     moment = parse_moment(at, "at")
     store = state(ctx).store()
-    has_content = any(v for v in (mood, note, win, challenge, tag))
-    if not has_content:
+    fields = CheckInFields(mood, note or "", list(win or []), list(challenge or []), list(tag or []))
+    if not any(v for v in (mood, note, win, challenge, tag)):
         if is_interactive():
-            # The daily-checkin prompt pack (or your own version of it) asks the questions.
-            from peerlog.cli import interactive
-            from peerlog.cli.prompts import load_catalog
-            from peerlog.pairs import list_pairs, resolve_pair
-            from peerlog.reflections import check_daily_answer, checkin_fields
-
-            daily = load_catalog(ctx).get("daily-checkin")
-            # Who you are and which pair are checked before the first question, so nothing is typed in vain.
-            with store.session() as session:
-                if pair:
-                    resolve_pair(session, pair, active_only=True)
-                names = [] if pair else [p.peer for p in list_pairs(session) if p.active]
-            chosen_pair, given = interactive.ask_checkin(names, daily.prompts, check=check_daily_answer)
-            fields = checkin_fields(given)
-            pair = pair or chosen_pair
-            mood, note, win, challenge, tag = (
-                fields.mood,
-                fields.note,
-                fields.wins,
-                fields.challenges,
-                fields.tags,
-            )
-            shared = shared if fields.shared is None else fields.shared
-            if not (mood or note or win or challenge):
-                typer.echo(
-                    "You skipped every question, so there is nothing to save. That's fine; come back any time."
-                )
+            pair, fields = _ask_daily(ctx, store, pair)
+            if fields.is_empty():
+                typer.echo(SKIPPED_ALL)
                 return
         else:
-            from peerlog.errors import InputError
-
-            try:
-                note = sys.stdin.read() if not sys.stdin.closed else ""
-            except UnicodeDecodeError:
-                raise InputError(
-                    "The note piped in is not UTF-8 text, so nothing was saved.",
-                    hint="Convert it to UTF-8 first (e.g. with iconv) and pipe it in again.",
-                ) from None
-            if not note.strip():
-                raise InputError(
-                    "There is nothing to save: no details were given and nothing came on standard input.",
-                    hint="Add --note, --mood or --win, pipe a note in, or run it in a terminal to be asked.",
-                )
-    with store.session(write=True) as session:
-        view = record_checkin(
-            session,
-            pair=pair,
-            at=moment,
-            mood=mood,
-            note=note or "",
-            wins=win,
-            challenges=challenge,
-            tags=tag,
-            visibility=SHARED if shared else PRIVATE,
-        )
+            fields.note = _piped_note()
+    view = save(store, lambda session: save_checkin(session, fields, pair=pair, at=moment, shared=shared))
     wins = len(view.wins)
     cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
     where = "shared with your peer when you export" if view.visibility == SHARED else "private"
     say(f"Saved check-in {view.short_id} ({where}).{cheer}")
+
+
+SKIPPED_ALL = "You skipped every question, so there is nothing to save. That's fine; come back any time."
+
+
+def _ask_daily(ctx: typer.Context, store: Store, pair: str | None) -> tuple[str | None, CheckInFields]:
+    """The daily-checkin prompt pack (or your own version of it) asks the questions, after the pair is checked."""
+    from peerlog.asking import PairChoice, check_then_ask, choose_pair
+    from peerlog.checkins import check_daily_answer, checkin_fields
+    from peerlog.cli import interactive
+    from peerlog.cli.prompts import load_catalog
+
+    daily = load_catalog(ctx).get("daily-checkin")
+
+    def ask(choice: PairChoice) -> tuple[str | None, CheckInFields]:
+        chosen, given = interactive.ask_checkin(
+            [] if pair else choice.peers, daily.prompts, check=check_daily_answer
+        )
+        return pair or chosen, checkin_fields(given)
+
+    return check_then_ask(store, lambda session: choose_pair(session, pair), ask)
+
+
+def _piped_note() -> str:
+    """A note piped in on standard input; refused when it is not UTF-8 or holds nothing."""
+    from peerlog.errors import InputError
+
+    try:
+        note = sys.stdin.read() if not sys.stdin.closed else ""
+    except UnicodeDecodeError:
+        raise InputError(
+            "The note piped in is not UTF-8 text, so nothing was saved.",
+            hint="Convert it to UTF-8 first (e.g. with iconv) and pipe it in again.",
+        ) from None
+    if not note.strip():
+        raise InputError(
+            "There is nothing to save: no details were given and nothing came on standard input.",
+            hint="Add --note, --mood or --win, pipe a note in, or run it in a terminal to be asked.",
+        )
+    return note
 
 
 @app.command("log")
@@ -186,34 +186,23 @@ def edit(
     ] = None,
 ) -> None:
     """Change one of your check-ins: with flags, or in $EDITOR on its note when given none."""
-    from peerlog.checkins import get_checkin, update_checkin
-    from peerlog.errors import InputError, PeerlogError
+    from peerlog.asking import save
+    from peerlog.checkins import update_checkin
     from peerlog.tables import PRIVATE, SHARED
 
     store = state(ctx).store()
     moment = parse_moment(at, "at")
-    flags = (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)
     drafts = None
-    if all(v is None or v == [] for v in flags):
-        if not is_interactive():
-            raise InputError(
-                "There is nothing to change: no flags were given, and there is no terminal to open your "
-                "editor in.",
-                hint="Give the change with flags such as --note or --mood, or run it in a terminal.",
-            )
-        with store.session() as session:
-            current = get_checkin(session, checkin_id)
-        from peerlog.editor import drafts_folder, edit_text
-
-        drafts = drafts_folder(store.path)
-        edited = edit_text(current.note, folder=drafts)
-        if edited is None or edited.strip() == current.note.strip():
+    if all(v is None or v == [] for v in (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)):
+        edited = _edit_note(store, checkin_id)
+        if edited is None:
             typer.echo("No changes made; the check-in is as it was.")
             return
-        note = edited
-    try:
-        with store.session(write=True) as session:
-            view = update_checkin(
+        note, drafts = edited
+    with _draft_kept(note, drafts):
+        view = save(
+            store,
+            lambda session: update_checkin(
                 session,
                 checkin_id,
                 mood=mood,
@@ -225,19 +214,48 @@ def edit(
                 visibility=None if shared is None else SHARED if shared else PRIVATE,
                 at=moment,
                 pair=pair,
-            )
+            ),
+        )
+    say(f"Updated check-in {view.short_id}.")
+
+
+def _edit_note(store: Store, checkin_id: str) -> tuple[str, Path] | None:
+    """The check-in's note as changed in $EDITOR, and the drafts folder; None when it was left as it was."""
+    from peerlog.checkins import get_checkin
+    from peerlog.editor import drafts_folder, edit_text
+    from peerlog.errors import InputError
+
+    if not is_interactive():
+        raise InputError(
+            "There is nothing to change: no flags were given, and there is no terminal to open your editor in.",
+            hint="Give the change with flags such as --note or --mood, or run it in a terminal.",
+        )
+    with store.session() as session:
+        current = get_checkin(session, checkin_id)
+    drafts = drafts_folder(store.path)
+    edited = edit_text(current.note, folder=drafts)
+    if edited is None or edited.strip() == current.note.strip():
+        return None
+    return edited, drafts
+
+
+@contextmanager
+def _draft_kept(note: str | None, drafts: Path | None) -> Iterator[None]:
+    """Words written in the editor are never lost: when saving them fails they wait in a private file."""
+    from peerlog.errors import PeerlogError
+
+    try:
+        yield
     except PeerlogError as error:
         if drafts is None or note is None:
             raise
         from peerlog.editor import keep_draft
 
-        # Words written in the editor are never lost: they wait in a private file to be used again.
         kept = keep_draft(note, drafts)
         error.hint = (
             f'Your edited note is kept in {kept}; once it is fixed, give it with --note "$(cat {kept})".'
         )
         raise
-    say(f"Updated check-in {view.short_id}.")
 
 
 @app.command()

@@ -41,10 +41,18 @@ def choose_pair(session: Session, name: str | None) -> PairChoice:
 
 
 def check_then_ask(
-    store: Store, check: Callable[[Session], Checked], ask: Callable[[Checked], Answers]
+    store: Store,
+    check: Callable[[Session], Checked],
+    ask: Callable[[Checked], Answers],
+    *,
+    write_lock: bool = False,
 ) -> Answers:
-    """Run `check` in a read session, close it, then `ask` with what it found."""
-    with store.session() as session:
+    """Run `check` in a read session, close it, then `ask` with what it found.
+
+    `write_lock` checks under the write lock instead, for a check that tries the change and rolls it back
+    (what a restore would do), so it sees the journal exactly as a writer will.
+    """
+    with store.session(write=write_lock) as session:
         checked = check(session)
     return ask(checked)
 

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.say import say, say_json
 from peerlog.cli.state import is_interactive, state
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from peerlog.cli.state import AppState
+    from peerlog.interchange import JournalDocument
+    from peerlog.restoring import RestorePlan
+    from peerlog.transfer import ImportResult
 
 app = typer.Typer()
 
@@ -90,45 +98,65 @@ def import_(
     `peerlog restore`.
     """
     from peerlog import importers
-    from peerlog.errors import NotInitialisedError
-    from peerlog.interchange import KIND_EXPORT, JournalDocument
+    from peerlog.asking import save
+    from peerlog.interchange import JournalDocument
 
     loaded = importers.load(file, source)
-    app_state = state(ctx)
     if isinstance(loaded, JournalDocument):
-        from peerlog import sharing
-        from peerlog.transfer import merge_document
-
-        try:
-            store = app_state.store()
-        except NotInitialisedError as missing:
-            # Most likely your own export on a new machine: say where it goes instead.
-            if loaded.kind == KIND_EXPORT:
-                raise NotInitialisedError(missing.message, hint=sharing.RESTORE_HINT) from None
-            raise
-        with store.session() as session:
-            try:
-                sharing.resolve_origin(session, loaded, pair=pair)
-            except sharing.LinkNeededError as need:
-                if not is_interactive():
-                    raise
-                from peerlog.cli import interactive
-
-                pair = interactive.ask_pair_for_bundle(need.sender, need.candidates)
-                if pair is None:
-                    typer.echo("Nothing was imported. Run it again with --pair NAME when you know.")
-                    return
-        with store.session(write=True) as session:
-            result = merge_document(session, loaded, sharing.resolve_origin(session, loaded, pair=pair))
+        result = _merge_bundle(state(ctx), loaded, pair)
+        if result is None:
+            typer.echo("Nothing was imported. Run it again with --pair NAME when you know.")
+            return
     else:
         from peerlog.transfer import import_jrnl
 
-        with app_state.store().session(write=True) as session:
-            result = import_jrnl(session, loaded, pair=pair)
+        result = save(state(ctx).store(), lambda session: import_jrnl(session, loaded, pair=pair))
     if as_json:
         say_json(result.to_dict())
         return
     say(_import_summary(file, result))
+
+
+def _merge_bundle(app_state: AppState, loaded: JournalDocument, pair: str | None) -> ImportResult | None:
+    """Merge a peerlog file, asking which pair a peer's first bundle belongs to; None imports nothing."""
+    from peerlog import sharing
+    from peerlog.asking import check_then_ask, save
+    from peerlog.errors import NotInitialisedError
+    from peerlog.interchange import KIND_EXPORT
+    from peerlog.transfer import merge_document
+
+    try:
+        store = app_state.store()
+    except NotInitialisedError as missing:
+        # Most likely your own export on a new machine: say where it goes instead.
+        if loaded.kind == KIND_EXPORT:
+            raise NotInitialisedError(missing.message, hint=sharing.RESTORE_HINT) from None
+        raise
+
+    def check(session: Session) -> sharing.LinkNeededError | None:
+        try:
+            sharing.resolve_origin(session, loaded, pair=pair)
+        except sharing.LinkNeededError as need:
+            if not is_interactive():
+                raise
+            return need
+        return None
+
+    def ask(need: sharing.LinkNeededError | None) -> tuple[bool, str | None]:
+        if need is None:
+            return True, pair
+        from peerlog.cli import interactive
+
+        picked = interactive.ask_pair_for_bundle(need.sender, need.candidates)
+        return picked is not None, picked
+
+    go, chosen = check_then_ask(store, check, ask)
+    if not go:
+        return None
+    return save(
+        store,
+        lambda session: merge_document(session, loaded, sharing.resolve_origin(session, loaded, pair=chosen)),
+    )
 
 
 ENTRY_WORDS = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
@@ -206,34 +234,47 @@ def restore(
     and replace (where the file's copy is a newer version), and asks. It never deletes anything.
     """
     from peerlog import importers, restoring
-    from peerlog.errors import PeerlogError
+    from peerlog.asking import check_then_ask, save
     from peerlog.interchange import JournalDocument
 
     loaded = importers.load(file)
     assert isinstance(loaded, JournalDocument)
     restoring.check_restorable(loaded)
     store = state(ctx).store(create=True)
-    with store.session(write=True) as session:
-        plan = restoring.plan_restore(session, loaded)
+    go = check_then_ask(
+        store,
+        lambda session: restoring.plan_restore(session, loaded),
+        lambda plan: _restore_agreed(file, plan, yes),
+        write_lock=True,
+    )
+    if go:
+        result = save(store, lambda session: restoring.restore(session, loaded))
+        typer.echo(_import_summary(file, result, verb="Restored"))
+
+
+def _restore_agreed(file: Path, plan: RestorePlan, yes: bool) -> bool:
+    """Whether to go ahead: at once into a fresh journal, else after saying what would change and asking."""
+    from peerlog.errors import PeerlogError
+
     if not plan.changes:
         typer.echo(f"Nothing to restore: everything in {file.name} is already here.")
-        return
-    if not plan.fresh:
-        typer.echo(_restore_plan(file, plan.result))
-        if not yes:
-            if not is_interactive():
-                raise PeerlogError(
-                    "Nothing was restored: peerlog asks before changing a journal that has entries.",
-                    hint="Run it again with --yes to go ahead.",
-                )
-            from peerlog.cli import interactive
+        return False
+    if plan.fresh:
+        return True
+    typer.echo(_restore_plan(file, plan.result))
+    if yes:
+        return True
+    if not is_interactive():
+        raise PeerlogError(
+            "Nothing was restored: peerlog asks before changing a journal that has entries.",
+            hint="Run it again with --yes to go ahead.",
+        )
+    from peerlog.cli import interactive
 
-            if not interactive.confirm("Restore it?"):
-                typer.echo("Nothing was restored.")
-                return
-    with store.session(write=True) as session:
-        result = restoring.restore(session, loaded)
-    typer.echo(_import_summary(file, result, verb="Restored"))
+    if not interactive.confirm("Restore it?"):
+        typer.echo("Nothing was restored.")
+        return False
+    return True
 
 
 @app.command()

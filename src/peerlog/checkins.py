@@ -30,7 +30,6 @@ from peerlog.tables import PRIVATE, VISIBILITIES
 if TYPE_CHECKING:
     from peerlog.packs import Given, Prompt
 
-MOODS = rules.MOODS
 LOOKUP_HINT = "`peerlog log` lists your check-ins with their ids."
 
 
@@ -88,7 +87,7 @@ class CheckInView:
 
 
 def check_mood(mood: int | None) -> int | None:
-    if mood is not None and mood not in MOODS:
+    if mood is not None and mood not in rules.MOODS:
         raise InputError(
             f"Mood is a number from 1 to 5 (1 = a hard day, 5 = a great day); {mood} is outside that.",
             hint="Leave it out if you'd rather not say.",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from peerlog import rules
-from peerlog.errors import InputError, NotInitialisedError
-from peerlog.lookup import INIT_HINT, name_key
+from peerlog.errors import INIT_HINT, InputError, NotInitialisedError
+from peerlog.lookup import name_key
 from peerlog.models import Person, utcnow
 
-__all__ = ["INIT_HINT", "clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key"]
+__all__ = ["clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key"]
 
 MAX_NAME = rules.NAME
 

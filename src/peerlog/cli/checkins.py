@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
-from peerlog.cli.say import say, say_json
+from peerlog.cli.say import SKIPPED_ALL, say, say_json
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
@@ -69,9 +69,6 @@ def checkin(
     cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
     where = "shared with your peer when you export" if view.visibility == SHARED else "private"
     say(f"Saved check-in {view.short_id} ({where}).{cheer}")
-
-
-SKIPPED_ALL = "You skipped every question, so there is nothing to save. That's fine; come back any time."
 
 
 def _ask_daily(ctx: typer.Context, store: Store, pair: str | None) -> tuple[str | None, CheckInFields]:

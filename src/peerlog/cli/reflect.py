@@ -10,7 +10,7 @@ import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.prompts import load_catalog
-from peerlog.cli.say import say, say_json
+from peerlog.cli.say import SKIPPED_ALL, say, say_json
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
@@ -97,9 +97,6 @@ def reflect(
         f"Saved your reflection {view.short_id} ({count} of {len(chosen.prompts)} questions answered; "
         f"{_where(view.visibility, view.pair)}). Thank you for taking the time."
     )
-
-
-SKIPPED_ALL = "You skipped every question, so there is nothing to save. That's fine; come back any time."
 
 
 def _answers(

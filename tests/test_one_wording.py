@@ -74,3 +74,28 @@ def test_in_a_journal_that_does_not_know_you_every_command_says_the_same_words(
     result = invoke(*[str(tmp_path / a) if a.endswith(".json") else a for a in args])
     assert result.exit_code == 1
     assert result.stderr.endswith(f"Your journal does not know who you are yet. {INIT_HINT}\n"), result.stderr
+
+
+def test_ctrl_c_at_the_restore_question_says_truthfully_that_nothing_was_saved(
+    journal: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    journal("checkin", "--note", "One")
+    older, newer = tmp_path / "older.json", tmp_path / "newer.json"
+    journal("export", "--format", "json", "--include-private", "--output", str(older))
+    journal("checkin", "--note", "Two")
+    journal("export", "--format", "json", "--include-private", "--output", str(newer))
+    laptop = {"PEERLOG_HOME": str(tmp_path / "laptop")}
+    assert journal("restore", str(older), env=laptop).exit_code == 0
+    journal("checkin", "--note", "Written on the laptop", env=laptop)
+    before = journal("log", "--json", env=laptop).stdout
+    monkeypatch.setattr("peerlog.cli.transfer.is_interactive", lambda: True)
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("\x03")
+        result = journal("restore", str(newer), env=laptop)
+    assert result.exit_code == 130
+    assert result.stderr == "peerlog: Stopped. Nothing was saved.\n"
+    assert journal("log", "--json", env=laptop).stdout == before

@@ -52,8 +52,13 @@ def check_then_ask(
     `write_lock` checks under the write lock instead, for a check that tries the change and rolls it back
     (what a restore would do), so it sees the journal exactly as a writer will.
     """
+    saved_before = store.saved
     with store.session(write=write_lock) as session:
         checked = check(session)
+        # A check only looks (or tries and rolls back), so closing it must not count as saving: a Ctrl-C at
+        # the question after it is told truthfully that nothing was saved.
+        session.rollback()
+    store.saved = saved_before
     return ask(checked)
 
 

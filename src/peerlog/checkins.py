@@ -8,11 +8,12 @@ models: building those costs a check-in or `log` about 40 ms of start-up (see `p
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, delete, insert, select, update
 from sqlmodel import Session
@@ -26,7 +27,9 @@ from peerlog.lookup import Me, find_pair, load_me
 from peerlog.store.visibility import visible_to
 from peerlog.tables import PRIVATE, VISIBILITIES
 
-MOODS = rules.MOODS
+if TYPE_CHECKING:
+    from peerlog.packs import Given, Prompt
+
 LOOKUP_HINT = "`peerlog log` lists your check-ins with their ids."
 
 
@@ -84,7 +87,7 @@ class CheckInView:
 
 
 def check_mood(mood: int | None) -> int | None:
-    if mood is not None and mood not in MOODS:
+    if mood is not None and mood not in rules.MOODS:
         raise InputError(
             f"Mood is a number from 1 to 5 (1 = a hard day, 5 = a great day); {mood} is outside that.",
             hint="Leave it out if you'd rather not say.",
@@ -133,6 +136,106 @@ def check_visibility(visibility: str) -> str:
 
 
 # ---------------------------------------------------------------- writing
+
+
+def check_answer_text(prompt: Prompt, text: str) -> str | None:
+    """What is wrong with a typed answer, for interactive validation (None when it is fine)."""
+    try:
+        clean_text(text, what="answer")
+    except InputError as error:
+        return error.message
+    return None
+
+
+def check_daily_answer(prompt: Prompt, text: str) -> str | None:
+    """Interactive validation for the daily pack: tags must be usable tags, other answers usable text."""
+    if prompt.id == "tags":
+        return check_tags_text(text)
+    return check_answer_text(prompt, text)
+
+
+def check_tags_text(text: str) -> str | None:
+    try:
+        split_tags(text)
+    except InputError as error:
+        return str(error)
+    return None
+
+
+def split_tags(text: str) -> list[str]:
+    return [clean_tag(t) for t in re.split(r"[\s,]+", text) if t.strip()]
+
+
+# ---------------------------------------------------------------- the daily check-in pack
+# The daily-checkin prompt pack (or a person's own version of it) asks for a check-in's fields; these
+# turn its answers into one.
+
+
+@dataclass
+class CheckInFields:
+    """What answers to the daily pack become: the fields of a normal check-in."""
+
+    mood: int | None = None
+    note: str = ""
+    wins: list[str] = field(default_factory=list)
+    challenges: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    #: None when the "shared" prompt was skipped: the --shared/--private flag decides.
+    shared: bool | None = None
+
+    def is_empty(self) -> bool:
+        """Nothing a check-in can be made of (tags alone are not a check-in)."""
+        return not (self.mood or self.note or self.wins or self.challenges)
+
+
+def checkin_fields(answers: Sequence[Given]) -> CheckInFields:
+    """Map the daily pack's prompt ids onto a check-in.
+
+    `mood` (a 1-5 scale), `note`, `win`/`wins`, `challenge`/`challenges`, `tags` and `shared` (confirm)
+    fill the matching fields. Answers to any other prompt, as in a person's own version of the pack, are
+    added to the note under their question, so nothing they typed is lost.
+    """
+    fields = CheckInFields()
+    notes: list[str] = []
+    extras: list[str] = []
+    for given in answers:
+        pid, kind, value = given.prompt.id, given.prompt.kind, given.value
+        texts = value if isinstance(value, list) else [str(value)]
+        if pid == "mood" and kind == "scale" and isinstance(value, int) and 1 <= value <= 5:
+            fields.mood = value
+        elif pid == "note" and kind in ("text", "long"):
+            notes.extend(texts)
+        elif pid in ("win", "wins") and kind in ("text", "long", "multi"):
+            fields.wins.extend(texts)
+        elif pid in ("challenge", "challenges") and kind in ("text", "long", "multi"):
+            fields.challenges.extend(texts)
+        elif pid == "tags" and kind in ("text", "multi"):
+            for text in texts:
+                fields.tags.extend(split_tags(text))
+        elif pid == "shared" and kind == "confirm":
+            fields.shared = bool(value)
+        else:
+            extras.append(f"{given.prompt.text}\n{given.shown()}")
+    fields.note = "\n\n".join(notes + extras)
+    return fields
+
+
+def save_checkin(
+    session: Session, fields: CheckInFields, *, pair: str | None, at: datetime | None, shared: bool
+) -> CheckInView:
+    """Save a check-in made of `fields` (from flags or the daily pack); `shared` decides where theirs did not."""
+    chosen = shared if fields.shared is None else fields.shared
+    return record_checkin(
+        session,
+        pair=pair,
+        at=at,
+        mood=fields.mood,
+        note=fields.note,
+        wins=fields.wins,
+        challenges=fields.challenges,
+        tags=fields.tags,
+        visibility=t.SHARED if chosen else PRIVATE,
+    )
 
 
 def utcnow() -> datetime:

@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from peerlog.errors import INIT_COMMAND
 from peerlog.files import can_write, kind_of
 from peerlog.store import health
 from peerlog.store.migrations import LATEST
@@ -21,7 +22,6 @@ from peerlog.store.migrations import LATEST
 #: Below this much free space, new entries (and the backup taken before an upgrade) may fail to save.
 LOW_SPACE_BYTES = 64 * 1024 * 1024
 OK, NOTE, PROBLEM = "ok", "note", "problem"
-INIT_COMMAND = 'peerlog init --name "Your name"'
 #: What the doctor calls each table it counts: (one, many).
 COUNT_NAMES = {
     "checkin": ("check-in", "check-ins"),

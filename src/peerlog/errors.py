@@ -6,6 +6,11 @@ and an exit code in a single place (`peerlog.cli.app`), so the domain never prin
 
 from __future__ import annotations
 
+#: How a journal is started, in the words of every message that needs one (doctor's advice included).
+INIT_COMMAND = 'peerlog init --name "Your name"'
+#: The hint for every command that needs a journal, or a "you" in it, and finds none.
+INIT_HINT = f"Run `{INIT_COMMAND}` to start your journal."
+
 
 class PeerlogError(Exception):
     """Something peerlog cannot do, with a kind explanation and, where possible, what to try next."""

@@ -16,9 +16,7 @@ from sqlalchemy import case, or_, select
 from sqlmodel import Session
 
 from peerlog import tables as t
-from peerlog.errors import AmbiguousError, InputError, NotFoundError, NotInitialisedError
-
-INIT_HINT = 'Run `peerlog init --name "Your name"` first.'
+from peerlog.errors import INIT_HINT, AmbiguousError, InputError, NotFoundError, NotInitialisedError
 
 
 def name_key(name: str) -> str:

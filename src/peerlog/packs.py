@@ -59,6 +59,10 @@ _PROMPT_KEYS = {
 }
 
 
+#: How a yes-or-no (`confirm`) answer is written and kept.
+YES, NO = "yes", "no"
+
+
 @dataclass(frozen=True)
 class Prompt:
     """One question of a pack. Every prompt can be skipped."""
@@ -126,6 +130,14 @@ class Given:
 
     prompt: Prompt
     value: Value
+
+    def shown(self) -> str:
+        """The answer, not yet stored, as a person reads it."""
+        if self.prompt.kind == "confirm":
+            return YES if self.value else NO
+        if isinstance(self.value, list):
+            return (", " if self.prompt.kind == "multi" else "; ").join(self.value)
+        return str(self.value)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from sqlmodel import Session, select
 
 from peerlog import rules
 from peerlog.errors import InputError
-from peerlog.lookup import INIT_HINT, load_me, name_key
+from peerlog.lookup import load_me, name_key
 from peerlog.models import Person, utcnow
 
-__all__ = ["INIT_HINT", "clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key"]
+__all__ = ["clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key"]
 
 MAX_NAME = rules.NAME
 

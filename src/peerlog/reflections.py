@@ -8,7 +8,6 @@ list of strings, `confirm` answers as "yes" or "no". A repeating text prompt sto
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,17 +17,16 @@ from sqlmodel import Session, col, select
 
 from peerlog import dates
 from peerlog import tables as t
-from peerlog.checkins import check_visibility, clean_tag, clean_text
+from peerlog.checkins import check_visibility, clean_text
 from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, short_id
 from peerlog.listing import newest_first
 from peerlog.models import PRIVATE, Answer, Pair, Person, Reflection
-from peerlog.packs import Given, Pack, Prompt, Value
+from peerlog.packs import NO, YES, Given, Pack, Prompt, Value
 from peerlog.pairs import peer_id_of, resolve_pair
 from peerlog.people import get_self
 from peerlog.store.visibility import visible_to
 
-YES, NO = "yes", "no"
 _YES_WORDS = {"yes", "y", "true", "1", "agree", "agreed"}
 _NO_WORDS = {"no", "n", "false", "0"}
 LOOKUP_HINT = "`peerlog reflections` lists your reflections with their ids."
@@ -127,44 +125,6 @@ def shown_value(kind: str, stored: str) -> str:
     if kind == "confirm":
         return "yes" if typed else "no"
     return str(typed)
-
-
-def given_shown(given: Given) -> str:
-    """An answer not yet stored, as a person reads it."""
-    value = given.value
-    if given.prompt.kind == "confirm":
-        return YES if value else NO
-    if isinstance(value, list):
-        return (", " if given.prompt.kind == "multi" else "; ").join(value)
-    return str(value)
-
-
-def check_answer_text(prompt: Prompt, text: str) -> str | None:
-    """What is wrong with a typed answer, for interactive validation (None when it is fine)."""
-    try:
-        clean_text(text, what="answer")
-    except InputError as error:
-        return error.message
-    return None
-
-
-def check_daily_answer(prompt: Prompt, text: str) -> str | None:
-    """Interactive validation for the daily pack: tags must be usable tags, other answers usable text."""
-    if prompt.id == "tags":
-        return check_tags_text(text)
-    return check_answer_text(prompt, text)
-
-
-def check_tags_text(text: str) -> str | None:
-    try:
-        split_tags(text)
-    except InputError as error:
-        return str(error)
-    return None
-
-
-def split_tags(text: str) -> list[str]:
-    return [clean_tag(t) for t in re.split(r"[\s,]+", text) if t.strip()]
 
 
 # ---------------------------------------------------------------- --answer ID=TEXT
@@ -360,51 +320,3 @@ def _views(session: Session, reflections: list[Reflection], me: Person) -> list[
         )
         for r in reflections
     ]
-
-
-# ---------------------------------------------------------------- the daily check-in pack
-
-
-@dataclass
-class CheckInFields:
-    """What answers to the daily pack become: the fields of a normal check-in."""
-
-    mood: int | None = None
-    note: str = ""
-    wins: list[str] = field(default_factory=list)
-    challenges: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    #: None when the "shared" prompt was skipped: the --shared/--private flag decides.
-    shared: bool | None = None
-
-
-def checkin_fields(answers: Sequence[Given]) -> CheckInFields:
-    """Map the daily pack's prompt ids onto a check-in.
-
-    `mood` (a 1-5 scale), `note`, `win`/`wins`, `challenge`/`challenges`, `tags` and `shared` (confirm)
-    fill the matching fields. Answers to any other prompt, as in a person's own version of the pack, are
-    added to the note under their question, so nothing they typed is lost.
-    """
-    fields = CheckInFields()
-    notes: list[str] = []
-    extras: list[str] = []
-    for given in answers:
-        pid, kind, value = given.prompt.id, given.prompt.kind, given.value
-        texts = value if isinstance(value, list) else [str(value)]
-        if pid == "mood" and kind == "scale" and isinstance(value, int) and 1 <= value <= 5:
-            fields.mood = value
-        elif pid == "note" and kind in ("text", "long"):
-            notes.extend(texts)
-        elif pid in ("win", "wins") and kind in ("text", "long", "multi"):
-            fields.wins.extend(texts)
-        elif pid in ("challenge", "challenges") and kind in ("text", "long", "multi"):
-            fields.challenges.extend(texts)
-        elif pid == "tags" and kind in ("text", "multi"):
-            for text in texts:
-                fields.tags.extend(split_tags(text))
-        elif pid == "shared" and kind == "confirm":
-            fields.shared = bool(value)
-        else:
-            extras.append(f"{given.prompt.text}\n{given_shown(given)}")
-    fields.note = "\n\n".join(notes + extras)
-    return fields

@@ -17,11 +17,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from peerlog.errors import AmbiguousError, InputError, NotFoundError, NotInitialisedError
+from peerlog.errors import INIT_HINT, AmbiguousError, InputError, NotFoundError, NotInitialisedError
 from peerlog.interchange import KIND_SHARE, JournalDocument
 from peerlog.models import Link, Meta, Pair, Person, utcnow
 from peerlog.pairs import list_pairs, ordered, peer_id_of, resolve_pair
-from peerlog.people import INIT_HINT, find_self, get_self, name_key
+from peerlog.people import find_self, get_self, name_key
 from peerlog.transfer import Origin, collect
 
 LAST_SHARE_KEY = "share.last.{pair_id}"

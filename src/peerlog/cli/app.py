@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -300,17 +300,20 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    db: Path | None = typer.Option(
-        None,
-        "--db",
-        envvar="PEERLOG_DB",
-        help="Use this journal file instead of the usual one.",
-        dir_okay=False,
-        show_envvar=True,
-    ),
-    version: bool = typer.Option(
-        False, "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
-    ),
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            envvar="PEERLOG_DB",
+            help="Use this journal file instead of the usual one.",
+            dir_okay=False,
+            show_envvar=True,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
 ) -> None:
     """A private journal for peer support: check-ins, reflections, two-way feedback and wins.
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
-from peerlog.cli.say import say, say_json
+from peerlog.cli.say import SKIPPED_ALL, say, say_json
 from peerlog.cli.state import is_interactive, state
+
+if TYPE_CHECKING:
+    from peerlog.checkins import CheckInFields
+    from peerlog.store import Store
 
 app = typer.Typer()
 
@@ -16,103 +24,99 @@ app = typer.Typer()
 @app.command()
 def checkin(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="The peer this is about, by name."),
-    mood: int | None = typer.Option(None, "--mood", "-m", help="How you feel: 1 (hard) to 5 (great)."),
-    note: str | None = typer.Option(None, "--note", "-n", help="What happened, in a few words."),
-    win: list[str] | None = typer.Option(None, "--win", "-w", help="A win, however small (repeatable)."),
-    challenge: list[str] | None = typer.Option(
-        None, "--challenge", "-c", help="Something that felt hard (repeatable)."
-    ),
-    tag: list[str] | None = typer.Option(None, "--tag", "-t", help="A tag (repeatable)."),
-    shared: bool = typer.Option(
-        False,
-        "--shared/--private",
-        help="Shared entries can go into exports for your peer; private ones never do.",
-    ),
-    at: str | None = typer.Option(None, "--at", help=f"When it was. {WHEN_HELP}"),
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="The peer this is about, by name.")] = None,
+    mood: Annotated[
+        int | None, typer.Option("--mood", "-m", help="How you feel: 1 (hard) to 5 (great).")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", "-n", help="What happened, in a few words.")] = None,
+    win: Annotated[
+        list[str] | None, typer.Option("--win", "-w", help="A win, however small (repeatable).")
+    ] = None,
+    challenge: Annotated[
+        list[str] | None, typer.Option("--challenge", "-c", help="Something that felt hard (repeatable).")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")] = None,
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--shared/--private",
+            help="Shared entries can go into exports for your peer; private ones never do.",
+        ),
+    ] = False,
+    at: Annotated[str | None, typer.Option("--at", help=f"When it was. {WHEN_HELP}")] = None,
 ) -> None:
     """Log a check-in: mood, what happened, wins and challenges. Every part is optional.
 
     With no content flags it asks you in the terminal, or reads a note piped on standard input.
     """
-    from peerlog.checkins import record_checkin
-    from peerlog.tables import PRIVATE, SHARED
+    from peerlog.asking import save
+    from peerlog.checkins import CheckInFields, save_checkin
+    from peerlog.tables import SHARED
 
     moment = parse_moment(at, "at")
     store = state(ctx).store()
-    has_content = any(v for v in (mood, note, win, challenge, tag))
-    if not has_content:
+    fields = CheckInFields(mood, note or "", list(win or []), list(challenge or []), list(tag or []))
+    if not any(v for v in (mood, note, win, challenge, tag)):
         if is_interactive():
-            # The daily-checkin prompt pack (or your own version of it) asks the questions.
-            from peerlog.cli import interactive
-            from peerlog.cli.prompts import load_catalog
-            from peerlog.pairs import list_pairs, resolve_pair
-            from peerlog.reflections import check_daily_answer, checkin_fields
-
-            daily = load_catalog(ctx).get("daily-checkin")
-            # Who you are and which pair are checked before the first question, so nothing is typed in vain.
-            with store.session() as session:
-                if pair:
-                    resolve_pair(session, pair, active_only=True)
-                names = [] if pair else [p.peer for p in list_pairs(session) if p.active]
-            chosen_pair, given = interactive.ask_checkin(names, daily.prompts, check=check_daily_answer)
-            fields = checkin_fields(given)
-            pair = pair or chosen_pair
-            mood, note, win, challenge, tag = (
-                fields.mood,
-                fields.note,
-                fields.wins,
-                fields.challenges,
-                fields.tags,
-            )
-            shared = shared if fields.shared is None else fields.shared
-            if not (mood or note or win or challenge):
-                typer.echo(
-                    "You skipped every question, so there is nothing to save. That's fine; come back any time."
-                )
+            pair, fields = _ask_daily(ctx, store, pair)
+            if fields.is_empty():
+                typer.echo(SKIPPED_ALL)
                 return
         else:
-            from peerlog.errors import InputError
-
-            try:
-                note = sys.stdin.read() if not sys.stdin.closed else ""
-            except UnicodeDecodeError:
-                raise InputError(
-                    "The note piped in is not UTF-8 text, so nothing was saved.",
-                    hint="Convert it to UTF-8 first (e.g. with iconv) and pipe it in again.",
-                ) from None
-            if not note.strip():
-                raise InputError(
-                    "There is nothing to save: no details were given and nothing came on standard input.",
-                    hint="Add --note, --mood or --win, pipe a note in, or run it in a terminal to be asked.",
-                )
-    with store.session(write=True) as session:
-        view = record_checkin(
-            session,
-            pair=pair,
-            at=moment,
-            mood=mood,
-            note=note or "",
-            wins=win,
-            challenges=challenge,
-            tags=tag,
-            visibility=SHARED if shared else PRIVATE,
-        )
+            fields.note = _piped_note()
+    view = save(store, lambda session: save_checkin(session, fields, pair=pair, at=moment, shared=shared))
     wins = len(view.wins)
     cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
     where = "shared with your peer when you export" if view.visibility == SHARED else "private"
     say(f"Saved check-in {view.short_id} ({where}).{cheer}")
 
 
+def _ask_daily(ctx: typer.Context, store: Store, pair: str | None) -> tuple[str | None, CheckInFields]:
+    """The daily-checkin prompt pack (or your own version of it) asks the questions, after the pair is checked."""
+    from peerlog.asking import PairChoice, check_then_ask, choose_pair
+    from peerlog.checkins import check_daily_answer, checkin_fields
+    from peerlog.cli import interactive
+    from peerlog.cli.prompts import load_catalog
+
+    daily = load_catalog(ctx).get("daily-checkin")
+
+    def ask(choice: PairChoice) -> tuple[str | None, CheckInFields]:
+        chosen, given = interactive.ask_checkin(
+            [] if pair else choice.peers, daily.prompts, check=check_daily_answer
+        )
+        return pair or chosen, checkin_fields(given)
+
+    return check_then_ask(store, lambda session: choose_pair(session, pair), ask)
+
+
+def _piped_note() -> str:
+    """A note piped in on standard input; refused when it is not UTF-8 or holds nothing."""
+    from peerlog.errors import InputError
+
+    try:
+        note = sys.stdin.read() if not sys.stdin.closed else ""
+    except UnicodeDecodeError:
+        raise InputError(
+            "The note piped in is not UTF-8 text, so nothing was saved.",
+            hint="Convert it to UTF-8 first (e.g. with iconv) and pipe it in again.",
+        ) from None
+    if not note.strip():
+        raise InputError(
+            "There is nothing to save: no details were given and nothing came on standard input.",
+            hint="Add --note, --mood or --win, pipe a note in, or run it in a terminal to be asked.",
+        )
+    return note
+
+
 @app.command("log")
 def log(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Only check-ins with this peer."),
-    since: str | None = typer.Option(None, "--since", help=f"From this moment. {WHEN_HELP}"),
-    until: str | None = typer.Option(None, "--until", help=f"Up to this moment. {WHEN_HELP}"),
-    tag: str | None = typer.Option(None, "--tag", "-t", help="Only check-ins with this tag."),
-    limit: int = typer.Option(20, "--limit", "-l", help="How many to show, newest first."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only check-ins with this peer.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=f"From this moment. {WHEN_HELP}")] = None,
+    until: Annotated[str | None, typer.Option("--until", help=f"Up to this moment. {WHEN_HELP}")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only check-ins with this tag.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-l", help="How many to show, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Show your check-ins (and shared ones from your peers), newest first."""
     from peerlog.checkins import list_checkins
@@ -135,8 +139,10 @@ def log(
 @app.command()
 def show(
     ctx: typer.Context,
-    checkin_id: str = typer.Argument(..., metavar="ID", help="The check-in's id (its first characters)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    checkin_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The check-in's id (its first characters).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Show one check-in in full."""
     from peerlog.checkins import get_checkin
@@ -155,50 +161,45 @@ def show(
 @app.command()
 def edit(
     ctx: typer.Context,
-    checkin_id: str = typer.Argument(..., metavar="ID", help="The check-in's id (its first characters)."),
-    mood: int | None = typer.Option(None, "--mood", "-m", help="A new mood, 1 to 5."),
-    note: str | None = typer.Option(None, "--note", "-n", help="A new note (replaces the old one)."),
-    add_win: list[str] | None = typer.Option(None, "--add-win", help="Add a win (repeatable)."),
-    add_challenge: list[str] | None = typer.Option(
-        None, "--add-challenge", help="Add a challenge (repeatable)."
-    ),
-    tag: list[str] | None = typer.Option(None, "--tag", "-t", help="Add a tag (repeatable)."),
-    untag: list[str] | None = typer.Option(None, "--untag", help="Remove a tag (repeatable)."),
-    shared: bool | None = typer.Option(
-        None, "--shared/--private", help="Change who may see it.", show_default=False
-    ),
-    at: str | None = typer.Option(None, "--at", help=f"Move it to another moment. {WHEN_HELP}"),
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Move it to the pair with this peer."),
+    checkin_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The check-in's id (its first characters).")
+    ],
+    mood: Annotated[int | None, typer.Option("--mood", "-m", help="A new mood, 1 to 5.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", "-n", help="A new note (replaces the old one).")
+    ] = None,
+    add_win: Annotated[list[str] | None, typer.Option("--add-win", help="Add a win (repeatable).")] = None,
+    add_challenge: Annotated[
+        list[str] | None, typer.Option("--add-challenge", help="Add a challenge (repeatable).")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Add a tag (repeatable).")] = None,
+    untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag (repeatable).")] = None,
+    shared: Annotated[
+        bool | None, typer.Option("--shared/--private", help="Change who may see it.", show_default=False)
+    ] = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"Move it to another moment. {WHEN_HELP}")] = None,
+    pair: Annotated[
+        str | None, typer.Option("--pair", "-p", help="Move it to the pair with this peer.")
+    ] = None,
 ) -> None:
     """Change one of your check-ins: with flags, or in $EDITOR on its note when given none."""
-    from peerlog.checkins import get_checkin, update_checkin
-    from peerlog.errors import InputError, PeerlogError
+    from peerlog.asking import save
+    from peerlog.checkins import update_checkin
     from peerlog.tables import PRIVATE, SHARED
 
     store = state(ctx).store()
     moment = parse_moment(at, "at")
-    flags = (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)
     drafts = None
-    if all(v is None or v == [] for v in flags):
-        if not is_interactive():
-            raise InputError(
-                "There is nothing to change: no flags were given, and there is no terminal to open your "
-                "editor in.",
-                hint="Give the change with flags such as --note or --mood, or run it in a terminal.",
-            )
-        with store.session() as session:
-            current = get_checkin(session, checkin_id)
-        from peerlog.editor import drafts_folder, edit_text
-
-        drafts = drafts_folder(store.path)
-        edited = edit_text(current.note, folder=drafts)
-        if edited is None or edited.strip() == current.note.strip():
+    if all(v is None or v == [] for v in (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)):
+        edited = _edit_note(store, checkin_id)
+        if edited is None:
             typer.echo("No changes made; the check-in is as it was.")
             return
-        note = edited
-    try:
-        with store.session(write=True) as session:
-            view = update_checkin(
+        note, drafts = edited
+    with _draft_kept(note, drafts):
+        view = save(
+            store,
+            lambda session: update_checkin(
                 session,
                 checkin_id,
                 mood=mood,
@@ -210,26 +211,57 @@ def edit(
                 visibility=None if shared is None else SHARED if shared else PRIVATE,
                 at=moment,
                 pair=pair,
-            )
+            ),
+        )
+    say(f"Updated check-in {view.short_id}.")
+
+
+def _edit_note(store: Store, checkin_id: str) -> tuple[str, Path] | None:
+    """The check-in's note as changed in $EDITOR, and the drafts folder; None when it was left as it was."""
+    from peerlog.checkins import get_checkin
+    from peerlog.editor import drafts_folder, edit_text
+    from peerlog.errors import InputError
+
+    if not is_interactive():
+        raise InputError(
+            "There is nothing to change: no flags were given, and there is no terminal to open your editor in.",
+            hint="Give the change with flags such as --note or --mood, or run it in a terminal.",
+        )
+    with store.session() as session:
+        current = get_checkin(session, checkin_id)
+    drafts = drafts_folder(store.path)
+    edited = edit_text(current.note, folder=drafts)
+    if edited is None or edited.strip() == current.note.strip():
+        return None
+    return edited, drafts
+
+
+@contextmanager
+def _draft_kept(note: str | None, drafts: Path | None) -> Iterator[None]:
+    """Words written in the editor are never lost: when saving them fails they wait in a private file."""
+    from peerlog.errors import PeerlogError
+
+    try:
+        yield
     except PeerlogError as error:
         if drafts is None or note is None:
             raise
         from peerlog.editor import keep_draft
 
-        # Words written in the editor are never lost: they wait in a private file to be used again.
         kept = keep_draft(note, drafts)
         error.hint = (
             f'Your edited note is kept in {kept}; once it is fixed, give it with --note "$(cat {kept})".'
         )
         raise
-    say(f"Updated check-in {view.short_id}.")
 
 
 @app.command()
 def delete(
     ctx: typer.Context,
-    checkin_id: str = typer.Argument(..., metavar="ID", help="The check-in's id (its first characters)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking first."),
+    checkin_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The check-in's id (its first characters).")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking first.")] = False,
 ) -> None:
     """Delete one of your check-ins, after asking you to confirm."""
     from peerlog.checkins import delete_checkin, get_checkin

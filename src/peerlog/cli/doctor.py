@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Annotated
 
 import typer
 
@@ -15,10 +16,13 @@ app = typer.Typer()
 @app.command()
 def doctor(
     ctx: typer.Context,
-    quick: bool = typer.Option(
-        False, "--quick", help="A faster integrity check for very large journals (skips index checks)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick", help="A faster integrity check for very large journals (skips index checks)."
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Check your journal: where it lives, what it holds, and whether all is well. Changes nothing.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from typing import Annotated
 
 import typer
 
@@ -15,9 +16,10 @@ app = typer.Typer()
 @app.command()
 def init(
     ctx: typer.Context,
-    name: str | None = typer.Option(
-        None, "--name", "-n", help="The name your peers know you by. You can change it later."
-    ),
+    name: Annotated[
+        str | None,
+        typer.Option("--name", "-n", help="The name your peers know you by. You can change it later."),
+    ] = None,
 ) -> None:
     """Set up your journal (safe to run again; it never erases anything)."""
     from peerlog.errors import NotInitialisedError

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from peerlog.cli.say import say, say_json
@@ -13,10 +15,11 @@ app = typer.Typer(no_args_is_help=True, help="Start, list, show and end pairs wi
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="Your peer's name."),
-    agreement: str | None = typer.Option(
-        None, "--agreement", "-a", help="What you two agree on, e.g. how you'll meet and listen."
-    ),
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Your peer's name.")],
+    agreement: Annotated[
+        str | None,
+        typer.Option("--agreement", "-a", help="What you two agree on, e.g. how you'll meet and listen."),
+    ] = None,
 ) -> None:
     """Start a pair with a peer (or pick up an ended one again)."""
     from peerlog.pairs import add_pair
@@ -30,7 +33,7 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """List your pairs."""
     from peerlog.pairs import list_pairs
@@ -52,8 +55,8 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Your peer's name (any case, or its start)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    name: Annotated[str, typer.Argument(help="Your peer's name (any case, or its start).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Show a pair: since when, your agreement, how many check-ins."""
     from peerlog.pairs import show_pair
@@ -72,7 +75,7 @@ def show(
 @app.command("end")
 def end(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="Your peer's name."),
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Your peer's name.")],
 ) -> None:
     """End a pair. Its history stays in your journal; `pair add` picks it up again."""
     from peerlog.pairs import end_pair

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,7 +31,7 @@ def load_catalog(ctx: typer.Context) -> Catalog:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """List the prompt packs you can use: the shipped ones and your own."""
     catalog = load_catalog(ctx)
@@ -50,10 +50,10 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    name: str = typer.Argument(
-        ..., metavar="NAME", help="The pack's name, as `peerlog prompts list` shows it."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The pack's name, as `peerlog prompts list` shows it.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Show a pack's questions, in the order they are asked."""
     pack = load_catalog(ctx).get(name)
@@ -68,7 +68,7 @@ def show(
 
 @app.command()
 def validate(
-    file: Path = typer.Argument(..., metavar="FILE", help="The pack file to check (.toml)."),
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The pack file to check (.toml).")],
 ) -> None:
     """Check a pack file and list every problem in it, with its line where it can be known."""
     from peerlog.cli.app import say_error
@@ -91,12 +91,12 @@ def validate(
 @app.command()
 def new(
     ctx: typer.Context,
-    name: str = typer.Argument(
-        ..., metavar="NAME", help="A name for the pack: lowercase words joined by '-'."
-    ),
-    force: bool = typer.Option(
-        False, "--force", help="Replace a pack file of that name that is already there."
-    ),
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="A name for the pack: lowercase words joined by '-'.")
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a pack file of that name that is already there.")
+    ] = False,
 ) -> None:
     """Write a commented starter pack into your prompts folder, ready to edit."""
     from peerlog.errors import InputError, StoreError

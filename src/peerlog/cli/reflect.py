@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.prompts import load_catalog
-from peerlog.cli.say import say, say_json
+from peerlog.cli.say import SKIPPED_ALL, say, say_json
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
+    from peerlog.asking import PairChoice
     from peerlog.hints import Hint
+    from peerlog.packs import Given, Pack
+    from peerlog.store import Store
 
 app = typer.Typer()
 
@@ -39,81 +42,56 @@ def _where(visibility: str, peer: str | None) -> str:
 @app.command()
 def reflect(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="The peer the conversation was with."),
-    pack: str = typer.Option(
-        DEFAULT_PACK, "--pack", help="Which prompt pack to answer (`peerlog prompts list`)."
-    ),
-    answer: list[str] | None = typer.Option(
-        None,
-        "--answer",
-        "-a",
-        metavar="ID=TEXT",
-        help="Answer one prompt by its id without being asked (repeatable); unanswered prompts are skipped.",
-    ),
-    shared: bool = typer.Option(
-        False,
-        "--shared/--private",
-        help="Shared reflections can go into what you share with your peer; private ones never do.",
-    ),
-    at: str | None = typer.Option(None, "--at", help=f"When the conversation was. {WHEN_HELP}"),
-    no_hints: bool = typer.Option(False, "--no-hints", help="Don't offer gentle notes on wording."),
+    pair: Annotated[
+        str | None, typer.Option("--pair", "-p", help="The peer the conversation was with.")
+    ] = None,
+    pack: Annotated[
+        str, typer.Option("--pack", help="Which prompt pack to answer (`peerlog prompts list`).")
+    ] = DEFAULT_PACK,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--answer",
+            "-a",
+            metavar="ID=TEXT",
+            help="Answer one prompt by its id without being asked (repeatable); unanswered prompts are skipped.",
+        ),
+    ] = None,
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--shared/--private",
+            help="Shared reflections can go into what you share with your peer; private ones never do.",
+        ),
+    ] = False,
+    at: Annotated[str | None, typer.Option("--at", help=f"When the conversation was. {WHEN_HELP}")] = None,
+    no_hints: Annotated[
+        bool, typer.Option("--no-hints", help="Don't offer gentle notes on wording.")
+    ] = False,
 ) -> None:
     """Reflect after a conversation: answer a few questions, each one skippable.
 
     On a terminal it asks you; with --answer it never asks. Nothing is saved until the last question is
     answered, and Ctrl-C saves nothing.
     """
-    from peerlog.errors import InputError
-    from peerlog.hints import find_hints
+    from peerlog.asking import save
     from peerlog.models import PRIVATE, SHARED
-    from peerlog.reflections import check_answer_text, parse_answers, record_reflection
+    from peerlog.reflections import record_reflection
 
     chosen = load_catalog(ctx).get(pack)
     moment = parse_moment(at, "at")
     store = state(ctx).store()
-    if answer:
-        given = parse_answers(chosen, answer)
-        if not no_hints:
-            for item in given:
-                if item.prompt.kind in ("text", "long"):
-                    texts = item.value if isinstance(item.value, list) else [str(item.value)]
-                    _say_hints(
-                        [h for t in texts for h in find_hints(t)], f"your answer to '{item.prompt.id}'"
-                    )
-    elif is_interactive():
-        from peerlog.cli import interactive
-        from peerlog.pairs import list_pairs, resolve_pair
-
-        # Check who you are and which pair before the first question, so no answer is typed in vain.
-        with store.session() as session:
-            if pair:
-                resolve_pair(session, pair, active_only=True)
-            names = [p.peer for p in list_pairs(session) if p.active]
-        if pair is None and names:
-            pair = interactive.ask_pair(names, "Was this with one of your peers?")
-        say(f"{chosen.title}: {chosen.description} Every question can be skipped.")
-        given = interactive.ask_pack(
-            chosen.prompts, check=check_answer_text, hints_for=None if no_hints else find_hints
-        )
-    else:
-        raise InputError(
-            "There is nothing to save: no --answer was given, and there is no terminal to ask you in.",
-            hint=f"Give answers like --answer {chosen.prompts[0].id}='...' (`peerlog prompts show {chosen.name}` lists the ids).",
-        )
+    pair, given = _answers(store, chosen, pair, answer, no_hints)
     if not given:
-        typer.echo(
-            "You skipped every question, so there is nothing to save. That's fine; come back any time."
-        )
+        typer.echo(SKIPPED_ALL)
         return
-    with store.session(write=True) as session:
-        view = record_reflection(
-            session,
-            pack=chosen,
-            answers=given,
-            pair=pair,
-            at=moment,
-            visibility=SHARED if shared else PRIVATE,
-        )
+    visibility = SHARED if shared else PRIVATE
+    view = save(
+        store,
+        lambda session: record_reflection(
+            session, pack=chosen, answers=given, pair=pair, at=moment, visibility=visibility
+        ),
+    )
     count = len({a.prompt_id for a in view.answers})
     say(
         f"Saved your reflection {view.short_id} ({count} of {len(chosen.prompts)} questions answered; "
@@ -121,15 +99,59 @@ def reflect(
     )
 
 
+def _answers(
+    store: Store, chosen: Pack, pair: str | None, answer: list[str] | None, no_hints: bool
+) -> tuple[str | None, list[Given]]:
+    """The pack's answers: from --answer, or asked on a terminal once the pair is checked."""
+    from peerlog.asking import check_then_ask, choose_pair
+    from peerlog.errors import InputError
+    from peerlog.hints import find_hints
+    from peerlog.reflections import parse_answers
+
+    if answer:
+        given = parse_answers(chosen, answer)
+        for item in [] if no_hints else given:
+            if item.prompt.kind in ("text", "long"):
+                texts = item.value if isinstance(item.value, list) else [str(item.value)]
+                _say_hints([h for t in texts for h in find_hints(t)], f"your answer to '{item.prompt.id}'")
+        return pair, given
+    if is_interactive():
+        return check_then_ask(
+            store, lambda session: choose_pair(session, pair), lambda c: _ask_pack(chosen, pair, c, no_hints)
+        )
+    raise InputError(
+        "There is nothing to save: no --answer was given, and there is no terminal to ask you in.",
+        hint=f"Give answers like --answer {chosen.prompts[0].id}='...' (`peerlog prompts show {chosen.name}` lists the ids).",
+    )
+
+
+def _ask_pack(
+    chosen: Pack, pair: str | None, choice: PairChoice, no_hints: bool
+) -> tuple[str | None, list[Given]]:
+    from peerlog.checkins import check_answer_text
+    from peerlog.cli import interactive
+    from peerlog.hints import find_hints
+
+    if pair is None and choice.peers:
+        pair = interactive.ask_pair(choice.peers, "Was this with one of your peers?")
+    say(f"{chosen.title}: {chosen.description} Every question can be skipped.")
+    given = interactive.ask_pack(
+        chosen.prompts, check=check_answer_text, hints_for=None if no_hints else find_hints
+    )
+    return pair, given
+
+
 @app.command()
 def reflections(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Only reflections about this peer."),
-    pack: str | None = typer.Option(None, "--pack", help="Only answers to this pack."),
-    since: str | None = typer.Option(None, "--since", help=f"From this moment. {WHEN_HELP}"),
-    until: str | None = typer.Option(None, "--until", help=f"Up to this moment. {WHEN_HELP}"),
-    limit: int = typer.Option(10, "--limit", "-l", help="How many to show, newest first."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    pair: Annotated[
+        str | None, typer.Option("--pair", "-p", help="Only reflections about this peer.")
+    ] = None,
+    pack: Annotated[str | None, typer.Option("--pack", help="Only answers to this pack.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=f"From this moment. {WHEN_HELP}")] = None,
+    until: Annotated[str | None, typer.Option("--until", help=f"Up to this moment. {WHEN_HELP}")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-l", help="How many to show, newest first.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Read your reflections (and the ones your peers shared with you), newest first."""
     from peerlog.reflections import list_reflections
@@ -152,67 +174,106 @@ def reflections(
 @app.command()
 def feedback(
     ctx: typer.Context,
-    name: str | None = typer.Argument(None, metavar="NAME", help="Your peer's name."),
-    message: str | None = typer.Argument(
-        None,
-        metavar="MESSAGE",
-        help="What you'd like to tell them. Left out: asked on a terminal, or read from stdin.",
-    ),
-    kind: str | None = typer.Option(
-        None,
-        "--kind",
-        "-k",
-        help="appreciation (something you valued; the default) or suggestion (an idea, offered as an equal).",
-    ),
-    shared: bool = typer.Option(
-        False,
-        "--shared/--private",
-        help="Private (the default) stays with you; shared goes into what you share with your peer.",
-    ),
-    at: str | None = typer.Option(None, "--at", help=f"When it was. {WHEN_HELP}"),
-    no_hints: bool = typer.Option(False, "--no-hints", help="Don't offer gentle notes on wording."),
-    list_: bool = typer.Option(
-        False, "--list", help="Show feedback both ways instead (with NAME: with that peer)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="With --list: print JSON for scripts."),
+    name: Annotated[str | None, typer.Argument(metavar="NAME", help="Your peer's name.")] = None,
+    message: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="MESSAGE",
+            help="What you'd like to tell them. Left out: asked on a terminal, or read from stdin.",
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="appreciation (something you valued; the default) or suggestion (an idea, offered as an equal).",
+        ),
+    ] = None,
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--shared/--private",
+            help="Private (the default) stays with you; shared goes into what you share with your peer.",
+        ),
+    ] = False,
+    at: Annotated[str | None, typer.Option("--at", help=f"When it was. {WHEN_HELP}")] = None,
+    no_hints: Annotated[
+        bool, typer.Option("--no-hints", help="Don't offer gentle notes on wording.")
+    ] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="Show feedback both ways instead (with NAME: with that peer).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --list: print JSON for scripts.")] = False,
 ) -> None:
     """Give your peer feedback: an appreciation or a suggestion, as one equal to another.
 
     Feedback is private until you mark it --shared, like every entry: shared feedback goes into what you
     export or share with your peer, private feedback never leaves this journal.
     """
+    from peerlog.asking import check_then_ask, choose_pair, save
     from peerlog.errors import InputError
-    from peerlog.feedback import APPRECIATION, check_kind, give_feedback, list_feedback
-    from peerlog.hints import find_hints
+    from peerlog.feedback import APPRECIATION, check_kind, give_feedback
     from peerlog.models import PRIVATE, SHARED
-    from peerlog.pairs import resolve_pair, view
 
     store = state(ctx).store()
     if list_:
-        with store.session() as session:
-            views = list_feedback(session, pair=name)
-        if as_json:
-            say_json([v.to_dict() for v in views])
-        elif not views:
-            typer.echo('No feedback yet. `peerlog feedback NAME "what you valued"` gives some.')
-        else:
-            from peerlog import render
-            from peerlog.render import reflections as shown
-
-            render.console().print(shown.feedback_table(views))
+        _show_feedback(store, name, as_json)
         return
     if not name:
         raise InputError(
             "Whose feedback is it? Give your peer's name.",
             hint='For example: peerlog feedback sam "I valued how you listened today".',
         )
-    if kind is not None:
-        kind = check_kind(kind)
+    kind = None if kind is None else check_kind(kind)
     moment = parse_moment(at, "at")
-    # Check the pair before asking anything, so no words are typed in vain.
+    # The pair is checked before anything is asked, so no words are typed in vain.
+    words = check_then_ask(
+        store, lambda session: choose_pair(session, name), lambda c: _words(c, name, kind, message, no_hints)
+    )
+    if words is None:
+        return
+    kind, message = words
+    visibility = SHARED if shared else PRIVATE
+    saved = save(
+        store,
+        lambda session: give_feedback(
+            session, peer=name, message=message, kind=kind or APPRECIATION, visibility=visibility, at=moment
+        ),
+    )
+    thanks = " Thank you for taking the time to tell them." if saved.kind == APPRECIATION else ""
+    say(
+        f"Saved your {saved.kind} for {saved.pair} {saved.short_id} ({_where(saved.visibility, saved.pair)}).{thanks}"
+    )
+    if saved.visibility != "shared":
+        say(f"To pass feedback on to {saved.pair}, give it with --shared; it then goes into what you share.")
+
+
+def _show_feedback(store: Store, name: str | None, as_json: bool) -> None:
+    from peerlog.feedback import list_feedback
+
     with store.session() as session:
-        peer = view(session, resolve_pair(session, name, active_only=True)).peer
-    asking = is_interactive()
+        views = list_feedback(session, pair=name)
+    if as_json:
+        say_json([v.to_dict() for v in views])
+    elif not views:
+        typer.echo('No feedback yet. `peerlog feedback NAME "what you valued"` gives some.')
+    else:
+        from peerlog import render
+        from peerlog.render import reflections as shown
+
+        render.console().print(shown.feedback_table(views))
+
+
+def _words(
+    choice: PairChoice, name: str, kind: str | None, message: str | None, no_hints: bool
+) -> tuple[str | None, str] | None:
+    """The feedback's kind and words: given, piped in or asked, then offered gentle notes. None saves nothing."""
+    from peerlog.checkins import clean_text
+    from peerlog.errors import InputError
+    from peerlog.hints import find_hints
+
+    peer, asking = str(choice.peer), is_interactive()
     if message is None:
         if asking:
             from peerlog.cli import interactive
@@ -223,40 +284,22 @@ def feedback(
     if not message or not message.strip():
         if asking:
             typer.echo("Nothing was saved; come back whenever you have words for it.")
-            return
+            return None
         raise InputError(
             "There is no feedback to save.",
             hint=f'Give it after the name: peerlog feedback {name} "what you valued", or pipe it in.',
         )
-    from peerlog.checkins import clean_text
-
     # Words that cannot be kept are refused before any note on their wording, so a refusal stays one line.
     message = clean_text(message, what="feedback")
-    if not no_hints:
-        if asking:
-            from peerlog.cli import interactive
+    if no_hints or not asking:
+        _say_hints([] if no_hints else find_hints(message), f"your feedback for {peer}")
+        return kind, message
+    from peerlog.cli import interactive
 
-            reviewed = interactive.review_text(
-                message, find_hints, lambda text: interactive.edit_line("Your words:", text)
-            )
-            if reviewed is None:
-                typer.echo("Cancelled. Nothing was saved.")
-                return
-            message = reviewed
-        else:
-            _say_hints(find_hints(message), f"your feedback for {peer}")
-    with store.session(write=True) as session:
-        saved = give_feedback(
-            session,
-            peer=name,
-            message=message,
-            kind=kind or APPRECIATION,
-            visibility=SHARED if shared else PRIVATE,
-            at=moment,
-        )
-    thanks = " Thank you for taking the time to tell them." if saved.kind == APPRECIATION else ""
-    say(
-        f"Saved your {saved.kind} for {saved.pair} {saved.short_id} ({_where(saved.visibility, saved.pair)}).{thanks}"
+    reviewed = interactive.review_text(
+        message, find_hints, lambda text: interactive.edit_line("Your words:", text)
     )
-    if saved.visibility != "shared":
-        say(f"To pass feedback on to {saved.pair}, give it with --shared; it then goes into what you share.")
+    if reviewed is None:
+        typer.echo("Cancelled. Nothing was saved.")
+        return None
+    return kind, reviewed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
@@ -32,15 +34,23 @@ def _show(build) -> None:  # type: ignore[no-untyped-def]
 @app.command()
 def wins(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="You and this peer, side by side."),
-    since: str | None = typer.Option(
-        None, "--since", help=f"From this moment (default: the start of the week, 3 weeks ago). {WHEN_HELP}"
-    ),
-    until: str | None = typer.Option(None, "--until", help=f"Up to this moment (default: now). {WHEN_HELP}"),
-    show_all: bool = typer.Option(
-        False, "--all", help="List every win of a very full week (the first 12 per person otherwise)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (always every win)."),
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="You and this peer, side by side.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help=f"From this moment (default: the start of the week, 3 weeks ago). {WHEN_HELP}"
+        ),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help=f"Up to this moment (default: now). {WHEN_HELP}")
+    ] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="List every win of a very full week (the first 12 per person otherwise)."),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON for scripts (always every win).")
+    ] = False,
 ) -> None:
     """Celebrate wins, week by week, with mood trends and how far each of you has come."""
     from peerlog.wins import wins_view
@@ -59,11 +69,13 @@ def wins(
 @app.command()
 def summary(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="You and this peer, side by side."),
-    week: bool = typer.Option(False, "--week", help="The last 7 days (the default)."),
-    month: bool = typer.Option(False, "--month", help="The last month."),
-    since: str | None = typer.Option(None, "--since", help=f"From this moment to now. {WHEN_HELP}"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="You and this peer, side by side.")] = None,
+    week: Annotated[bool, typer.Option("--week", help="The last 7 days (the default).")] = False,
+    month: Annotated[bool, typer.Option("--month", help="The last month.")] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help=f"From this moment to now. {WHEN_HELP}")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """One screen on a period: check-ins, moods, wins, challenges, reflections and feedback both ways."""
     from peerlog.errors import InputError
@@ -85,12 +97,15 @@ def summary(
 @app.command()
 def search(
     ctx: typer.Context,
-    query: list[str] = typer.Argument(
-        ..., metavar="WORDS...", help='Words to find; "quote a phrase"; end a word with * for its beginning.'
-    ),
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Only entries with this peer."),
-    limit: int = typer.Option(20, "--limit", "-l", help="How many matches to show, best first."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    query: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="WORDS...", help='Words to find; "quote a phrase"; end a word with * for its beginning.'
+        ),
+    ],
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only entries with this peer.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-l", help="How many matches to show, best first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Find words in notes, wins, challenges, answers and feedback, best matches first."""
     from peerlog.search import search as run_search
@@ -108,9 +123,13 @@ def search(
 @challenge_app.command("done")
 def challenge_done(
     ctx: typer.Context,
-    challenge_id: str = typer.Argument(..., metavar="ID", help="The challenge's id (its first characters)."),
-    note: str | None = typer.Option(None, "--note", "-n", help="What helped, in a few words."),
-    at: str | None = typer.Option(None, "--at", help=f"When it was overcome (default: now). {WHEN_HELP}"),
+    challenge_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The challenge's id (its first characters).")
+    ],
+    note: Annotated[str | None, typer.Option("--note", "-n", help="What helped, in a few words.")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help=f"When it was overcome (default: now). {WHEN_HELP}")
+    ] = None,
 ) -> None:
     """Mark one of your challenges overcome: it becomes a win."""
     from peerlog.challenges import mark_overcome
@@ -127,7 +146,9 @@ def challenge_done(
 @challenge_app.command("reopen")
 def challenge_reopen(
     ctx: typer.Context,
-    challenge_id: str = typer.Argument(..., metavar="ID", help="The challenge's id (its first characters)."),
+    challenge_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The challenge's id (its first characters).")
+    ],
 ) -> None:
     """Mark a challenge as not overcome after all (it is fine for things to come back)."""
     from peerlog.challenges import reopen
@@ -140,10 +161,12 @@ def challenge_reopen(
 @challenge_app.command("list")
 def challenge_list(
     ctx: typer.Context,
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Only challenges with this peer."),
-    include_overcome: bool = typer.Option(False, "--all", help="Include the ones already overcome."),
-    limit: int = typer.Option(20, "--limit", "-l", help="How many to show, newest first."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only challenges with this peer.")] = None,
+    include_overcome: Annotated[
+        bool, typer.Option("--all", help="Include the ones already overcome.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", "-l", help="How many to show, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """List your open challenges with their ids, newest first."""
     from peerlog.challenges import list_challenges

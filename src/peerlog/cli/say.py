@@ -11,6 +11,9 @@ import typer
 
 from peerlog.rules import visible
 
+#: When every question of a pack was skipped (a check-in or a reflection): nothing is saved, kindly.
+SKIPPED_ALL = "You skipped every question, so there is nothing to save. That's fine; come back any time."
+
 
 def say(message: str, *, err: bool = False) -> None:
     typer.echo(visible(message), err=err)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.say import say, say_json
 from peerlog.cli.state import is_interactive, state
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from peerlog.cli.state import AppState
+    from peerlog.interchange import JournalDocument
+    from peerlog.restoring import RestorePlan
+    from peerlog.transfer import ImportResult
 
 app = typer.Typer()
 
@@ -20,17 +29,22 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
 @app.command()
 def export(
     ctx: typer.Context,
-    format: str = typer.Option("markdown", "--format", "-f", help="markdown (to read) or json (to import)."),
-    pair: str | None = typer.Option(None, "--pair", "-p", help="Only entries with this peer."),
-    since: str | None = typer.Option(None, "--since", help=f"From this moment. {WHEN_HELP}"),
-    until: str | None = typer.Option(None, "--until", help=f"Up to this moment. {WHEN_HELP}"),
-    include_private: bool = typer.Option(
-        False, "--include-private", help="Include your private entries too (the file is then owner-only)."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write to this file instead of the screen."
-    ),
-    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="markdown (to read) or json (to import).")
+    ] = "markdown",
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only entries with this peer.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=f"From this moment. {WHEN_HELP}")] = None,
+    until: Annotated[str | None, typer.Option("--until", help=f"Up to this moment. {WHEN_HELP}")] = None,
+    include_private: Annotated[
+        bool,
+        typer.Option(
+            "--include-private", help="Include your private entries too (the file is then owner-only)."
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of the screen.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
 ) -> None:
     """Export your journal as Markdown or JSON. Only shared entries, unless you add --include-private."""
     from peerlog.exporters import get_exporter
@@ -61,17 +75,21 @@ def export(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Path = typer.Argument(
-        ..., metavar="FILE", help="A peer's share bundle (peerlog JSON), or a jrnl export."
-    ),
-    source: str = typer.Option("peerlog", "--from", help="peerlog (exports and share bundles) or jrnl."),
-    pair: str | None = typer.Option(
-        None,
-        "--pair",
-        "-p",
-        help="For a peer's first bundle: the pair it belongs to. For jrnl: put entries in it.",
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print what happened as JSON for scripts."),
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A peer's share bundle (peerlog JSON), or a jrnl export.")
+    ],
+    source: Annotated[
+        str, typer.Option("--from", help="peerlog (exports and share bundles) or jrnl.")
+    ] = "peerlog",
+    pair: Annotated[
+        str | None,
+        typer.Option(
+            "--pair",
+            "-p",
+            help="For a peer's first bundle: the pair it belongs to. For jrnl: put entries in it.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what happened as JSON for scripts.")] = False,
 ) -> None:
     """Import a peer's share bundle (or a jrnl export with --from jrnl). Your own entries never change.
 
@@ -80,45 +98,65 @@ def import_(
     `peerlog restore`.
     """
     from peerlog import importers
-    from peerlog.errors import NotInitialisedError
-    from peerlog.interchange import KIND_EXPORT, JournalDocument
+    from peerlog.asking import save
+    from peerlog.interchange import JournalDocument
 
     loaded = importers.load(file, source)
-    app_state = state(ctx)
     if isinstance(loaded, JournalDocument):
-        from peerlog import sharing
-        from peerlog.transfer import merge_document
-
-        try:
-            store = app_state.store()
-        except NotInitialisedError as missing:
-            # Most likely your own export on a new machine: say where it goes instead.
-            if loaded.kind == KIND_EXPORT:
-                raise NotInitialisedError(missing.message, hint=sharing.RESTORE_HINT) from None
-            raise
-        with store.session() as session:
-            try:
-                sharing.resolve_origin(session, loaded, pair=pair)
-            except sharing.LinkNeededError as need:
-                if not is_interactive():
-                    raise
-                from peerlog.cli import interactive
-
-                pair = interactive.ask_pair_for_bundle(need.sender, need.candidates)
-                if pair is None:
-                    typer.echo("Nothing was imported. Run it again with --pair NAME when you know.")
-                    return
-        with store.session(write=True) as session:
-            result = merge_document(session, loaded, sharing.resolve_origin(session, loaded, pair=pair))
+        result = _merge_bundle(state(ctx), loaded, pair)
+        if result is None:
+            typer.echo("Nothing was imported. Run it again with --pair NAME when you know.")
+            return
     else:
         from peerlog.transfer import import_jrnl
 
-        with app_state.store().session(write=True) as session:
-            result = import_jrnl(session, loaded, pair=pair)
+        result = save(state(ctx).store(), lambda session: import_jrnl(session, loaded, pair=pair))
     if as_json:
         say_json(result.to_dict())
         return
     say(_import_summary(file, result))
+
+
+def _merge_bundle(app_state: AppState, loaded: JournalDocument, pair: str | None) -> ImportResult | None:
+    """Merge a peerlog file, asking which pair a peer's first bundle belongs to; None imports nothing."""
+    from peerlog import sharing
+    from peerlog.asking import check_then_ask, save
+    from peerlog.errors import NotInitialisedError
+    from peerlog.interchange import KIND_EXPORT
+    from peerlog.transfer import merge_document
+
+    try:
+        store = app_state.store()
+    except NotInitialisedError as missing:
+        # Most likely your own export on a new machine: say where it goes instead.
+        if loaded.kind == KIND_EXPORT:
+            raise NotInitialisedError(missing.message, hint=sharing.RESTORE_HINT) from None
+        raise
+
+    def check(session: Session) -> sharing.LinkNeededError | None:
+        try:
+            sharing.resolve_origin(session, loaded, pair=pair)
+        except sharing.LinkNeededError as need:
+            if not is_interactive():
+                raise
+            return need
+        return None
+
+    def ask(need: sharing.LinkNeededError | None) -> tuple[bool, str | None]:
+        if need is None:
+            return True, pair
+        from peerlog.cli import interactive
+
+        picked = interactive.ask_pair_for_bundle(need.sender, need.candidates)
+        return picked is not None, picked
+
+    go, chosen = check_then_ask(store, check, ask)
+    if not go:
+        return None
+    return save(
+        store,
+        lambda session: merge_document(session, loaded, sharing.resolve_origin(session, loaded, pair=chosen)),
+    )
 
 
 ENTRY_WORDS = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
@@ -181,10 +219,13 @@ def _restore_plan(file: Path, result) -> str:  # type: ignore[no-untyped-def]
 @app.command()
 def restore(
     ctx: typer.Context,
-    file: Path = typer.Argument(
-        ..., metavar="FILE", help="Your own export: `peerlog export --format json --include-private`."
-    ),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Go ahead without asking (for scripts)."),
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="Your own export: `peerlog export --format json --include-private`."
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Go ahead without asking (for scripts).")] = False,
 ) -> None:
     """Bring back your own JSON export (a new machine, or after a loss); it asks before replacing anything.
 
@@ -193,47 +234,63 @@ def restore(
     and replace (where the file's copy is a newer version), and asks. It never deletes anything.
     """
     from peerlog import importers, restoring
-    from peerlog.errors import PeerlogError
+    from peerlog.asking import check_then_ask, save
     from peerlog.interchange import JournalDocument
 
     loaded = importers.load(file)
     assert isinstance(loaded, JournalDocument)
     restoring.check_restorable(loaded)
     store = state(ctx).store(create=True)
-    with store.session(write=True) as session:
-        plan = restoring.plan_restore(session, loaded)
+    go = check_then_ask(
+        store,
+        lambda session: restoring.plan_restore(session, loaded),
+        lambda plan: _restore_agreed(file, plan, yes),
+        write_lock=True,
+    )
+    if go:
+        result = save(store, lambda session: restoring.restore(session, loaded))
+        typer.echo(_import_summary(file, result, verb="Restored"))
+
+
+def _restore_agreed(file: Path, plan: RestorePlan, yes: bool) -> bool:
+    """Whether to go ahead: at once into a fresh journal, else after saying what would change and asking."""
+    from peerlog.errors import PeerlogError
+
     if not plan.changes:
         typer.echo(f"Nothing to restore: everything in {file.name} is already here.")
-        return
-    if not plan.fresh:
-        typer.echo(_restore_plan(file, plan.result))
-        if not yes:
-            if not is_interactive():
-                raise PeerlogError(
-                    "Nothing was restored: peerlog asks before changing a journal that has entries.",
-                    hint="Run it again with --yes to go ahead.",
-                )
-            from peerlog.cli import interactive
+        return False
+    if plan.fresh:
+        return True
+    typer.echo(_restore_plan(file, plan.result))
+    if yes:
+        return True
+    if not is_interactive():
+        raise PeerlogError(
+            "Nothing was restored: peerlog asks before changing a journal that has entries.",
+            hint="Run it again with --yes to go ahead.",
+        )
+    from peerlog.cli import interactive
 
-            if not interactive.confirm("Restore it?"):
-                typer.echo("Nothing was restored.")
-                return
-    with store.session(write=True) as session:
-        result = restoring.restore(session, loaded)
-    typer.echo(_import_summary(file, result, verb="Restored"))
+    if not interactive.confirm("Restore it?"):
+        typer.echo("Nothing was restored.")
+        return False
+    return True
 
 
 @app.command()
 def share(
     ctx: typer.Context,
-    pair: str = typer.Option(..., "--pair", "-p", help="The peer to share with, by name."),
-    output: Path = typer.Option(
-        ..., "--output", "-o", help="The bundle file to write (send it to your peer)."
-    ),
-    since_last: bool = typer.Option(
-        False, "--since-last", help="Only entries added or changed since your last share with this peer."
-    ),
-    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    pair: Annotated[str, typer.Option("--pair", "-p", help="The peer to share with, by name.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The bundle file to write (send it to your peer).")
+    ],
+    since_last: Annotated[
+        bool,
+        typer.Option(
+            "--since-last", help="Only entries added or changed since your last share with this peer."
+        ),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
 ) -> None:
     """Write a bundle of your shared entries with one peer; they run `peerlog import FILE` on theirs."""
     from peerlog.exporters.json_export import JsonExporter
@@ -261,10 +318,13 @@ def share(
 @app.command()
 def backup(
     ctx: typer.Context,
-    file: Path | None = typer.Argument(
-        None, metavar="[FILE]", help="Where to write it (a file or a folder). Default: beside your journal."
-    ),
-    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[FILE]", help="Where to write it (a file or a folder). Default: beside your journal."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
     """Copy your whole journal to a backup file, safely, even while peerlog is in use.
 

@@ -28,7 +28,6 @@ from peerlog.rules import MOODS, visible
 
 _E = TypeVar("_E", CheckInRecord, ReflectionRecord, FeedbackRecord)
 
-MOOD_WORDS = MOODS
 FEEDBACK_WORDS = {"appreciation": "appreciation", "suggestion": "suggestion"}
 
 # Characters with a meaning anywhere in a line (emphasis, code, links, HTML, entities, headings' closing
@@ -275,7 +274,7 @@ class _Writer:
                 self.feedback(f)
 
     def checkin(self, c: CheckInRecord) -> None:
-        mood = f" · mood {c.mood} ({MOOD_WORDS.get(c.mood, '?')})" if c.mood else ""
+        mood = f" · mood {c.mood} ({MOODS.get(c.mood, '?')})" if c.mood else ""
         self.block(f"#### {_when(c.at)} · {self.who(c.author_id)}{mood}{self.private_mark(c.visibility)}")
         if c.note:
             self.block(paragraphs(c.note))

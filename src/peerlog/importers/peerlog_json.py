@@ -223,7 +223,9 @@ def _checkin(
         author_id=author,
         pair_id=pair,
         at=required_moment(obj, "at", where),
-        mood=integer(obj, "mood", where, low=1, high=5, nullable=True, default=None),
+        mood=integer(
+            obj, "mood", where, low=min(rules.MOODS), high=max(rules.MOODS), nullable=True, default=None
+        ),
         note=required_text(obj, "note", where, default=""),
         visibility=one_of(obj, "visibility", where, VISIBILITIES),
         created_at=_utc(required_moment(obj, "created_at", where)),

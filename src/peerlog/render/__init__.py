@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.text import Text
 
-from peerlog.rules import MOODS as MOOD_WORDS
+from peerlog import rules
 from peerlog.rules import visible
 
-__all__ = ["MOOD_WORDS", "console", "mood", "plain", "visible", "when", "when_utc"]
+__all__ = ["console", "mood", "plain", "visible", "when", "when_utc"]
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -40,4 +40,4 @@ def when_utc(utc: datetime) -> str:
 def mood(value: int | None) -> Text:
     if value is None:
         return Text("-", style="dim")
-    return Text(visible(f"{value} · {MOOD_WORDS.get(value, '?')}"), style="cyan")
+    return Text(visible(f"{value} · {rules.MOODS.get(value, '?')}"), style="cyan")

@@ -17,7 +17,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import MOOD_WORDS, plain, visible
+from peerlog.render import plain, visible
+from peerlog.rules import MOODS
 
 if TYPE_CHECKING:
     from peerlog.challenges import ChallengeItem
@@ -57,7 +58,7 @@ def mood_word(value: float | int | None) -> str:
     if value is None:
         return "-"
     rounded = max(1, min(5, round(value)))
-    return f"{rounded} · {MOOD_WORDS[rounded]}"
+    return f"{rounded} · {MOODS[rounded]}"
 
 
 def sparkline(points: Sequence[float | None]) -> Text:

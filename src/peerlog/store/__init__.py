@@ -14,13 +14,11 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peerlog.errors import NotInitialisedError, PeerlogError, StoreError
+from peerlog.errors import INIT_HINT, NotInitialisedError, PeerlogError, StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
-
-INIT_HINT = 'Run `peerlog init --name "Your name"` to start your journal.'
 
 
 class Store:

@@ -179,7 +179,7 @@ class PeerlogGroup(TyperGroup):
                     sys.exit(0)
                 ctx = getattr(error, "ctx", None)
                 hint = f" See `{ctx.command_path} --help`." if ctx is not None else ""
-                message = error.format_message().rstrip()  # type: ignore[attr-defined]
+                message = error.format_message().rstrip()
                 say_error(f"{message}{'' if message.endswith(('.', '!', '?')) else '.'}{hint}")
                 sys.exit(getattr(error, "exit_code", 1))
             except Abort:

@@ -196,7 +196,7 @@ def ask_hint_choice(hints: Sequence[Hint], *, cancel: str = "Cancel (save nothin
         questionary.Choice(cancel, value="cancel", shortcut_key="c"),
     ]
     return _ask(
-        questionary.select(  # type: ignore[no-any-return]
+        questionary.select(
             "What would you like to do?", choices=choices, use_shortcuts=True, use_jk_keys=False
         )
     )

@@ -23,7 +23,7 @@ def _print_json(data: object) -> None:
     say_json(data)
 
 
-def _show(build) -> None:  # type: ignore[no-untyped-def]
+def _show(build) -> None:
     """Print a rich renderable built for this terminal's width."""
     from peerlog import render
 

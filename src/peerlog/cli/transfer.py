@@ -162,7 +162,7 @@ def _merge_bundle(app_state: AppState, loaded: JournalDocument, pair: str | None
 ENTRY_WORDS = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
 
 
-def _import_summary(file: Path, result, verb: str = "Imported") -> str:  # type: ignore[no-untyped-def]
+def _import_summary(file: Path, result, verb: str = "Imported") -> str:
     words = ENTRY_WORDS
     added = [_plural(n, words[k]) for k, n in result.added.items() if k in words and n]
     updated = sum(n for k, n in result.updated.items() if k in words)
@@ -190,7 +190,7 @@ def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _replacement(item) -> str:  # type: ignore[no-untyped-def]
+def _replacement(item) -> str:
     if item.kind == "person":
         return f"your name ({item.label})" if item.yours else f"a name you use ({item.label})"
     if item.kind == "pair":
@@ -199,7 +199,7 @@ def _replacement(item) -> str:  # type: ignore[no-untyped-def]
     return f"your {word} {item.label}" if item.yours else f"{item.whose}'s {word} {item.label}"
 
 
-def _restore_plan(file: Path, result) -> str:  # type: ignore[no-untyped-def]
+def _restore_plan(file: Path, result) -> str:
     words = {**ENTRY_WORDS, "pair": "pair", "person": "person"}
     added = [
         _plural(n, words[k], "people" if k == "person" else None)

@@ -13,6 +13,7 @@ export, restored on purpose (`restoring`), may bring people, pairs, links and yo
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ from peerlog.store.visibility import visible_to
 # Well under every backend's limit on bound parameters in one statement.
 CHUNK = 500
 Row = TypeVar("Row", bound=SQLModel)
+R = TypeVar("R")
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -166,28 +168,49 @@ def _batched(
     return _Batched(produce, count, ends)
 
 
+#: Record fields that are not a column of the entry's own row: the moment (stored in UTC with its offset)
+#: and the children. Every other field of a record is the column of the same name, so a new column travels
+#: once it is in the model and its record.
+_NOT_COLUMNS = frozenset({"at", "wins", "challenges", "tags", "answers"})
+
+
+_COLUMNS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _columns(record_type: type[Any]) -> tuple[str, ...]:
+    if record_type not in _COLUMNS:
+        names = (f.name for f in dataclasses.fields(record_type) if f.name not in _NOT_COLUMNS)
+        _COLUMNS[record_type] = tuple(names)
+    return _COLUMNS[record_type]
+
+
+def _record(record_type: type[R], row: Any, **rest: Any) -> R:
+    """A record from a journal row: its columns by name, its moment as its author wrote it, and `rest`."""
+    values = {name: getattr(row, name) for name in _columns(record_type)}
+    if "at" not in rest and hasattr(row, "utc_offset"):
+        rest["at"] = dates.from_stored(row.at, row.utc_offset)
+    return record_type(**values, **rest)
+
+
+def _row_values(record: Any, **rest: Any) -> dict[str, Any]:
+    """A record as the columns of its row, `rest` (its local ids) in place of the file's."""
+    values = {name: getattr(record, name) for name in _columns(type(record))}
+    if hasattr(record, "at") and "at" not in _columns(type(record)):
+        values.update(_when(record.at))
+    return {**values, **rest}
+
+
 def _checkin_records(session: Session, rows: list[Any]) -> Iterator[CheckInRecord]:
     ids = [r.id for r in rows]
     wins = _children(session, Win, "checkin_id", ids)
     challenges = _children(session, Challenge, "checkin_id", ids)
     tags = _children(session, CheckInTag, "checkin_id", ids)
     for c in rows:
-        yield CheckInRecord(
-            id=c.id,
-            author_id=c.author_id,
-            pair_id=c.pair_id,
-            at=dates.from_stored(c.at, c.utc_offset),
-            mood=c.mood,
-            note=c.note,
-            visibility=c.visibility,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-            version=c.version,
-            wins=tuple(WinRecord(w.id, w.position, w.text) for w in wins[c.id]),
-            challenges=tuple(
-                ChallengeRecord(ch.id, ch.position, ch.text, ch.overcome_at, ch.overcome_note)
-                for ch in challenges[c.id]
-            ),
+        yield _record(
+            CheckInRecord,
+            c,
+            wins=tuple(_record(WinRecord, w) for w in wins[c.id]),
+            challenges=tuple(_record(ChallengeRecord, ch) for ch in challenges[c.id]),
             tags=tuple(t.tag for t in tags[c.id]),
         )
 
@@ -195,39 +218,12 @@ def _checkin_records(session: Session, rows: list[Any]) -> Iterator[CheckInRecor
 def _reflection_records(session: Session, rows: list[Any]) -> Iterator[ReflectionRecord]:
     answers = _children(session, Answer, "reflection_id", [r.id for r in rows])
     for r in rows:
-        yield ReflectionRecord(
-            id=r.id,
-            author_id=r.author_id,
-            pair_id=r.pair_id,
-            pack_name=r.pack_name,
-            pack_title=r.pack_title,
-            at=dates.from_stored(r.at, r.utc_offset),
-            visibility=r.visibility,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-            version=r.version,
-            answers=tuple(
-                AnswerRecord(a.id, a.position, a.prompt_id, a.prompt_text, a.kind, a.value)
-                for a in answers[r.id]
-            ),
-        )
+        yield _record(ReflectionRecord, r, answers=tuple(_record(AnswerRecord, a) for a in answers[r.id]))
 
 
 def _feedback_records(rows: list[Any]) -> Iterator[FeedbackRecord]:
     for f in rows:
-        yield FeedbackRecord(
-            id=f.id,
-            pair_id=f.pair_id,
-            author_id=f.author_id,
-            recipient_id=f.recipient_id,
-            kind=f.kind,
-            message=f.message,
-            at=dates.from_stored(f.at, f.utc_offset),
-            visibility=f.visibility,
-            created_at=f.created_at,
-            updated_at=f.updated_at,
-            version=f.version,
-        )
+        yield _record(FeedbackRecord, f)
 
 
 def _referenced(session: Session, conditions: dict[Any, list[Any]]) -> tuple[set[str], set[str]]:
@@ -463,31 +459,10 @@ def _when(moment: datetime) -> dict[str, Any]:
 def _checkin_incoming(c: CheckInRecord, author_id: str, pair_id: str | None) -> _Incoming:
     return _Incoming(
         record=c,
-        columns={
-            "id": c.id,
-            "author_id": author_id,
-            "pair_id": pair_id,
-            **_when(c.at),
-            "mood": c.mood,
-            "note": c.note,
-            "visibility": c.visibility,
-            "created_at": c.created_at,
-            "updated_at": c.updated_at,
-            "version": c.version,
-        },
+        columns=_row_values(c, author_id=author_id, pair_id=pair_id),
         children={
-            Win: [{"id": w.id, "checkin_id": c.id, "position": w.position, "text": w.text} for w in c.wins],
-            Challenge: [
-                {
-                    "id": ch.id,
-                    "checkin_id": c.id,
-                    "position": ch.position,
-                    "text": ch.text,
-                    "overcome_at": ch.overcome_at,
-                    "overcome_note": ch.overcome_note,
-                }
-                for ch in c.challenges
-            ],
+            Win: [_row_values(w, checkin_id=c.id) for w in c.wins],
+            Challenge: [_row_values(ch, checkin_id=c.id) for ch in c.challenges],
             CheckInTag: [{"checkin_id": c.id, "tag": t} for t in c.tags],
         },
     )
@@ -496,51 +471,15 @@ def _checkin_incoming(c: CheckInRecord, author_id: str, pair_id: str | None) -> 
 def _reflection_incoming(r: ReflectionRecord, author_id: str, pair_id: str | None) -> _Incoming:
     return _Incoming(
         record=r,
-        columns={
-            "id": r.id,
-            "author_id": author_id,
-            "pair_id": pair_id,
-            "pack_name": r.pack_name,
-            "pack_title": r.pack_title,
-            **_when(r.at),
-            "visibility": r.visibility,
-            "created_at": r.created_at,
-            "updated_at": r.updated_at,
-            "version": r.version,
-        },
-        children={
-            Answer: [
-                {
-                    "id": a.id,
-                    "reflection_id": r.id,
-                    "position": a.position,
-                    "prompt_id": a.prompt_id,
-                    "prompt_text": a.prompt_text,
-                    "kind": a.kind,
-                    "value": a.value,
-                }
-                for a in r.answers
-            ]
-        },
+        columns=_row_values(r, author_id=author_id, pair_id=pair_id),
+        children={Answer: [_row_values(a, reflection_id=r.id) for a in r.answers]},
     )
 
 
 def _feedback_incoming(f: FeedbackRecord, author_id: str, recipient_id: str, pair_id: str) -> _Incoming:
     return _Incoming(
         record=f,
-        columns={
-            "id": f.id,
-            "pair_id": pair_id,
-            "author_id": author_id,
-            "recipient_id": recipient_id,
-            "kind": f.kind,
-            "message": f.message,
-            **_when(f.at),
-            "visibility": f.visibility,
-            "created_at": f.created_at,
-            "updated_at": f.updated_at,
-            "version": f.version,
-        },
+        columns=_row_values(f, author_id=author_id, recipient_id=recipient_id, pair_id=pair_id),
         children={},
     )
 

@@ -46,7 +46,7 @@ def utcnow() -> datetime:
 
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table a model declares, for queries over plain rows."""
-    table: Table = model.__table__  # type: ignore[attr-defined]  # why: SQLAlchemy's mapping sets it; SQLModel's types omit it
+    table: Table = model.__table__  # type: ignore[attr-defined]  # why: SQLModel's types omit __table__
     return table
 
 

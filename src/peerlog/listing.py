@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy.sql import FromClause
+from sqlalchemy.sql import FromClause, Select
 
 from peerlog import dates
 from peerlog.errors import InputError
 
-Q = TypeVar("Q")
+# SQLModel's selects are SQLAlchemy `Select`s, whose builders return the same kind of select.
+Q = TypeVar("Q", bound=Select[Any])
 
 
 #: SQLite integers stop at 2**63 - 1; any larger limit means "all of them" anyway.
@@ -32,10 +33,10 @@ def newest_first(
     (`peerlog.tables`), so both kinds of list share one definition of "a page, newest first"."""
     at, entry_id = table.c.at, table.c.id
     if since:
-        query = query.where(at >= dates.to_utc(since))  # type: ignore[attr-defined]
+        query = query.where(at >= dates.to_utc(since))
     if until:
-        query = query.where(at <= dates.to_utc(until))  # type: ignore[attr-defined]
+        query = query.where(at <= dates.to_utc(until))
     if limit is not None:
-        query = query.limit(check_limit(limit))  # type: ignore[attr-defined]
+        query = query.limit(check_limit(limit))
     # The id breaks ties between entries saved in the same instant, so pages never shuffle.
-    return query.order_by(at.desc(), entry_id.desc())  # type: ignore[attr-defined]
+    return query.order_by(at.desc(), entry_id.desc())

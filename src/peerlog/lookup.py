@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, or_, select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from peerlog import tables as t
@@ -44,7 +45,11 @@ class PairRef:
     ended_at: datetime | None
 
 
-def load_me(session: Session) -> Me:
+#: Where the lookups read from: the commands' ORM session, or the plain connection the review views share.
+Reader = Session | Connection
+
+
+def load_me(session: Reader) -> Me:
     p = t.person
     row = session.execute(
         select(p.c.id, p.c.name, p.c.name_key).where(p.c.is_self.is_(True)).limit(1)
@@ -54,7 +59,7 @@ def load_me(session: Session) -> Me:
     return Me(row.id, row.name, row.name_key)
 
 
-def pairs_of(session: Session, me: Me) -> list[PairRef]:
+def pairs_of(session: Reader, me: Me) -> list[PairRef]:
     """All your pairs with the peer of each (the same query whichever side of the pair you are on)."""
     p, ps = t.pair, t.person
     peer_id = case((p.c.person_a_id == me.id, p.c.person_b_id), else_=p.c.person_a_id)
@@ -66,7 +71,7 @@ def pairs_of(session: Session, me: Me) -> list[PairRef]:
     return [PairRef(r.id, r.peer_id, r.name, r.name_key, r.started_at, r.ended_at) for r in rows]
 
 
-def find_pair(session: Session, me: Me, name: str, *, active_only: bool = False) -> PairRef:
+def find_pair(session: Reader, me: Me, name: str, *, active_only: bool = False) -> PairRef:
     """The pair whose peer is called `name`: exact (case-insensitive) first, then a unique prefix."""
     pairs = pairs_of(session, me)
     if not pairs:

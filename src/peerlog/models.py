@@ -46,8 +46,7 @@ def utcnow() -> datetime:
 
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table a model declares, for queries over plain rows."""
-    # SQLAlchemy's declarative mapping sets `__table__`; SQLModel's type hints do not declare it.
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table: Table = model.__table__  # type: ignore[attr-defined]  # why: SQLModel's types omit __table__
     return table
 
 

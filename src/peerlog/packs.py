@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from peerlog import rules
 from peerlog.errors import NotFoundError
@@ -275,12 +275,13 @@ def parse_pack(text: str, *, path: str, source: str = USER) -> tuple[Pack | None
 
     if problem.found or name is None or title is None or description is None:
         return None, problem.found
+    assert isinstance(version, int)  # no problem was found, so 'format' passed its check above
     pack = Pack(
         name=name,
         title=title,
         description=description,
         prompts=tuple(prompts),
-        format=int(version),  # type: ignore[arg-type]
+        format=version,
         source=source,
         path=path,
     )
@@ -423,16 +424,19 @@ def _parse_prompt(raw: object, index: int, lines: _Lines, problem: _Report) -> P
 
     if len(problem.found) != before:
         return None
+    # No new problem, so every field passed its check above and has the type that check asked for
+    # (choice and multi prompts have a list of texts).
+    assert isinstance(prompt_id, str) and isinstance(text, str) and isinstance(kind, str)
     return Prompt(
-        id=prompt_id,  # type: ignore[arg-type]
-        text=text.strip(),  # type: ignore[union-attr]
-        kind=kind,  # type: ignore[arg-type]
+        id=prompt_id,
+        text=text.strip(),
+        kind=kind,
         help=help_line.strip() if isinstance(help_line, str) and help_line.strip() else None,
         min=low if kind == "scale" else 1,
         max=high if kind == "scale" else 5,
         min_label=raw.get("min_label"),
         max_label=raw.get("max_label"),
-        choices=tuple(c.strip() for c in choices) if kind in ("choice", "multi") else (),  # type: ignore[union-attr]
+        choices=tuple(c.strip() for c in cast(list[str], choices)) if kind in ("choice", "multi") else (),
         repeat=bool(repeat),
         again=again.strip() if isinstance(again, str) else "Another one?",
     )

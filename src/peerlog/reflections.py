@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from sqlmodel import Session, col, select
 
@@ -90,10 +91,12 @@ class ReflectionView:
 
 def stored_values(prompt: Prompt, value: Value) -> list[str]:
     """How an answer is kept in the `answer` table (a list: a repeating prompt keeps one row per answer)."""
+    # The prompt's kind decides the answer's shape (`_parse_value` and the questions see to it): a scale
+    # answers a number, a multi prompt a list of choices.
     if prompt.kind == "scale":
-        return [str(int(value))]  # type: ignore[arg-type]
+        return [str(int(cast(int, value)))]
     if prompt.kind == "multi":
-        return [json.dumps(list(value), ensure_ascii=False)]  # type: ignore[arg-type]
+        return [json.dumps(list(cast(list[str], value)), ensure_ascii=False)]
     if prompt.kind == "confirm":
         return [YES if value else NO]
     if isinstance(value, list):

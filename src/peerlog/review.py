@@ -109,7 +109,7 @@ def _zone(offset: int) -> timezone:
 
 
 def load_me(conn: Connection) -> PersonRef:
-    me = lookup.load_me(conn)  # type: ignore[arg-type]
+    me = lookup.load_me(conn)
     return PersonRef(me.id, me.name, True)
 
 
@@ -137,11 +137,11 @@ def ordered_people(people: dict[str, PersonRef]) -> list[PersonRef]:
 
 def scope_for(conn: Connection, pair: str | None) -> Scope:
     """The view's scope: yours alone, or the pair with the peer called `pair` (same matching as `--pair`)."""
-    me = lookup.load_me(conn)  # type: ignore[arg-type]
+    me = lookup.load_me(conn)
     you = PersonRef(me.id, me.name, True)
     if not pair:
         return Scope(me=you)
-    found = lookup.find_pair(conn, me, pair)  # type: ignore[arg-type]
+    found = lookup.find_pair(conn, me, pair)
     return Scope(
         me=you,
         pair_id=found.id,

@@ -109,7 +109,7 @@ def _pair_by_name(session: Session, me: Person, sender: str) -> Pair:
     key = name_key(sender)
     exact = [p for p in pairs if name_key(p.peer) == key]
     if len(exact) == 1:
-        return session.get(Pair, exact[0].id)  # type: ignore[return-value]
+        return session.get_one(Pair, exact[0].id)  # listed a moment ago in this session, so it is there
     first = key.split(" ")[0]
     # Likely ones first: "Sam" for "Sam Lee", then every other pair.
     names = [p.peer for p in pairs if name_key(p.peer).split(" ")[0] == first]

@@ -54,6 +54,7 @@ from peerlog.models import (
     Person,
     Reflection,
     Win,
+    table_of,
 )
 from peerlog.pairs import ordered, resolve_pair
 from peerlog.people import get_self, name_key
@@ -63,6 +64,8 @@ from peerlog.store.visibility import visible_to
 CHUNK = 500
 Row = TypeVar("Row", bound=SQLModel)
 R = TypeVar("R")
+#: The entries a file can add or replace: each has an author and a version.
+Entry = TypeVar("Entry", CheckIn, Reflection, Feedback)
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -401,7 +404,7 @@ class _Incoming:
 
 def _merge_entries(
     session: Session,
-    model: type[SQLModel],
+    model: type[Entry],
     incoming: list[_Incoming],
     noun: str,
     result: ImportResult,
@@ -421,17 +424,17 @@ def _merge_entries(
         if row is None:
             added.append(item)
             result.added[noun] += 1
-        elif row.author_id != item.columns["author_id"]:  # type: ignore[attr-defined]
+        elif row.author_id != item.columns["author_id"]:
             result.skipped += 1  # never let a file change who wrote an entry
-        elif item.record.version > row.version:  # type: ignore[attr-defined]
+        elif item.record.version > row.version:
             for name, value in item.columns.items():
                 if name not in ("id", "created_at"):
                     setattr(row, name, value)
             session.add(row)
             replaced.append(item)
             result.updated[noun] += 1
-            yours, whose = names(row.author_id) if names else (False, "")  # type: ignore[attr-defined]
-            result.replaced.append(Replacement(noun, short_id(row.id), yours, None if yours else whose))  # type: ignore[attr-defined]
+            yours, whose = names(row.author_id) if names else (False, "")
+            result.replaced.append(Replacement(noun, short_id(row.id), yours, None if yours else whose))
         else:
             result.unchanged += 1
     session.flush()
@@ -439,7 +442,7 @@ def _merge_entries(
     child_models = {m for item in incoming for m in item.children}
     replaced_ids = [item.record.id for item in replaced]
     for child in child_models:
-        parent = next(c for c in child.__table__.c if c.foreign_keys)  # type: ignore[attr-defined]
+        parent = next(c for c in table_of(child).c if c.foreign_keys)
         for chunk in _chunks(replaced_ids):
             connection.execute(delete(child).where(parent.in_(chunk)))
     new_rows = [item.columns for item in added]

@@ -175,7 +175,7 @@ class PeerlogGroup(TyperGroup):
                 if not standalone_mode:
                     raise
                 if type(error).__name__ == "NoArgsIsHelpError":  # plain `peerlog`: the help is the answer
-                    error.show()  # type: ignore[attr-defined]
+                    error.show()  # type: ignore[attr-defined]  # why: typer keeps this error class private
                     sys.exit(0)
                 ctx = getattr(error, "ctx", None)
                 hint = f" See `{ctx.command_path} --help`." if ctx is not None else ""

@@ -8,7 +8,7 @@ callers only write once the last question is answered, so nothing half-answered 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import questionary
 
@@ -119,7 +119,8 @@ def ask_scale(prompt: Prompt) -> int | None:
     ]
     how = f"press {prompt.min}-{prompt.max} then Enter" if shortcuts else "arrows then Enter"
     picked = _select(prompt.text, choices, shortcuts=shortcuts, instruction=f"({how}; Enter alone skips)")
-    return None if picked is None else int(picked)  # type: ignore[call-overload]
+    # The choices' values are the scale's numbers; questionary hands them back untyped.
+    return None if picked is None else cast(int, picked)
 
 
 def ask_choice(prompt: Prompt) -> str | None:

@@ -215,10 +215,10 @@ class _Writer:
                 if latest is not None and (last is None or latest > last):
                     last = latest
             since, until = since or first, until or last
-        if since is None and until is None:
-            return "Period: everything so far."
         if since is None:
-            return f"Period: up to {_long_date(until.date())}."  # type: ignore[union-attr]
+            if until is None:
+                return "Period: everything so far."
+            return f"Period: up to {_long_date(until.date())}."
         if until is None:
             return f"Period: from {_long_date(since.date())}."
         if since.date() == until.date():

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from peerlog.errors import StoreError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
 BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "peerlog_write"
@@ -100,9 +100,9 @@ def make_engine(path: Path, *, read_only: bool = False) -> Engine:
             cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: object) -> None:
-        write = connection.get_execution_options().get(WRITE_OPTION)  # type: ignore[attr-defined]
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")  # type: ignore[attr-defined]
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
@@ -114,7 +114,9 @@ def enable_wal(engine: Engine) -> None:
     # refuses to change the journal mode.
     raw = engine.raw_connection()
     try:
-        raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # type: ignore[union-attr]
+        driver = raw.driver_connection
+        assert driver is not None  # only a closed or invalidated connection has none, and this one is new
+        driver.execute("PRAGMA journal_mode = WAL")
     finally:
         raw.close()
 

@@ -320,3 +320,50 @@ def test_sigint_at_any_moment_of_an_import_is_answered_truthfully(tmp_path: Path
             expected = AFTER_SAVING if landed else STOPPED
             assert err.strip().startswith(expected), (fraction, landed, err)
     assert any(landed == 0 for _f, _c, landed in outcomes), outcomes
+
+
+@pytest.mark.parametrize(
+    ("argv", "printed"),
+    [
+        (["export", "--output", "{out}"], "Exported"),
+        (["backup", "{out}"], "Backed up"),
+        (["share", "--pair", "sam", "--output", "{out}"], "Wrote"),
+    ],
+)
+def test_ctrl_c_after_a_file_is_written_says_it_is_there(
+    journal: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str], printed: str
+) -> None:
+    from peerlog.cli import say as say_module
+
+    out = tmp_path / "written.out"
+    plain = say_module.say
+
+    def say_interrupted(message: str, *args: Any, **kwargs: Any) -> None:
+        if str(message).startswith(printed):
+            ctrl_c()
+        plain(message, *args, **kwargs)
+
+    assert journal("checkin", "--pair", "sam", "--note", "Kept", "--shared").exit_code == 0
+    with monkeypatch.context() as patched:
+        patched.setattr("peerlog.cli.transfer.say", say_interrupted)
+        result = journal(*[a.format(out=out) for a in argv])
+    assert result.exit_code == 130
+    assert result.stderr.startswith(f"peerlog: Stopped, but only after writing {out}")
+    assert out.stat().st_size > 0
+
+
+def test_ctrl_c_before_the_file_has_its_name_says_nothing_was_written(
+    journal: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from peerlog import files
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    out = tmp_path / "never.md"
+    with monkeypatch.context() as patched:
+        patched.setattr(files, "place", interrupted)
+        result = journal("export", "--output", str(out))
+    assert result.exit_code == 130
+    assert result.stderr.strip() == STOPPED
+    assert not out.exists()

@@ -226,13 +226,23 @@ def place(temporary: Path, path: Path, *, force: bool) -> None:
     temporary.unlink()
 
 
+#: Every file this process has given its final name, oldest first: after a Ctrl-C the CLI says it is there,
+#: rather than "nothing was saved" (peerlog.cli.app.stopped_message).
+PLACED: list[Path] = []
+
+
 def fill_then_place(path: Path, fill: Callable[[Path], None], *, force: bool = False) -> Path:
     """Make `path` through an owner-only temporary file beside it: `fill` writes into the temporary, and
     only a complete file takes the final name. OS errors pass through for the caller to word."""
+    from peerlog import interrupts
+
     temporary = new_temporary(path)
     try:
         fill(temporary)
-        place(temporary, path, force=force)
+        # A Ctrl-C waits for the name and its record, so whoever answers it knows whether the file is there.
+        with interrupts.held():
+            place(temporary, path, force=force)
+            PLACED.append(path)
     finally:
         temporary.unlink(missing_ok=True)
     return path

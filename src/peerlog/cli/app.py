@@ -126,6 +126,9 @@ def load_command(name: str) -> Any:
 
 #: What a Ctrl-C says. Which one is decided by whether the journal really changed, never by where it landed.
 STOPPED = "Stopped. Nothing was saved."
+STOPPED_AFTER_WRITING = (
+    "Stopped, but only after writing {path}: it is complete, so there is no need to run it again."
+)
 STOPPED_AFTER_SAVING = "Stopped, but only after saving: what you asked for is in your journal, so there is no need to run it again."
 
 #: Set by `run()`: Ctrl-C stays ignored until the process ends, once a command has finished.
@@ -136,7 +139,11 @@ def stopped_message(ctx: Any) -> str:
     """What to say after a Ctrl-C (or end of input at a question): the truth about what was saved."""
     root = ctx.find_root() if ctx is not None else None
     app_state = getattr(root, "obj", None)
-    return STOPPED_AFTER_SAVING if isinstance(app_state, AppState) and app_state.saved else STOPPED
+    if not isinstance(app_state, AppState):
+        return STOPPED
+    if app_state.written:
+        return STOPPED_AFTER_WRITING.format(path=app_state.written[-1])
+    return STOPPED_AFTER_SAVING if app_state.saved else STOPPED
 
 
 class PeerlogGroup(TyperGroup):

@@ -23,6 +23,8 @@ class AppState:
     _saved: bool = field(default=False, repr=False)
     #: Set once the command asked for the journal, so a failure may be looked for in it.
     opened: bool = field(default=False, repr=False)
+    #: How many files this process had written when the command began (see `written`).
+    _files_before: int = field(default_factory=lambda: len(_placed()), repr=False)
 
     def paths(self) -> Paths:
         from peerlog.config import resolve_paths
@@ -33,6 +35,11 @@ class AppState:
     def saved(self) -> bool:
         """Whether this command has saved anything in the journal."""
         return self._saved or (self._store is not None and self._store.saved)
+
+    @property
+    def written(self) -> list[Path]:
+        """The files this command has written whole (exports, bundles, backups, packs)."""
+        return _placed()[self._files_before :]
 
     def store(self, *, create: bool = False) -> Store:
         if self._store is None:
@@ -47,6 +54,12 @@ class AppState:
             self._saved = self.saved
             self._store.close()
             self._store = None
+
+
+def _placed() -> list[Path]:
+    from peerlog.files import PLACED
+
+    return PLACED
 
 
 def state(ctx: typer.Context) -> AppState:

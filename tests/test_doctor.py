@@ -365,3 +365,12 @@ def test_a_check_in_the_file_system_refuses_to_grow_says_so(db: Path, tmp_path: 
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM checkin").fetchone()[0] == 2
     conn.close()
+
+
+def test_doctor_json_writes_control_characters_in_a_path_escaped(invoke: Invoke, tmp_path: Path) -> None:
+    # U+009B is a CSI on some terminals; json.dumps alone leaves it raw.
+    journal = tmp_path / "odd\x9bname" / "peerlog.db"
+    assert invoke("--db", str(journal), "init", "--name", "Ana").exit_code == 0
+    result = invoke("--db", str(journal), "doctor", "--json")
+    assert "\x9b" not in result.stdout and "\\u009b" in result.stdout
+    assert json.loads(result.stdout)["path"] == str(journal)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Annotated
 
@@ -33,7 +32,9 @@ def doctor(
     app_state = state(ctx)
     report = examine(app_state.paths().db, source=_source(app_state.db_option is not None), quick=quick)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        from peerlog.cli.say import say_json
+
+        say_json(report.to_dict())
     else:
         from peerlog import render
         from peerlog.render.doctor import doctor_report

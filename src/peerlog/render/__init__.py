@@ -13,7 +13,7 @@ from rich.text import Text
 from peerlog import rules
 from peerlog.rules import visible
 
-__all__ = ["console", "mood", "plain", "visible", "when", "when_utc"]
+__all__ = ["author_line", "console", "mood", "plain", "visible", "when", "when_utc"]
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -41,3 +41,15 @@ def mood(value: int | None) -> Text:
     if value is None:
         return Text("-", style="dim")
     return Text(visible(f"{value} · {rules.MOODS.get(value, '?')}"), style="cyan")
+
+
+def author_line(by_you: bool, author: str, pair: str | None, joiner: str = ", with ") -> str:
+    """Who wrote an entry and, when it adds something, the pair it belongs to.
+
+    A pair is named by the peer seen from your side, so a peer's own entry in your pair would name them
+    twice ("Sam, with Sam"): their name alone already says whose pair it is.
+    """
+    name = "you" if by_you else author
+    if pair is None or (not by_you and pair == author):
+        return name
+    return f"{name}{joiner}{pair}"

@@ -9,15 +9,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import mood, plain, visible, when, when_utc
+from peerlog.render import author_line, mood, plain, visible, when, when_utc
 
 if TYPE_CHECKING:
     from peerlog.checkins import CheckInView
     from peerlog.pairs import PairView
-
-
-def _who(view: CheckInView) -> str:
-    return "you" if view.by_you else view.author
 
 
 def checkin_table(views: Sequence[CheckInView]) -> Table:
@@ -37,7 +33,7 @@ def checkin_table(views: Sequence[CheckInView]) -> Table:
                 lines.append("  (overcome)", style="green")
         if v.tags:
             lines.append("\n" + visible(" ".join(f"#{t}" for t in v.tags)), style="blue")
-        who = plain(_who(v) + (f" · {v.pair}" if v.pair else ""))
+        who = plain(author_line(v.by_you, v.author, v.pair, " · "))
         if v.visibility == "shared":
             who.append("\n(shared)")
         table.add_row(plain(v.short_id), when(v.at), who, mood(v.mood), lines)
@@ -49,7 +45,7 @@ def checkin_detail(v: CheckInView) -> Panel:
     body.append("When:  ", style="bold")
     body.append(when(v.at) + "\n")
     body.append("Who:   ", style="bold")
-    body.append(visible(_who(v) + (f", with {v.pair}" if v.pair else "")) + "\n")
+    body.append(visible(author_line(v.by_you, v.author, v.pair)) + "\n")
     body.append("Mood:  ", style="bold")
     body.append_text(mood(v.mood))
     body.append("\n")

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import plain, visible, when
+from peerlog.render import author_line, plain, visible, when
 
 if TYPE_CHECKING:
     from peerlog.feedback import FeedbackView
@@ -84,10 +84,7 @@ def _answer_lines(view: ReflectionView) -> Text:
 
 
 def reflection_panel(view: ReflectionView) -> Panel:
-    who = "you" if view.by_you else view.author
-    head = plain(f"{when(view.at)} · {who}", style="dim")
-    if view.pair:
-        head.append(f", with {visible(view.pair)}", style="dim")
+    head = plain(f"{when(view.at)} · {author_line(view.by_you, view.author, view.pair)}", style="dim")
     head.append(" · shared" if view.visibility == "shared" else " · private", style="dim")
     head.append("\n\n")
     head.append_text(_answer_lines(view))

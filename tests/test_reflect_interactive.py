@@ -370,7 +370,7 @@ def test_a_scale_shows_each_step_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from prompt_toolkit.output.vt100 import Vt100_Output
 
     screen = io.StringIO()
-    output = Vt100_Output(screen, lambda: Size(rows=40, columns=80), term="xterm")  # type: ignore[arg-type]  # why: a StringIO stands in for the terminal
+    output = Vt100_Output(screen, lambda: Size(rows=40, columns=80), term="xterm")
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=output):
         pipe.send_text("4" + ENTER)
         pipe.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support import Invoke, journal_at
+from support import Invoke, days_ago, journal_at
 
 
 def test_a_peers_entries_name_the_peer_once(journal: Invoke, home: Path) -> None:
@@ -29,3 +29,37 @@ def test_challenge_list_json_names_each_challenges_pair(journal: Invoke, home: P
     journal_at(home).checkin("me", pair="Sam", challenges=("ask for help",), visibility="private")
     rows = json.loads(journal("challenge", "list", "--json").stdout)
     assert rows and rows[0]["pair"] == "Sam"
+
+
+def test_log_at_80_columns_gives_the_note_the_room(journal: Invoke) -> None:
+    note = "We walked around the lake and talked about the new job\nand then some more"
+    journal("checkin", "--mood", "4", "--pair", "sam", "--note", note, "--shared")
+    out = journal("log", env={"COLUMNS": "80"}).stdout
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    # The note's first line takes at most two rows, and says there is more to it.
+    assert "We walked around the lake and" in out
+    assert "(+1 more line)" in " ".join(out.split()) and "and then some more" not in out
+    # A day and an id are never broken across rows.
+    assert any(line.split()[1:5] == ["Thu", "3", "Dec", "2026"] or "Dec 20" in line for line in lines)
+    assert not any(line.strip() in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"} for line in lines)
+
+
+def test_dates_read_the_same_in_every_view(journal: Invoke, home: Path) -> None:
+    entry = journal_at(home).checkin("me", pair="Sam", at=days_ago(3), note="n", wins=("a walk",))
+    day = entry.at.astimezone()
+    short = f"{day:%a} {day.day} {day:%b %Y}"
+    assert short in journal("log").stdout
+    assert f"{day:%A} {day.day} {day:%B %Y}" in journal("show", entry.id[:8]).stdout
+    assert short in journal("search", "walk").stdout
+
+
+def test_output_in_a_file_has_no_trailing_spaces(journal: Invoke) -> None:
+    journal("checkin", "--mood", "4", "--pair", "sam", "--note", "short", "--shared")
+    for args in (
+        ("log",),
+        ("show", journal("log", "--json").stdout.split('"id": "')[1][:8]),
+        ("pair", "list"),
+    ):
+        out = journal(*args).stdout
+        assert out.strip() and not [line for line in out.splitlines() if line != line.rstrip()], args

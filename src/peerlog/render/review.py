@@ -8,7 +8,7 @@ coloured as a grade. No red anywhere: wins are green, challenges magenta, moods 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import plain, visible
+from peerlog.render import plain, short_day, visible
 from peerlog.rules import MOODS
 
 if TYPE_CHECKING:
@@ -41,12 +41,7 @@ MOOD_STYLE = "cyan"
 HIGHLIGHT_STYLE = "bold black on yellow"
 
 
-def day(moment: datetime | date) -> str:
-    return f"{moment:%a} {moment.day} {moment:%b %Y}"
-
-
-def short_day(moment: datetime | date) -> str:
-    return f"{moment.day} {moment:%b}"
+day = short_day
 
 
 def who(person: PersonRef) -> str:
@@ -171,7 +166,7 @@ def _week_block(
 def _mark(mark: Mark | None, *, mood: bool) -> Text:
     if mark is None:
         return Text("—", style="dim")
-    text = Text(f"{short_day(mark.at)} {mark.at:%Y}: ", style="dim")
+    text = Text(f"{short_day(mark.at)}: ", style="dim")
     if mood:
         text.append(mood_word(mark.mood), style=MOOD_STYLE)
     else:
@@ -475,7 +470,7 @@ def search_results(results: SearchResults, width: int) -> RenderableType:
         found = highlighted(hit.marked)
         if hit.context:
             found.append(f"\n{visible(hit.context)}", style="dim")
-        table.add_row(f"{short_day(hit.at)} {hit.at:%Y}", what, found)
+        table.add_row(short_day(hit.at), what, found)
     shown = len(results.hits)
     footer = Text(f"{shown} match{'es' if shown != 1 else ''}, best first", style="dim")
     if results.more:
@@ -500,7 +495,7 @@ def challenge_table(items: Sequence[ChallengeItem], width: int) -> RenderableTyp
             text.append("  ✓ overcome", style=WIN_STYLE)
             if item.overcome_note:
                 text.append(f" ({visible(item.overcome_note)})", style="dim")
-        table.add_row(plain(item.short_id), f"{short_day(item.at)} {item.at:%Y}", text)
+        table.add_row(plain(item.short_id), short_day(item.at), text)
     return Group(
         table,
         Text("When one is behind you: `peerlog challenge done ID` (it becomes a win).", style="dim"),

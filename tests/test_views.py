@@ -63,3 +63,28 @@ def test_output_in_a_file_has_no_trailing_spaces(journal: Invoke) -> None:
     ):
         out = journal(*args).stdout
         assert out.strip() and not [line for line in out.splitlines() if line != line.rstrip()], args
+
+
+def test_markdown_export_writes_the_wins_themselves(journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    j.checkin(
+        "me", pair="Sam", wins=("sent the hard email",), challenges=("asking for help",), overcome=days_ago(0)
+    )
+    j.feedback("Sam", "me", "you listened so well")
+    j.feedback("me", "Sam", "a note not given yet", visibility="private")
+    j.session_check("Sam", "Sam", {"heard": 5})
+    out = journal("export", "--format", "markdown", "--include-private").stdout
+    wins = out.split("### Wins", 1)[1].split("###", 1)[0]
+    assert "sent the hard email" in wins and "asking for help" in wins and "you listened so well" in wins
+    assert "a note not given yet" not in wins
+    assert "1 win." not in out and "Win: sent the hard email" in out
+    assert "Rated 5." in out
+
+
+def test_an_exports_period_matches_what_is_inside(journal: Invoke, home: Path) -> None:
+    journal_at(home).checkin("me", pair="Sam", at=days_ago(35, hour=0), note="early that day")
+    out = journal("export", "--format", "markdown", "--since", "5w").stdout
+    period = next(line for line in out.splitlines() if line.startswith("Period:"))
+    if "early that day" not in out:
+        # The period starts within that day, so it says when: never a day whose entries are left out.
+        assert ":" in period.removeprefix("Period:"), period

@@ -88,3 +88,14 @@ def test_an_exports_period_matches_what_is_inside(journal: Invoke, home: Path) -
     if "early that day" not in out:
         # The period starts within that day, so it says when: never a day whose entries are left out.
         assert ":" in period.removeprefix("Period:"), period
+
+
+def test_summary_says_there_is_more_and_how_to_see_it(journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    for i in range(4):
+        j.feedback("Sam", "me", f"thanks number {i}", at=days_ago(i + 1))
+    for i in range(30):
+        j.checkin("me", pair="Sam", at=days_ago(1), wins=(f"win {i}",))
+    out = " ".join(journal("summary", "--pair", "sam", env={"COLUMNS": "80"}).stdout.split())
+    assert "more: `peerlog feedback Sam --list`" in out
+    assert "`peerlog wins --pair Sam --since " in out

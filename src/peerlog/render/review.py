@@ -7,8 +7,9 @@ coloured as a grade. No red anywhere: wins are green, challenges magenta, moods 
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -316,7 +317,9 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
         parts.append(_week_block(people, grouped, width))
         more = sum(view.win_counts.values()) - len(view.recent_wins)
         if more > 0:
-            parts.append(Text(f"  and {more} more: `peerlog wins` shows them all", style="dim"))
+            parts.append(
+                Text(f"  and {more} more: `peerlog wins{_same_view(view)}` shows them all", style="dim")
+            )
 
     if view.challenges:
         parts += [Text(), Text("Challenges raised", style="bold " + CHALLENGE_STYLE)]
@@ -397,6 +400,14 @@ def session_checks(view: SummaryView, width: int) -> RenderableType:
     return Group(title, table)
 
 
+def _same_view(view: SummaryView) -> str:
+    """The flags that show the same pair and period again, for a hint that leads to the rest of it."""
+    since = view.period.since
+    moment = f"{since:%Y-%m-%d}" if since.time() == time.min else f"{since:%Y-%m-%dT%H:%M}"
+    flags = f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
+    return f"{flags} --since {moment}"
+
+
 def feedback_block(view: SummaryView) -> RenderableType:
     parts: list[RenderableType] = [Text("Feedback, both ways", style="bold")]
     for flow in view.feedback:
@@ -421,6 +432,10 @@ def feedback_block(view: SummaryView) -> RenderableType:
                     (0, 0, 0, 4),
                 )
             )
+        if flow.total > len(flow.latest):
+            peer = flow.recipient if flow.author.you else flow.author
+            hint = f"and {flow.total - len(flow.latest)} more: `peerlog feedback {shlex.quote(peer.name)} --list`"
+            parts.append(Padding(Text(hint, style="dim"), (0, 0, 0, 4)))
     return Group(*parts)
 
 

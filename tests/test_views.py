@@ -99,3 +99,23 @@ def test_summary_says_there_is_more_and_how_to_see_it(journal: Invoke, home: Pat
     out = " ".join(journal("summary", "--pair", "sam", env={"COLUMNS": "80"}).stdout.split())
     assert "more: `peerlog feedback Sam --list`" in out
     assert "`peerlog wins --pair Sam --since " in out
+
+
+def test_every_id_search_prints_works_with_the_command_it_names(journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    j.checkin("me", pair="Sam", note="a lakeside walk", wins=("lakeside swim",), challenges=("lakeside run",))
+    out = journal("search", "lakeside", env={"COLUMNS": "80"}).stdout
+    ids = [line.split("check-in ", 1)[1].split()[0] for line in out.splitlines() if "check-in " in line]
+    assert len(ids) == 3
+    for short in ids:
+        assert journal("show", short).exit_code == 0
+
+
+def test_show_offers_no_challenge_id_that_challenge_done_refuses(journal: Invoke, home: Path) -> None:
+    entry = journal_at(home).checkin("Sam", pair="Sam", challenges=("speaking up",))
+    out = journal("show", entry.id[:8]).stdout
+    assert "speaking up" in out and "(id " not in out and "(challenge " not in out
+    mine = journal_at(home).checkin("me", pair="Sam", challenges=("asking for help",), visibility="private")
+    shown = journal("show", mine.id[:8]).stdout
+    short = shown.split("(challenge ", 1)[1].split(")")[0]
+    assert journal("challenge", "done", short).exit_code == 0

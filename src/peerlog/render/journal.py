@@ -77,8 +77,13 @@ def checkin_detail(v: CheckInView) -> Panel:
         body.append("\nChallenges\n", style="bold magenta")
         for c in v.challenges:
             body.append(f"  ◆ {visible(c.text)}")
-            short = visible(c.id[:8])
-            body.append(f"  (overcome, id {short})\n" if c.overcome_at else f"  (id {short})\n")
+            if c.overcome_at:
+                body.append("  (overcome)\n")
+            elif v.by_you:
+                # Only your own open challenge has an id to give: `challenge done` takes it.
+                body.append(f"  (challenge {visible(c.id[:8])})\n")
+            else:
+                body.append("\n")
     if v.tags:
         body.append("\n" + visible(" ".join(f"#{t}" for t in v.tags)) + "\n", style="blue")
     return Panel(body, title=plain(f"check-in {v.short_id}"), title_align="left", expand=False)

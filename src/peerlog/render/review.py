@@ -477,11 +477,12 @@ def search_results(results: SearchResults, width: int) -> RenderableType:
         )
     table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
     table.add_column("when", no_wrap=True, style="dim")
-    table.add_column("what", no_wrap=width >= 100, overflow="fold")
+    table.add_column("what", no_wrap=width >= 100, overflow="fold", min_width=17)
     table.add_column("found", ratio=1, overflow="fold")
     for hit in results.hits:
         what = plain(KIND_LABELS.get(hit.kind, hit.kind), style=WIN_STYLE if hit.kind == "win" else "")
-        what.append(visible(f"\n{hit.who}\n{hit.id[:8]}"), style="dim")
+        # The id of the entry the hit is part of, named by its kind: a check-in's goes to `show`.
+        what.append(visible(f"\n{hit.who}\n{hit.entry_kind} {hit.entry_id[:8]}"), style="dim")
         found = highlighted(hit.marked)
         if hit.context:
             found.append(f"\n{visible(hit.context)}", style="dim")

@@ -330,7 +330,7 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
             if c.overcome:
                 line.append("  ✓ since overcome", style=WIN_STYLE)
             elif c.person.you:
-                line.append(f"  (id {visible(c.id[:8])})", style="dim")
+                line.append(f"  (challenge {visible(c.id[:8])})", style="dim")
             grouped_c.setdefault(c.person.id, []).append(line)
         parts.append(_text_block(people, grouped_c, width))
 

@@ -119,3 +119,22 @@ def test_show_offers_no_challenge_id_that_challenge_done_refuses(journal: Invoke
     shown = journal("show", mine.id[:8]).stdout
     short = shown.split("(challenge ", 1)[1].split(")")[0]
     assert journal("challenge", "done", short).exit_code == 0
+
+
+def test_feedback_list_at_80_columns_gives_the_message_the_room(journal: Invoke, home: Path) -> None:
+    journal_at(home).feedback(
+        "Sam", "me", "Thank you for the patience you showed while I was figuring it out"
+    )
+    out = journal("feedback", "--list", env={"COLUMNS": "80"}).stdout
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "Thank you for the patience" in out  # the message column is wider than 25 characters
+
+
+def test_a_long_answer_stays_under_its_question(journal: Invoke, home: Path) -> None:
+    answer = "More walks by the lake, and maybe a longer talk about the plan for the whole of next year"
+    journal_at(home).reflection("Sam", "Sam", [("next", "text", answer)])
+    out = journal("reflections", env={"COLUMNS": "80"}).stdout
+    lines = [line.strip("│ ") for line in out.splitlines()]
+    at = next(i for i, line in enumerate(out.splitlines()) if "More walks" in line)
+    assert out.splitlines()[at + 1].startswith("│   "), out
+    assert lines

@@ -138,3 +138,11 @@ def test_a_long_answer_stays_under_its_question(journal: Invoke, home: Path) -> 
     at = next(i for i, line in enumerate(out.splitlines()) if "More walks" in line)
     assert out.splitlines()[at + 1].startswith("│   "), out
     assert lines
+
+
+def test_a_full_week_of_wins_says_how_to_see_every_one(journal: Invoke, home: Path) -> None:
+    j = journal_at(home)
+    for i in range(15):
+        j.checkin("me", pair="Sam", at=days_ago(0.1), wins=(f"win {i}",))
+    out = " ".join(journal("wins", "--pair", "sam").stdout.split())
+    assert "more wins this week" in out and "`peerlog wins --all --pair Sam --since " in out

@@ -146,7 +146,9 @@ def _win_cell(mine: list[WinItem], cap: int | None) -> Text:
     cell = Text("\n").join(win_line(w) for w in shown)
     if len(shown) < len(mine):
         rest = len(mine) - len(shown)
-        cell.append(f"\n★ and {rest} more win{'s' if rest != 1 else ''} this week", style=WIN_STYLE)
+        cell.append(
+            f"\n★ and {rest} more win{'s' if rest != 1 else ''} this week (see --all)", style=WIN_STYLE
+        )
     return cell
 
 
@@ -240,6 +242,13 @@ def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> Render
             _week_block(view.people, grouped, width, None if show_all else WEEK_CAP),
             Text(),
         ]
+    capped = not show_all and any(
+        len([w for w in week.wins if w.person.id == p.id]) > WEEK_CAP
+        for week in view.weeks
+        for p in view.people
+    )
+    if capped:
+        parts += [Text(f"Every win: `peerlog wins --all{_same_view(view)}`", style="dim"), Text()]
     if any(m.first is not None for m in view.moods):
         parts += [mood_trends(view.moods, view.trend_buckets), Text()]
     # Counts of zero say nothing kind on day one: the journey shows once there is one to show.
@@ -400,7 +409,7 @@ def session_checks(view: SummaryView, width: int) -> RenderableType:
     return Group(title, table)
 
 
-def _same_view(view: SummaryView) -> str:
+def _same_view(view: SummaryView | WinsView) -> str:
     """The flags that show the same pair and period again, for a hint that leads to the rest of it."""
     since = view.period.since
     moment = f"{since:%Y-%m-%d}" if since.time() == time.min else f"{since:%Y-%m-%dT%H:%M}"

@@ -191,7 +191,7 @@ def test_a_markdown_export_keeps_its_structure_whatever_the_notes_contain(three_
         for paragraph in expected_paragraphs(note):
             assert paragraph in paragraphs_seen, f"{note!r} did not survive as literal text"
     bullets = [inline_text(tokens[i + 2]) for i, t in enumerate(tokens) if t.type == "list_item_open"]
-    assert "*win* number 1 | <i> (Ana, Wed 04 Nov 2026)" in bullets
+    assert "*win* number 1 | <i> (Ana, Wed 4 Nov 2026)" in bullets
     assert _headings(tokens, 5) == ["# What *helped*?", "Which | parts?"]
     assert "a *b*, <c>" in paragraphs_seen
 
@@ -213,7 +213,7 @@ def test_the_top_names_the_people_the_period_and_what_is_included(three_weeks: I
     assert _headings(tokens, 1) == ["Peer journal: Ana, with Sam"]
     top = [inline_text(tokens[i + 1]) for i, t in enumerate(tokens[:12]) if t.type == "paragraph_open"]
     assert top[:2] == [
-        "Period: 3 November 2026 to 15 November 2026.",
+        "Period: Tuesday 3 November 2026 to Sunday 15 November 2026.",
         "Includes shared entries only; private entries are left out.",
     ]
     assert _headings(tokens, 2) == ["Week of Monday 9 November 2026", "Week of Monday 2 November 2026"]
@@ -226,7 +226,7 @@ def test_an_export_with_private_entries_says_so_and_marks_them(journal: Invoke) 
     assert "Includes shared and private entries (keep this file private)." in [
         inline_text(tokens[i + 1]) for i, t in enumerate(tokens) if t.type == "paragraph_open"
     ]
-    assert _headings(tokens, 4) == ["Mon 02 Nov 2026 10:00 · Ana (private)"]
+    assert _headings(tokens, 4) == ["Mon 2 Nov 2026 10:00 · Ana (private)"]
 
 
 def test_an_empty_period_still_gives_a_valid_document(journal: Invoke) -> None:

@@ -361,3 +361,19 @@ text = "What happened?"
     (saved,) = checkins(journal)
     assert saved["mood"] == 3
     assert saved["note"] == "Long walk\n\nGrateful for?\nMy friends"
+
+
+def test_a_scale_shows_each_step_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from prompt_toolkit.data_structures import Size
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    screen = io.StringIO()
+    output = Vt100_Output(screen, lambda: Size(rows=40, columns=80), term="xterm")
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=output):
+        pipe.send_text("4" + ENTER)
+        pipe.close()
+        assert interactive.ask_prompt(SCALE) == 4
+    shown = screen.getvalue()
+    assert "1 · hard" in shown and "1) 1" not in shown and "5 · good" in shown

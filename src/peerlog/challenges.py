@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlmodel import Session
 
 from peerlog import review
@@ -159,24 +159,36 @@ def list_challenges(
     limit = check_limit(limit)
     conn = session.connection()
     scope = review.scope_for(conn, pair)
-    ch, c = t.challenge, t.checkin
+    ch, c, p, peer = t.challenge, t.checkin, t.pair, t.person.alias("peer")
+    # Each challenge names the peer of its own pair, whether or not the list was asked for one pair.
+    peer_id = case((p.c.person_a_id == scope.me.id, p.c.person_b_id), else_=p.c.person_a_id)
     query = (
-        select(ch.c.id, ch.c.text, ch.c.overcome_at, ch.c.overcome_note, c.c.at, c.c.utc_offset)
+        select(
+            ch.c.id,
+            ch.c.text,
+            ch.c.overcome_at,
+            ch.c.overcome_note,
+            c.c.at,
+            c.c.utc_offset,
+            c.c.pair_id,
+            peer.c.name.label("peer_name"),
+        )
         .join(ch, ch.c.checkin_id == c.c.id)
+        .outerjoin(p, p.c.id == c.c.pair_id)
+        .outerjoin(peer, peer.c.id == peer_id)
         .where(visible_to(c, scope.me.id, only_mine=True), scope.in_pair(c))
         .order_by(c.c.at.desc(), ch.c.position)
         .limit(limit)
     )
     if not include_overcome:
         query = query.where(ch.c.overcome_at.is_(None))
-    peer = scope.peer.name if scope.peer else None
     return [
         ChallengeItem(
             id=r.id,
             text=r.text,
             person=scope.me,
             at=review.local(r.at, r.utc_offset),
-            pair=peer,
+            pair=(r.peer_name or "?") if r.pair_id else None,
             overcome_at=r.overcome_at,
             overcome_note=r.overcome_note,
         )

@@ -140,3 +140,22 @@ def from_stored(utc: datetime, offset: int) -> datetime:
         # Only a journal changed behind peerlog's back holds a moment at the calendar's very edge (or an
         # offset of a day or more): show it in UTC rather than fail to show the journal at all.
         return utc
+
+
+# How every view writes a date back: one short form for tables and lists, one long form for headings.
+# Day numbers are not zero-padded and the year is always there, so a line read months later still says when.
+
+
+def short_day(day: date | datetime) -> str:
+    """A day in tables and lists, e.g. `Tue 1 Dec 2026`."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def long_day(day: date | datetime) -> str:
+    """A day in headings, e.g. `Tuesday 1 December 2026`."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def clock(moment: datetime) -> str:
+    """The time of day that goes with either form, e.g. `18:30`."""
+    return f"{moment:%H:%M}"

@@ -43,6 +43,10 @@ class SearchHit:
     at: datetime
     context: str = ""
     score: float = 0.0
+    #: The entry the hit belongs to, as the commands that take an id know it: a win or a challenge is part of
+    #: a check-in (`show`), an answer of a reflection, a message is a feedback entry.
+    entry_kind: str = ""
+    entry_id: str = ""
 
     @property
     def text(self) -> str:
@@ -62,6 +66,7 @@ class SearchHit:
             "by_you": self.by_you,
             "at": self.at.isoformat(),
             "context": self.context,
+            "entry": {"kind": self.entry_kind, "id": self.entry_id},
         }
 
 
@@ -146,6 +151,7 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
         by_kind.setdefault(f.kind, []).append(f.ref_id)
     c, w, ch, a, rf, fb = t.checkin, t.win, t.challenge, t.answer, t.reflection, t.feedback
     details: dict[tuple[str, str], tuple[str, datetime, str]] = {}
+    entries: dict[tuple[str, str], tuple[str, str]] = {}
     people: set[str] = set()
     raw: list[tuple[str, str, str, Any, int, str]] = []
     if ids := by_kind.get("checkin"):
@@ -153,17 +159,19 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
             select(c.c.id, c.c.author_id, c.c.at, c.c.utc_offset).where(c.c.id.in_(ids), scope.visible(c))
         ):
             raw.append(("checkin", r.id, r.author_id, r.at, r.utc_offset, ""))
+            entries[("checkin", r.id)] = ("check-in", r.id)
     if ids := by_kind.get("win"):
         rows = conn.execute(
-            select(w.c.id, c.c.author_id, c.c.at, c.c.utc_offset)
+            select(w.c.id, c.c.id.label("entry"), c.c.author_id, c.c.at, c.c.utc_offset)
             .join(c, c.c.id == w.c.checkin_id)
             .where(w.c.id.in_(ids), scope.visible(c))
         )
         for r in rows:
             raw.append(("win", r.id, r.author_id, r.at, r.utc_offset, ""))
+            entries[("win", r.id)] = ("check-in", r.entry)
     if ids := by_kind.get("challenge"):
         rows = conn.execute(
-            select(ch.c.id, ch.c.overcome_at, c.c.author_id, c.c.at, c.c.utc_offset)
+            select(ch.c.id, c.c.id.label("entry"), ch.c.overcome_at, c.c.author_id, c.c.at, c.c.utc_offset)
             .join(c, c.c.id == ch.c.checkin_id)
             .where(ch.c.id.in_(ids), scope.visible(c))
         )
@@ -175,14 +183,24 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
             else:
                 note = "open"
             raw.append(("challenge", r.id, r.author_id, r.at, r.utc_offset, note))
+            entries[("challenge", r.id)] = ("check-in", r.entry)
     if ids := by_kind.get("answer"):
         rows = conn.execute(
-            select(a.c.id, a.c.prompt_text, rf.c.pack_title, rf.c.author_id, rf.c.at, rf.c.utc_offset)
+            select(
+                a.c.id,
+                rf.c.id.label("entry"),
+                a.c.prompt_text,
+                rf.c.pack_title,
+                rf.c.author_id,
+                rf.c.at,
+                rf.c.utc_offset,
+            )
             .join(rf, rf.c.id == a.c.reflection_id)
             .where(a.c.id.in_(ids), scope.visible(rf))
         )
         for r in rows:
             raw.append(("answer", r.id, r.author_id, r.at, r.utc_offset, f"{r.pack_title}: {r.prompt_text}"))
+            entries[("answer", r.id)] = ("reflection", r.entry)
     recipients: dict[str, str] = {}
     if ids := by_kind.get("feedback"):
         rows = conn.execute(
@@ -194,6 +212,7 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
             recipients[r.id] = r.recipient_id
             people.add(r.recipient_id)
             raw.append(("feedback", r.id, r.author_id, r.at, r.utc_offset, r.kind))
+            entries[("feedback", r.id)] = ("feedback", r.id)
     people |= {r[2] for r in raw}
     names = review.names_of(conn, scope.me, people)
     for kind, ref_id, author_id, at, offset, context in raw:
@@ -218,6 +237,8 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
                 at=at,
                 context=context,
                 score=f.score,
+                entry_kind=entries[(f.kind, f.ref_id)][0],
+                entry_id=entries[(f.kind, f.ref_id)][1],
             )
         )
     return hits

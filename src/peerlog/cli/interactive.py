@@ -89,8 +89,23 @@ def ask_long(prompt: Prompt, *, default: str = "", check: Check | None = None) -
     return answer.strip() or None
 
 
-def _select(message: str, choices: list[questionary.Choice], *, shortcuts: bool, instruction: str) -> object:
-    choices = [*choices, questionary.Choice(SKIP, value=_SKIPPED, shortcut_key="s" if shortcuts else True)]
+class _KeyInTitle(questionary.Choice):
+    """A choice whose title already is its key (a scale's "1 · hard"): questionary's "1) " would say it twice."""
+
+    def get_shortcut_title(self) -> str:
+        return ""
+
+
+def _select(
+    message: str,
+    choices: list[questionary.Choice],
+    *,
+    shortcuts: bool,
+    instruction: str,
+    keys_in_titles: bool = False,
+) -> object:
+    skip = _KeyInTitle if keys_in_titles else questionary.Choice
+    choices = [*choices, skip(SKIP, value=_SKIPPED, shortcut_key="s" if shortcuts else True)]
     picked = _ask(
         questionary.select(
             message,
@@ -114,11 +129,17 @@ def ask_scale(prompt: Prompt) -> int | None:
         label = prompt.min_label if value == prompt.min else prompt.max_label if value == prompt.max else None
         return f"{value} · {label}" if label else str(value)
 
-    choices = [
-        questionary.Choice(title(v), value=v, shortcut_key=str(v) if shortcuts else True) for v in values
+    choices: list[questionary.Choice] = [
+        _KeyInTitle(title(v), value=v, shortcut_key=str(v) if shortcuts else True) for v in values
     ]
     how = f"press {prompt.min}-{prompt.max} then Enter" if shortcuts else "arrows then Enter"
-    picked = _select(prompt.text, choices, shortcuts=shortcuts, instruction=f"({how}; Enter alone skips)")
+    picked = _select(
+        prompt.text,
+        choices,
+        shortcuts=shortcuts,
+        instruction=f"({how}; Enter alone skips)",
+        keys_in_titles=True,
+    )
     # The choices' values are the scale's numbers; questionary hands them back untyped.
     return None if picked is None else cast(int, picked)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
+from peerlog.dates import clock, long_day, short_day
 from peerlog.interchange import (
     ChallengeRecord,
     CheckInRecord,
@@ -80,16 +81,15 @@ def list_item(text: str, suffix: str = "") -> str:
     return f"- {body}{suffix}"
 
 
-def _day(moment: datetime) -> str:
-    return moment.strftime("%a %d %b %Y")
-
-
 def _when(moment: datetime) -> str:
-    return moment.strftime("%a %d %b %Y %H:%M")
+    return f"{short_day(moment)} {clock(moment)}"
 
 
-def _long_date(day: date) -> str:
-    return f"{day.day} {day.strftime('%B %Y')}"
+def _bound(moment: datetime, *, end: bool) -> str:
+    """A period's edge as asked for: a whole day reads as the day, a moment within one keeps its time, so
+    `--since 5w` never names a day whose earlier entries were left out."""
+    whole = moment.time() == (time.max if end else time.min)
+    return long_day(moment) if whole else f"{long_day(moment)}, {clock(moment)}"
 
 
 def _week_of(moment: datetime) -> date:
@@ -214,16 +214,21 @@ class _Writer:
                     first = earliest
                 if latest is not None and (last is None or latest > last):
                     last = latest
-            since, until = since or first, until or last
+            # The entries' own ends are named by their days: every entry of those days is inside.
+            since = since or (first.replace(hour=0, minute=0, second=0, microsecond=0) if first else None)
+            until = until or (
+                last.replace(hour=23, minute=59, second=59, microsecond=999999) if last else None
+            )
         if since is None:
             if until is None:
                 return "Period: everything so far."
-            return f"Period: up to {_long_date(until.date())}."
+            return f"Period: up to {_bound(until, end=True)}."
         if until is None:
-            return f"Period: from {_long_date(since.date())}."
-        if since.date() == until.date():
-            return f"Period: {_long_date(since.date())}."
-        return f"Period: {_long_date(since.date())} to {_long_date(until.date())}."
+            return f"Period: from {_bound(since, end=False)}."
+        start, end = _bound(since, end=False), _bound(until, end=True)
+        if since.date() == until.date() and start == end:
+            return f"Period: {start}."
+        return f"Period: {start} to {end}."
 
     def render(self) -> Iterator[str]:
         """The document a block at a time, weeks newest first; a week is written as soon as it is complete."""
@@ -249,13 +254,11 @@ class _Writer:
         self.out.clear()
 
     def week(self, monday: date, week: _Week) -> None:
-        self.block(f"## Week of Monday {_long_date(monday)}")
-        if week.wins:
+        self.block(f"## Week of {long_day(monday)}")
+        wins = self.wins(week)
+        if wins:
             self.block("### Wins")
-            newest = sorted(week.wins, key=lambda cw: (cw[0].at, cw[0].id, -cw[1].position), reverse=True)
-            self.block(
-                "\n".join(list_item(w.text, f" ({self.who(c.author_id)}, {_day(c.at)})") for c, w in newest)
-            )
+            self.block("\n".join(wins))
         if week.checkins:
             self.block("### Check-ins")
             for c in _newest_first(week.checkins):
@@ -273,25 +276,44 @@ class _Writer:
             for f in _newest_first(week.feedback):
                 self.feedback(f)
 
+    def wins(self, week: _Week) -> list[str]:
+        """Wins as the `wins` view counts them: logged wins, challenges overcome and appreciations given."""
+        found: list[tuple[datetime, str, int, str]] = []
+        for c, w in week.wins:
+            found.append(
+                (c.at, c.id, -w.position, list_item(w.text, f" ({self.who(c.author_id)}, {short_day(c.at)})"))
+            )
+        for c, ch in week.challenges:
+            if ch.overcome_at is not None:
+                suffix = f" (a challenge {self.who(c.author_id)} overcame, {short_day(c.at)})"
+                found.append((c.at, c.id, -ch.position, list_item(ch.text, suffix)))
+        for f in week.feedback:
+            # Only an appreciation given (shared) is a win for its recipient; a private one is still a draft.
+            if f.kind == "appreciation" and f.visibility == "shared":
+                suffix = f" ({self.who(f.author_id)}'s appreciation of {self.who(f.recipient_id)}, {short_day(f.at)})"
+                found.append((f.at, f.id, 0, list_item(f.message, suffix)))
+        return [line for *_, line in sorted(found, reverse=True)]
+
     def checkin(self, c: CheckInRecord) -> None:
         mood = f" · mood {c.mood} ({MOODS.get(c.mood, '?')})" if c.mood else ""
         self.block(f"#### {_when(c.at)} · {self.who(c.author_id)}{mood}{self.private_mark(c.visibility)}")
         if c.note:
             self.block(paragraphs(c.note))
-        extras = []
-        if c.wins:
-            extras.append(f"{len(c.wins)} win{'s' if len(c.wins) != 1 else ''}")
-        if c.challenges:
-            extras.append(f"{len(c.challenges)} challenge{'s' if len(c.challenges) != 1 else ''}")
+        # The wins and challenges themselves, so the check-in reads whole without the sections above it.
+        items = [list_item("Win: " + w.text) for w in sorted(c.wins, key=lambda w: w.position)]
+        for ch in sorted(c.challenges, key=lambda ch: ch.position):
+            items.append(
+                list_item("Challenge: " + ch.text, " (overcome)" if ch.overcome_at is not None else "")
+            )
+        if items:
+            self.block("\n".join(items))
         if c.tags:
-            extras.append("tags: " + ", ".join(inline(t) for t in sorted(c.tags)))
-        if extras:
-            self.block("; ".join(extras)[:1].upper() + "; ".join(extras)[1:] + ".")
+            self.block("Tags: " + ", ".join(inline(t) for t in sorted(c.tags)) + ".")
 
     def challenge(self, c: CheckInRecord, ch: ChallengeRecord) -> str:
-        suffix = f" ({self.who(c.author_id)}, {_day(c.at)})"
+        suffix = f" ({self.who(c.author_id)}, {short_day(c.at)})"
         if ch.overcome_at is not None:
-            suffix += f", overcome on {_day(ch.overcome_at.astimezone(c.at.tzinfo))}"
+            suffix += f", overcome on {short_day(ch.overcome_at.astimezone(c.at.tzinfo))}"
             if ch.overcome_note:
                 suffix += ": " + inline(ch.overcome_note)
         return list_item(ch.text, suffix)
@@ -313,6 +335,9 @@ class _Writer:
 
 
 def _answer_text(kind: str, value: str) -> str:
+    if kind == "scale":
+        # A bare "5" under a question reads as a stray number; say what it is.
+        return f"Rated {inline(value)}." if value.strip() else "(skipped)"
     if kind == "multi":
         try:
             chosen = json.loads(value)

@@ -5,30 +5,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import mood, plain, visible, when, when_utc
+from peerlog.dates import clock
+from peerlog.render import author_line, local, mood, plain, short_day, visible, when_long
 
 if TYPE_CHECKING:
     from peerlog.checkins import CheckInView
     from peerlog.pairs import PairView
 
 
-def _who(view: CheckInView) -> str:
-    return "you" if view.by_you else view.author
+def first_line(text: str) -> Text:
+    """A note's first line, with a quiet sign when there is more of it (`show` has the whole note)."""
+    lines = text.splitlines()
+    cell = plain(lines[0] if lines else "")
+    if len(lines) > 1:
+        cell.append(f" (+{len(lines) - 1} more line{'s' if len(lines) > 2 else ''})", style="dim")
+    return cell
 
 
 def checkin_table(views: Sequence[CheckInView]) -> Table:
-    table = Table()
+    # Designed for 80 columns: no vertical rules, and the day over its time, so the note gets the width.
+    # Ids, days, times and moods never break inside themselves; names and notes wrap at spaces.
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("id", style="dim", no_wrap=True)
     table.add_column("when", no_wrap=True)
-    table.add_column("who")
+    table.add_column("who", max_width=16)
     table.add_column("mood", no_wrap=True)
     table.add_column("note", ratio=1, overflow="fold")
     for v in views:
-        lines = plain(v.note.splitlines()[0] if v.note else "")
+        lines = first_line(v.note)
         for win in v.wins:
             lines.append(f"\n★ {visible(win)}", style="green")
         for c in v.challenges:
@@ -37,19 +46,20 @@ def checkin_table(views: Sequence[CheckInView]) -> Table:
                 lines.append("  (overcome)", style="green")
         if v.tags:
             lines.append("\n" + visible(" ".join(f"#{t}" for t in v.tags)), style="blue")
-        who = plain(_who(v) + (f" · {v.pair}" if v.pair else ""))
+        who = plain(author_line(v.by_you, v.author, v.pair, " · "))
         if v.visibility == "shared":
             who.append("\n(shared)")
-        table.add_row(plain(v.short_id), when(v.at), who, mood(v.mood), lines)
+        at = Text(f"{short_day(v.at)}\n{clock(v.at)}")
+        table.add_row(plain(v.short_id), at, who, mood(v.mood), lines)
     return table
 
 
 def checkin_detail(v: CheckInView) -> Panel:
     body = Text()
     body.append("When:  ", style="bold")
-    body.append(when(v.at) + "\n")
+    body.append(when_long(v.at) + "\n")
     body.append("Who:   ", style="bold")
-    body.append(visible(_who(v) + (f", with {v.pair}" if v.pair else "")) + "\n")
+    body.append(visible(author_line(v.by_you, v.author, v.pair)) + "\n")
     body.append("Mood:  ", style="bold")
     body.append_text(mood(v.mood))
     body.append("\n")
@@ -67,8 +77,13 @@ def checkin_detail(v: CheckInView) -> Panel:
         body.append("\nChallenges\n", style="bold magenta")
         for c in v.challenges:
             body.append(f"  ◆ {visible(c.text)}")
-            short = visible(c.id[:8])
-            body.append(f"  (overcome, id {short})\n" if c.overcome_at else f"  (id {short})\n")
+            if c.overcome_at:
+                body.append("  (overcome)\n")
+            elif v.by_you:
+                # Only your own open challenge has an id to give: `challenge done` takes it.
+                body.append(f"  (challenge {visible(c.id[:8])})\n")
+            else:
+                body.append("\n")
     if v.tags:
         body.append("\n" + visible(" ".join(f"#{t}" for t in v.tags)) + "\n", style="blue")
     return Panel(body, title=plain(f"check-in {v.short_id}"), title_align="left", expand=False)
@@ -81,17 +96,17 @@ def pair_table(pairs: Sequence[PairView]) -> Table:
     table.add_column("check-ins", justify="right")
     table.add_column("status")
     for p in pairs:
-        status = "active" if p.active else f"ended {when_utc(p.ended_at)[:15]}" if p.ended_at else ""
-        table.add_row(plain(f"{p.you} & {p.peer}"), when_utc(p.started_at)[:15], str(p.checkins), status)
+        status = "active" if p.active else f"ended {short_day(local(p.ended_at))}" if p.ended_at else ""
+        table.add_row(plain(f"{p.you} & {p.peer}"), short_day(local(p.started_at)), str(p.checkins), status)
     return table
 
 
 def pair_detail(p: PairView) -> Panel:
     body = Text()
     body.append(visible(f"{p.you} & {p.peer}") + "\n", style="bold")
-    body.append(f"Together since {when_utc(p.started_at)[:15]}")
+    body.append(f"Together since {short_day(local(p.started_at))}")
     if p.ended_at:
-        body.append(f", ended {when_utc(p.ended_at)[:15]}")
+        body.append(f", ended {short_day(local(p.ended_at))}")
     body.append(f"\nCheck-ins in this pair: {p.checkins}\n")
     if p.agreement:
         body.append("\nOur agreement\n", style="bold")

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.console import Group
+from rich import box
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import plain, visible, when
+from peerlog.dates import clock
+from peerlog.render import author_line, plain, short_day, visible, when
 
 if TYPE_CHECKING:
     from peerlog.feedback import FeedbackView
@@ -75,24 +78,21 @@ def pack_detail(pack: Pack) -> Panel:
     return Panel(body, title=plain(f"pack {pack.name}"), title_align="left", expand=False)
 
 
-def _answer_lines(view: ReflectionView) -> Text:
-    body = Text()
+def _answers(view: ReflectionView) -> list[RenderableType]:
+    # Each answer indented as a block, so a long one that wraps stays under its question.
+    parts: list[RenderableType] = []
     for answer in view.answers:
-        body.append(visible(answer.prompt_text) + "\n", style="bold")
-        body.append("  " + visible(answer.shown()).replace("\n", "\n  ") + "\n")
-    return body
+        parts.append(Text(visible(answer.prompt_text), style="bold"))
+        parts.append(Padding(Text(visible(answer.shown())), (0, 0, 1, 2)))
+    return parts
 
 
 def reflection_panel(view: ReflectionView) -> Panel:
-    who = "you" if view.by_you else view.author
-    head = plain(f"{when(view.at)} · {who}", style="dim")
-    if view.pair:
-        head.append(f", with {visible(view.pair)}", style="dim")
+    head = plain(f"{when(view.at)} · {author_line(view.by_you, view.author, view.pair)}", style="dim")
     head.append(" · shared" if view.visibility == "shared" else " · private", style="dim")
-    head.append("\n\n")
-    head.append_text(_answer_lines(view))
+    head.append("\n")
     title = plain(f"{view.pack_title} · {view.short_id}")
-    return Panel(head, title=title, title_align="left", expand=False)
+    return Panel(Group(head, *_answers(view)), title=title, title_align="left", expand=False)
 
 
 def reflection_list(views: Sequence[ReflectionView]) -> Group:
@@ -100,10 +100,11 @@ def reflection_list(views: Sequence[ReflectionView]) -> Group:
 
 
 def feedback_table(views: Sequence[FeedbackView]) -> Table:
-    table = Table()
+    # As `log`: for 80 columns first, no vertical rules and the day over its time.
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("id", style="dim", no_wrap=True)
     table.add_column("when", no_wrap=True)
-    table.add_column("from → to")
+    table.add_column("from → to", max_width=16)
     table.add_column("kind")
     table.add_column("message", ratio=1, overflow="fold")
     for v in views:
@@ -113,5 +114,7 @@ def feedback_table(views: Sequence[FeedbackView]) -> Table:
         if v.visibility == "shared":
             who.append("\n(shared)", style="dim")
         kind = plain(v.kind, style="green" if v.kind == "appreciation" else "cyan")
-        table.add_row(plain(v.short_id), when(v.at), who, kind, plain(v.message))
+        table.add_row(
+            plain(v.short_id), Text(f"{short_day(v.at)}\n{clock(v.at)}"), who, kind, plain(v.message)
+        )
     return table

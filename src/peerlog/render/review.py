@@ -7,8 +7,9 @@ coloured as a grade. No red anywhere: wins are green, challenges magenta, moods 
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -17,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import plain, visible
+from peerlog.render import plain, short_day, visible
 from peerlog.rules import MOODS
 
 if TYPE_CHECKING:
@@ -41,12 +42,7 @@ MOOD_STYLE = "cyan"
 HIGHLIGHT_STYLE = "bold black on yellow"
 
 
-def day(moment: datetime | date) -> str:
-    return f"{moment:%a} {moment.day} {moment:%b %Y}"
-
-
-def short_day(moment: datetime | date) -> str:
-    return f"{moment.day} {moment:%b}"
+day = short_day
 
 
 def who(person: PersonRef) -> str:
@@ -150,7 +146,9 @@ def _win_cell(mine: list[WinItem], cap: int | None) -> Text:
     cell = Text("\n").join(win_line(w) for w in shown)
     if len(shown) < len(mine):
         rest = len(mine) - len(shown)
-        cell.append(f"\n★ and {rest} more win{'s' if rest != 1 else ''} this week", style=WIN_STYLE)
+        cell.append(
+            f"\n★ and {rest} more win{'s' if rest != 1 else ''} this week (see --all)", style=WIN_STYLE
+        )
     return cell
 
 
@@ -171,7 +169,7 @@ def _week_block(
 def _mark(mark: Mark | None, *, mood: bool) -> Text:
     if mark is None:
         return Text("—", style="dim")
-    text = Text(f"{short_day(mark.at)} {mark.at:%Y}: ", style="dim")
+    text = Text(f"{short_day(mark.at)}: ", style="dim")
     if mood:
         text.append(mood_word(mark.mood), style=MOOD_STYLE)
     else:
@@ -244,6 +242,13 @@ def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> Render
             _week_block(view.people, grouped, width, None if show_all else WEEK_CAP),
             Text(),
         ]
+    capped = not show_all and any(
+        len([w for w in week.wins if w.person.id == p.id]) > WEEK_CAP
+        for week in view.weeks
+        for p in view.people
+    )
+    if capped:
+        parts += [Text(f"Every win: `peerlog wins --all{_same_view(view)}`", style="dim"), Text()]
     if any(m.first is not None for m in view.moods):
         parts += [mood_trends(view.moods, view.trend_buckets), Text()]
     # Counts of zero say nothing kind on day one: the journey shows once there is one to show.
@@ -321,7 +326,9 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
         parts.append(_week_block(people, grouped, width))
         more = sum(view.win_counts.values()) - len(view.recent_wins)
         if more > 0:
-            parts.append(Text(f"  and {more} more: `peerlog wins` shows them all", style="dim"))
+            parts.append(
+                Text(f"  and {more} more: `peerlog wins{_same_view(view)}` shows them all", style="dim")
+            )
 
     if view.challenges:
         parts += [Text(), Text("Challenges raised", style="bold " + CHALLENGE_STYLE)]
@@ -332,7 +339,7 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
             if c.overcome:
                 line.append("  ✓ since overcome", style=WIN_STYLE)
             elif c.person.you:
-                line.append(f"  (id {visible(c.id[:8])})", style="dim")
+                line.append(f"  (challenge {visible(c.id[:8])})", style="dim")
             grouped_c.setdefault(c.person.id, []).append(line)
         parts.append(_text_block(people, grouped_c, width))
 
@@ -402,6 +409,14 @@ def session_checks(view: SummaryView, width: int) -> RenderableType:
     return Group(title, table)
 
 
+def _same_view(view: SummaryView | WinsView) -> str:
+    """The flags that show the same pair and period again, for a hint that leads to the rest of it."""
+    since = view.period.since
+    moment = f"{since:%Y-%m-%d}" if since.time() == time.min else f"{since:%Y-%m-%dT%H:%M}"
+    flags = f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
+    return f"{flags} --since {moment}"
+
+
 def feedback_block(view: SummaryView) -> RenderableType:
     parts: list[RenderableType] = [Text("Feedback, both ways", style="bold")]
     for flow in view.feedback:
@@ -426,6 +441,10 @@ def feedback_block(view: SummaryView) -> RenderableType:
                     (0, 0, 0, 4),
                 )
             )
+        if flow.total > len(flow.latest):
+            peer = flow.recipient if flow.author.you else flow.author
+            hint = f"and {flow.total - len(flow.latest)} more: `peerlog feedback {shlex.quote(peer.name)} --list`"
+            parts.append(Padding(Text(hint, style="dim"), (0, 0, 0, 4)))
     return Group(*parts)
 
 
@@ -467,15 +486,16 @@ def search_results(results: SearchResults, width: int) -> RenderableType:
         )
     table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
     table.add_column("when", no_wrap=True, style="dim")
-    table.add_column("what", no_wrap=width >= 100, overflow="fold")
+    table.add_column("what", no_wrap=width >= 100, overflow="fold", min_width=17)
     table.add_column("found", ratio=1, overflow="fold")
     for hit in results.hits:
         what = plain(KIND_LABELS.get(hit.kind, hit.kind), style=WIN_STYLE if hit.kind == "win" else "")
-        what.append(visible(f"\n{hit.who}\n{hit.id[:8]}"), style="dim")
+        # The id of the entry the hit is part of, named by its kind: a check-in's goes to `show`.
+        what.append(visible(f"\n{hit.who}\n{hit.entry_kind} {hit.entry_id[:8]}"), style="dim")
         found = highlighted(hit.marked)
         if hit.context:
             found.append(f"\n{visible(hit.context)}", style="dim")
-        table.add_row(f"{short_day(hit.at)} {hit.at:%Y}", what, found)
+        table.add_row(short_day(hit.at), what, found)
     shown = len(results.hits)
     footer = Text(f"{shown} match{'es' if shown != 1 else ''}, best first", style="dim")
     if results.more:
@@ -500,7 +520,7 @@ def challenge_table(items: Sequence[ChallengeItem], width: int) -> RenderableTyp
             text.append("  ✓ overcome", style=WIN_STYLE)
             if item.overcome_note:
                 text.append(f" ({visible(item.overcome_note)})", style="dim")
-        table.add_row(plain(item.short_id), f"{short_day(item.at)} {item.at:%Y}", text)
+        table.add_row(plain(item.short_id), short_day(item.at), text)
     return Group(
         table,
         Text("When one is behind you: `peerlog challenge done ID` (it becomes a win).", style="dim"),

@@ -252,6 +252,11 @@ class PeerlogGroup(TyperGroup):
             # Abort is how Typer's own questions report Ctrl-C or the end of input.
             say_error(stopped_message(ctx))
             raise Exit(130) from None
+        except BrokenPipeError:
+            # Whoever read the output stopped reading (`export | head -1`): that is how pipes end, not a fault,
+            # so no message. Exit 1 as rich does for tables (and as Python's docs advise): the output is cut.
+            _quiet_closed_pipe()
+            raise Exit(1) from None
         except PeerlogError as error:
             say_error(str(error))
             raise Exit(error.exit_code) from None
@@ -260,6 +265,15 @@ class PeerlogGroup(TyperGroup):
                 raise
             say_error(_unexpected(ctx, error))
             raise Exit(1) from None
+
+
+def _quiet_closed_pipe() -> None:
+    # Output still buffered for the closed pipe would fail again when Python flushes it at exit.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced by something without a file (a test runner)
+        pass
 
 
 def _unexpected(ctx: Any, error: Exception) -> str:

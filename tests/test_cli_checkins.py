@@ -174,6 +174,10 @@ def test_delete_yes_skips_the_question(journal: Invoke) -> None:
     [
         (["checkin", "--mood", "0", "--note", "x"], "1 to 5"),
         (["checkin", "--mood", "6", "--note", "x"], "1 to 5"),
+        # A value that reads as false in Python is still a value typed: checked, never taken for "no flags".
+        (["checkin", "--mood", "0"], "1 to 5"),
+        (["checkin", "--note", ""], "nothing to save"),
+        (["checkin", "--mood", "-1"], "1 to 5"),
         (["checkin", "--pair", "robin", "--note", "x"], "no pair with 'robin'"),
         (["checkin", "--at", "someday", "--note", "x"], "not a date"),
         (["log", "--since", "31/12/2026"], "not a date"),

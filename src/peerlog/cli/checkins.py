@@ -56,7 +56,9 @@ def checkin(
     moment = parse_moment(at, "at")
     store = state(ctx).store()
     fields = CheckInFields(mood, note or "", list(win or []), list(challenge or []), list(tag or []))
-    if not any(v for v in (mood, note, win, challenge, tag)):
+    # "Given" means typed, not truthy: `--mood 0` must meet the 1-5 check and `--note ""` the empty-note one,
+    # never be taken for no flags at all.
+    if all(v is None for v in (mood, note, win, challenge, tag)):
         if is_interactive():
             pair, fields = _ask_daily(ctx, store, pair)
             if fields.is_empty():

@@ -314,3 +314,13 @@ def test_someone_elses_private_entry_never_shows(journal: Invoke, home: Path) ->
     notes = [e["note"] for e in entries(journal)]
     assert notes == ["Sam shared this"]
     assert "Sam's private note" not in journal("log").stdout
+
+
+def test_a_shared_checkin_says_truthfully_where_it_goes(journal: Invoke) -> None:
+    with_pair = journal("checkin", "--pair", "sam", "--shared", "--note", "Good call")
+    assert "(shared: it goes into what you share with Sam)" in with_pair.stdout
+    # No bundle carries an entry without a pair: it says so, and how to give it one.
+    alone = journal("checkin", "--shared", "--note", "Just mine")
+    assert "shared, but with no pair: it goes into your exports, not into any peer's bundle" in alone.stdout
+    assert f"peerlog edit {saved_id(alone.stdout)} --pair NAME" in alone.stdout
+    assert "(private: only you see it)" in journal("checkin", "--note", "Quiet").stdout

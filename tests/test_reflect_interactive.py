@@ -322,6 +322,17 @@ def test_checkin_with_everything_skipped_saves_nothing_kindly(journal: Invoke, t
     assert checkins(journal) == []
 
 
+def test_checkin_with_only_tags_and_shared_says_what_it_lacks_not_that_all_was_skipped(
+    journal: Invoke, terminal: None
+) -> None:
+    with typed(ENTER * 5 + "work" + ENTER + "y" + ENTER):
+        result = journal("checkin")
+    assert result.exit_code == 0
+    assert "skipped every question" not in result.stdout
+    assert "no mood, note, win or challenge, so nothing was saved" in result.stdout
+    assert checkins(journal) == []
+
+
 def test_ctrl_c_during_the_checkin_saves_nothing(journal: Invoke, terminal: None) -> None:
     with typed(ENTER + "5" + ENTER + "Great day" + ENTER + CTRL_C):
         result = journal("checkin")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
-from peerlog.cli.say import SKIPPED_ALL, say, say_json
+from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from peerlog.store import Store
 
 app = typer.Typer()
+
+ONLY_LABELS = (
+    "Tags and sharing describe a check-in, and this one has no mood, note, win or challenge, so nothing was "
+    "saved. That's fine; come back any time."
+)
 
 
 @app.command()
@@ -62,15 +67,18 @@ def checkin(
         if is_interactive():
             pair, fields = _ask_daily(ctx, store, pair)
             if fields.is_empty():
-                typer.echo(SKIPPED_ALL)
+                # Tags or "shared" alone describe a check-in that is not there: say so, not "you skipped".
+                answered = bool(fields.tags) or fields.shared is not None
+                typer.echo(ONLY_LABELS if answered else SKIPPED_ALL)
                 return
         else:
             fields.note = _piped_note()
     view = save(store, lambda session: save_checkin(session, fields, pair=pair, at=moment, shared=shared))
     wins = len(view.wins)
     cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
-    where = "shared with your peer when you export" if view.visibility == SHARED else "private"
-    say(f"Saved check-in {view.short_id} ({where}).{cheer}")
+    say(f"Saved check-in {view.short_id} ({where_it_goes(view.visibility, view.pair)}).{cheer}")
+    if view.visibility == SHARED and view.pair is None:
+        say(f"To share it with a peer, give it a pair: peerlog edit {view.short_id} --pair NAME")
 
 
 def _ask_daily(ctx: typer.Context, store: Store, pair: str | None) -> tuple[str | None, CheckInFields]:

@@ -60,3 +60,52 @@ def test_shell_completion_offers_commands_and_subcommands() -> None:
 
     assert complete("peerlog ch", 1) == ["checkin", "challenge"]
     assert complete("peerlog pair ", 2) == ["add", "list", "show", "end"]
+
+
+def _every_help(invoke: Invoke) -> dict[str, str]:
+    """The help of the root, every command and every subcommand, as a person at 80 columns reads it."""
+    pages = {"": invoke("--help", env={"COLUMNS": "80"}).stdout}
+    for name in COMMANDS:
+        page = invoke(name, "--help", env={"COLUMNS": "80"}).stdout
+        pages[name] = page
+        if "Commands:" in page:
+            for line in page.split("Commands:")[1].splitlines():
+                if line.startswith("  ") and not line.startswith("   "):
+                    sub = line.split()[0]
+                    pages[f"{name} {sub}"] = invoke(name, sub, "--help", env={"COLUMNS": "80"}).stdout
+    return pages
+
+
+def test_help_names_values_in_words_not_programmer_placeholders(invoke: Invoke) -> None:
+    import re
+
+    pages = _every_help(invoke)
+    assert len(pages) > len(COMMANDS)  # the subcommands were read too
+    for name, page in pages.items():
+        assert re.search(r"<\w[\w\[\]]*>", page) is None, (name, page)  # <str>, <list[str]>, <file>
+        assert re.search(r"\{[A-Z]+\}|\[\[", page) is None, (name, page)  # {ID}, [[FILE]]
+    assert "Usage: peerlog show [OPTIONS] ID\n" in pages["show"]
+    assert "Usage: peerlog backup [OPTIONS] [FILE]\n" in pages["backup"]
+    assert "-p, --pair NAME" in pages["checkin"]
+    assert "--at WHEN" in pages["checkin"]
+    assert "-w, --win TEXT" in pages["checkin"]
+    assert "-l, --limit NUMBER" in pages["log"]
+    assert "--format markdown|json" in pages["export"]
+
+
+def test_command_lists_show_each_description_whole_in_a_natural_order(invoke: Invoke) -> None:
+    pages = _every_help(invoke)
+    for name, page in pages.items():
+        if "Commands:" in page:
+            listing = page.split("Commands:")[1]
+            assert "..." not in listing.replace("[ARGS]...", ""), (name, listing)
+    listed = [
+        line.split()[0]
+        for line in pages["challenge"].split("Commands:")[1].splitlines()
+        if line[2:3].isalpha()
+    ]
+    assert listed[0] == "list"
+    prompts = [
+        line.split()[0] for line in pages["prompts"].split("Commands:")[1].splitlines() if line[2:3].isalpha()
+    ]
+    assert prompts[:2] == ["list", "show"]

@@ -103,9 +103,101 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: What an option's value is called in help, by the option's name: words a person would use.
+_VALUE_NAMES = {
+    "pair": "NAME",
+    "with": "NAME",
+    "group": "NAME",
+    "pack": "NAME",
+    "at": "WHEN",
+    "since": "WHEN",
+    "until": "WHEN",
+    "mood": "1-5",
+    "format": "markdown|json",
+    "source": "peerlog|jrnl",
+    "kind": "appreciation|suggestion",
+}
+
+#: The order a person meets subcommands in: look first, then act on what you saw. Others follow as defined.
+SUBCOMMAND_ORDER: dict[str, tuple[str, ...]] = {
+    "pair": ("add", "list", "show", "set", "end"),
+    "prompts": ("list", "show", "validate", "new"),
+    "challenge": ("list", "done", "reopen"),
+}
+
+
+def _value_name(param: Any) -> str:
+    """`--pair NAME`, `--at WHEN`, `--limit NUMBER`, `--note TEXT`: never a Python type such as `<list[str]>`."""
+    from typing import get_args
+
+    if param.name in _VALUE_NAMES:
+        return _VALUE_NAMES[param.name]
+    described = param.type_descriptor
+    if described.is_choice:
+        return "|".join(str(choice) for choice in described.choices or ())
+    if described.is_path:
+        return "FILE"
+    annotation = described.annotation
+    if described.is_list:
+        annotation = (get_args(annotation) or (str,))[0]
+    if annotation in (int, float):
+        return "NUMBER"
+    return "TEXT"
+
+
+def _plain_params(command: Any) -> None:
+    """Help names values as people do: `peerlog show ID`, `--pair NAME`, `[FILE]` when it may be left out."""
+    from typer.core import TyperArgument, TyperOption
+
+    class PlainArgument(TyperArgument):
+        def _usage_display_name(self) -> str:
+            name = self.display_name_raw.strip("[]")
+            name = name if self.required else f"[{name}]"
+            return name if self.nargs == 1 or name.endswith("...") else f"{name}..."
+
+        def display_type_rich(self, ctx: Any) -> str | None:
+            return None
+
+    class PlainOption(TyperOption):
+        def display_type_rich(self, ctx: Any) -> str | None:
+            return self.metavar if self.metavar is not None else _value_name(self)
+
+    for param in getattr(command, "params", []):
+        if type(param) is TyperArgument:
+            param.__class__ = PlainArgument
+        elif type(param) is TyperOption:
+            param.__class__ = PlainOption
+
+
+class PlainGroup(TyperGroup):
+    """A group of subcommands (`pair`, `prompts`, ...) listed in their natural order, descriptions whole."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        order = SUBCOMMAND_ORDER.get(self.name or "", ())
+        defined = list(self.commands)
+        return [
+            *(name for name in order if name in defined),
+            *(name for name in defined if name not in order),
+        ]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # Click cuts each line to fit one row ("your..."); a line that wraps is read whole instead.
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 def _plain_help(command: Any) -> None:
     # All of peerlog's help is plain text, like the root's: quick, and the same in every terminal.
     command.rich_markup_mode = None
+    _plain_params(command)
+    if type(command) is TyperGroup:
+        command.__class__ = PlainGroup
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
 
@@ -201,6 +293,10 @@ class PeerlogGroup(TyperGroup):
             # Run inside another program (tests, `python -c`), Ctrl-C goes back to what it was.
             if previous is not None and not _ignore_interrupts_until_exit:
                 signal.signal(signal.SIGINT, previous)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_params(self)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         from typer import Exit

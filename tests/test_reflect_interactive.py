@@ -359,6 +359,17 @@ def test_checkin_with_only_tags_and_shared_says_what_it_lacks_not_that_all_was_s
     assert checkins(journal) == []
 
 
+@pytest.mark.parametrize(("answer", "saved"), [("y", 1), ("n", 0)])
+def test_a_future_checkin_in_a_terminal_is_asked_about(
+    journal: Invoke, terminal: None, monkeypatch: pytest.MonkeyPatch, answer: str, saved: int
+) -> None:
+    monkeypatch.setattr("peerlog.cli.state.is_interactive", lambda: True)
+    with typed(answer + ENTER):
+        result = journal("checkin", "--note", "Planned", "--at", "2099-01-01T10:00")
+    assert len(checkins(journal)) == saved
+    assert result.exit_code == (0 if saved else 2)
+
+
 def test_ctrl_c_during_the_checkin_saves_nothing(journal: Invoke, terminal: None) -> None:
     with typed(ENTER + "5" + ENTER + "Great day" + ENTER + CTRL_C):
         result = journal("checkin")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from peerlog.cli.moments import WHEN_HELP, parse_moment
+from peerlog.cli.moments import FUTURE_HELP, WHEN_HELP, check_not_future, parse_moment
 from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
@@ -49,6 +49,7 @@ def checkin(
         ),
     ] = False,
     at: Annotated[str | None, typer.Option("--at", help=f"When it was. {WHEN_HELP}")] = None,
+    future: Annotated[bool, typer.Option("--future", help=FUTURE_HELP)] = False,
 ) -> None:
     """Log a check-in: mood, what happened, wins and challenges. Every part is optional.
 
@@ -59,6 +60,7 @@ def checkin(
     from peerlog.tables import SHARED
 
     moment = parse_moment(at, "at")
+    check_not_future(moment, future=future)
     store = state(ctx).store()
     fields = CheckInFields(mood, note or "", list(win or []), list(challenge or []), list(tag or []))
     # "Given" means typed, not truthy: `--mood 0` must meet the 1-5 check and `--note ""` the empty-note one,
@@ -191,6 +193,7 @@ def edit(
     pair: Annotated[
         str | None, typer.Option("--pair", "-p", help="Move it to the pair with this peer.")
     ] = None,
+    future: Annotated[bool, typer.Option("--future", help=FUTURE_HELP)] = False,
 ) -> None:
     """Change one of your check-ins: with flags, or in $EDITOR on its note when given none."""
     from peerlog.asking import save
@@ -199,6 +202,7 @@ def edit(
 
     store = state(ctx).store()
     moment = parse_moment(at, "at")
+    check_not_future(moment, future=future)
     drafts = None
     if all(v is None or v == [] for v in (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)):
         edited = _edit_note(store, checkin_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from peerlog.cli.app import COMMANDS, load_command
@@ -109,3 +111,69 @@ def test_command_lists_show_each_description_whole_in_a_natural_order(invoke: In
         line.split()[0] for line in pages["prompts"].split("Commands:")[1].splitlines() if line[2:3].isalpha()
     ]
     assert prompts[:2] == ["list", "show"]
+
+
+def test_shell_completion_offers_peer_and_pack_names_without_loading_the_journal_machinery(
+    journal: Invoke, home: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    journal("pair", "add", "Robin")
+    probe = (
+        "import atexit, sys\n"
+        # pydantic is left out: Typer itself coerces option values through it (see test_startup).
+        "heavy = {'sqlmodel', 'sqlalchemy', 'rich', 'questionary', 'prompt_toolkit'}\n"
+        "atexit.register(lambda: print('LOADED', *sorted({m.split('.')[0] for m in sys.modules} & heavy),"
+        " file=sys.stderr))\n"
+        "sys.argv[0] = 'peerlog'\n"
+        "from peerlog.cli.app import run\n"
+        "run()\n"
+    )
+
+    def complete(words: str) -> tuple[list[str], str]:
+        cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+        env = {
+            **os.environ,
+            "PEERLOG_HOME": str(home),
+            "_PEERLOG_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(cword),
+        }
+        env.pop("PEERLOG_DB", None)
+        done = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=30, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split(), done.stderr
+
+    offered, loaded = complete("peerlog checkin --pair ")
+    assert offered == ["Robin", "Sam"]
+    assert loaded.strip() == "LOADED"  # plain sqlite3, read-only: no ORM, no rich, no questions
+    assert complete("peerlog log --pair s")[0] == ["Sam"]
+    assert complete("peerlog pair show r")[0] == ["Robin"]
+    assert complete("peerlog feedback ")[0] == ["Robin", "Sam"]
+    assert "daily-checkin" in complete("peerlog reflect --pack ")[0]
+    assert complete("peerlog prompts show daily")[0] == ["daily-checkin"]
+
+
+def test_shell_completion_in_a_place_with_no_journal_offers_nothing_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "PEERLOG_HOME": str(tmp_path / "none"),
+        "_PEERLOG_COMPLETE": "complete_bash",
+        "COMP_WORDS": "peerlog checkin --pair ",
+        "COMP_CWORD": "3",
+    }
+    env.pop("PEERLOG_DB", None)
+    script = Path(sys.executable).with_name("peerlog")
+    done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "", "")
+    assert not (tmp_path / "none").exists()

@@ -145,7 +145,61 @@ def _value_name(param: Any) -> str:
     return "TEXT"
 
 
-def _plain_params(command: Any) -> None:
+def _journal_path(ctx: Any) -> Any:
+    from peerlog.config import resolve_paths
+
+    return resolve_paths(ctx.find_root().params.get("db"))
+
+
+def _peer_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
+    """Your peers' names for shell completion. Read with plain sqlite3, read-only: completion runs at every
+    Tab, so it never loads the ORM, never creates or changes a journal, and offers nothing on any trouble."""
+    import sqlite3
+
+    path = _journal_path(ctx).db
+    if not path.is_file():
+        return []
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
+        try:
+            rows = connection.execute(
+                "SELECT DISTINCT person.name FROM person JOIN pair"
+                " ON person.id IN (pair.person_a_id, pair.person_b_id)"
+                " WHERE NOT person.is_self ORDER BY pair.ended_at IS NOT NULL, person.name_key"
+            ).fetchall()
+        finally:
+            connection.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return []
+    start = incomplete.casefold()
+    return [name for (name,) in rows if isinstance(name, str) and name.casefold().startswith(start)]
+
+
+def _pack_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
+    """The prompt packs' names (shipped and your own) for shell completion."""
+    from peerlog.packs import load_catalog
+
+    try:
+        names = sorted(load_catalog(_journal_path(ctx).prompts).packs)
+    except (OSError, ValueError):
+        return []
+    return [name for name in names if name.startswith(incomplete.casefold())]
+
+
+#: Which values shell completion offers, by the option's name or by command path and argument name.
+_COMPLETE_OPTIONS = {"pair": _peer_names, "pack": _pack_names}
+_COMPLETE_ARGUMENTS = {
+    ("pair", "show"): _peer_names,
+    ("pair", "end"): _peer_names,
+    ("pair", "set"): _peer_names,
+    ("feedback",): _peer_names,
+    ("share",): _peer_names,
+    ("person", "rename"): _peer_names,
+    ("prompts", "show"): _pack_names,
+}
+
+
+def _plain_params(command: Any, path: tuple[str, ...] = ()) -> None:
     """Help names values as people do: `peerlog show ID`, `--pair NAME`, `[FILE]` when it may be left out."""
     from typer.core import TyperArgument, TyperOption
 
@@ -165,8 +219,14 @@ def _plain_params(command: Any) -> None:
     for param in getattr(command, "params", []):
         if type(param) is TyperArgument:
             param.__class__ = PlainArgument
+            complete = _COMPLETE_ARGUMENTS.get(path) if param.name in ("name", "peer") else None
         elif type(param) is TyperOption:
             param.__class__ = PlainOption
+            complete = _COMPLETE_OPTIONS.get(param.name or "")
+        else:
+            continue
+        if complete is not None and param._custom_shell_complete is None:
+            param._custom_shell_complete = complete
 
 
 class PlainGroup(TyperGroup):
@@ -192,14 +252,14 @@ class PlainGroup(TyperGroup):
                 formatter.write_dl(rows)
 
 
-def _plain_help(command: Any) -> None:
+def _plain_help(command: Any, path: tuple[str, ...]) -> None:
     # All of peerlog's help is plain text, like the root's: quick, and the same in every terminal.
     command.rich_markup_mode = None
-    _plain_params(command)
+    _plain_params(command, path)
     if type(command) is TyperGroup:
         command.__class__ = PlainGroup
-    for sub in getattr(command, "commands", {}).values():
-        _plain_help(sub)
+    for name, sub in getattr(command, "commands", {}).items():
+        _plain_help(sub, (*path, name))
 
 
 def load_command(name: str) -> Any:
@@ -212,7 +272,7 @@ def load_command(name: str) -> Any:
     group = get_group(importlib.import_module(module_name).app)
     command = group.commands.get(name, group)
     command.name = name
-    _plain_help(command)
+    _plain_help(command, (name,))
     return command
 
 

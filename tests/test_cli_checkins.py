@@ -174,8 +174,14 @@ def test_delete_yes_skips_the_question(journal: Invoke) -> None:
     [
         (["checkin", "--mood", "0", "--note", "x"], "1 to 5"),
         (["checkin", "--mood", "6", "--note", "x"], "1 to 5"),
+        # A value that reads as false in Python is still a value typed: checked, never taken for "no flags".
+        (["checkin", "--mood", "0"], "1 to 5"),
+        (["checkin", "--note", ""], "nothing to save"),
+        (["checkin", "--mood", "-1"], "1 to 5"),
         (["checkin", "--pair", "robin", "--note", "x"], "no pair with 'robin'"),
         (["checkin", "--at", "someday", "--note", "x"], "not a date"),
+        (["checkin", "--at", "next monday", "--note", "x"], "still to come, so the check-in was not saved"),
+        (["checkin", "--at", "2099-01-01", "--note", "x"], "Add --future if that is what you mean"),
         (["log", "--since", "31/12/2026"], "not a date"),
         (["show", "zzzz"], "not a check-in id"),
         (["show", "abcdef12"], "No check-in has an id"),
@@ -310,3 +316,31 @@ def test_someone_elses_private_entry_never_shows(journal: Invoke, home: Path) ->
     notes = [e["note"] for e in entries(journal)]
     assert notes == ["Sam shared this"]
     assert "Sam's private note" not in journal("log").stdout
+
+
+def test_a_shared_checkin_says_truthfully_where_it_goes(journal: Invoke) -> None:
+    with_pair = journal("checkin", "--pair", "sam", "--shared", "--note", "Good call")
+    assert "(shared: it goes into what you share with Sam)" in with_pair.stdout
+    # No bundle carries an entry without a pair: it says so, and how to give it one.
+    alone = journal("checkin", "--shared", "--note", "Just mine")
+    assert "shared, but with no pair: it goes into your exports, not into any peer's bundle" in alone.stdout
+    assert f"peerlog edit {saved_id(alone.stdout)} --pair NAME" in alone.stdout
+    assert "(private: only you see it)" in journal("checkin", "--note", "Quiet").stdout
+
+
+def test_a_checkin_at_a_moment_people_say_is_kept_then(journal: Invoke) -> None:
+    from datetime import datetime, timedelta
+
+    journal("checkin", "--note", "Evening call", "--at", "yesterday 18:00")
+    (saved,) = entries(journal)
+    yesterday = (datetime.now() - timedelta(days=1)).date().isoformat()
+    assert saved["at"].startswith(f"{yesterday}T18:00")
+
+
+def test_a_future_checkin_is_kept_with_future(journal: Invoke) -> None:
+    result = journal("checkin", "--note", "Planned", "--at", "2099-01-01T10:00", "--future")
+    assert result.exit_code == 0, result.output
+    assert entries(journal)[0]["at"].startswith("2099-01-01T10:00")
+    moved = journal("edit", saved_id(result.stdout), "--at", "2098-01-01")
+    assert moved.exit_code == 2
+    assert "still to come" in moved.stderr

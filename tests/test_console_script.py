@@ -59,3 +59,28 @@ def test_python_dash_m_peerlog_works_too(tmp_path: Path) -> None:
     result = run([sys.executable, "-m", "peerlog", "--version"], tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == f"peerlog {__version__}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export"], ["export", "--format", "json"], ["prompts", "list"], ["log"], ["search", "evening"]],
+    ids=lambda args: " ".join(args),
+)
+def test_output_into_a_pipe_closed_early_ends_quietly(peerlog: str, tmp_path: Path, args: list[str]) -> None:
+    # `peerlog export | head -1`: the reader goes away before peerlog has written. The read end is closed
+    # before peerlog starts, so every write meets the closed pipe, whatever the timing.
+    home = tmp_path / "home"
+    run([peerlog, "init", "--name", "Ana"], home)
+    run([peerlog, "checkin", "--shared", "--mood", "4", "--note", "A calm evening"], home)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**os.environ, "PEERLOG_HOME": str(home)}
+    env.pop("PEERLOG_DB", None)
+    try:
+        result = subprocess.run(
+            [peerlog, *args], stdout=write_end, stderr=subprocess.PIPE, text=True, env=env, timeout=60
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 1  # the output was cut short; quietly, the same for every command

@@ -18,6 +18,9 @@ FLAGGED = [
     ("You always interrupt me", "always-never", "You always"),
     ("you never listen", "always-never", "you never"),
     ("You're always late", "always-never", "You're always"),
+    ("You never ask how I am", "always-never", "You never"),
+    ("you always forget our calls", "always-never", "you always"),
+    ("That was wrong of you", "verdict", "That was wrong"),
     ("Why didn't you tell me?", "why-didnt-you", "Why didn't you"),
     ("why don\u2019t you just ask", "why-didnt-you", "why don\u2019t you"),  # a typographic apostrophe
     ("Why did you not call?", "why-didnt-you", "Why did you not"),
@@ -48,6 +51,19 @@ KIND = [
     "It was right to take a break.",
     "Are you feeling better now?",
     "Why did it feel hard, do you think?",
+    # Praise that says something hurtful never happens, or care always comes; owning one's own part.
+    "You never judge me.",
+    "You never once judged me, even then.",
+    "You never rush me.",
+    "You never let me down.",
+    "You're never a burden.",
+    "You are never alone in this.",
+    "You never lose patience with me.",
+    "You always ask how I'm doing.",
+    "You always have my back.",
+    "You always remember the little things.",
+    "That's wrong of me to assume, sorry.",
+    "It was stupid of me to worry so much.",
     "",
 ]
 

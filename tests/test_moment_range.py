@@ -46,7 +46,7 @@ def _views(checkin_id: str) -> list[list[str]]:
     "moment", ["0001-01-01", "0001-01-01T00:00+14:00", "1899-12-31", "9999-12-31", "9999-12-31T23:59-14:00"]
 )
 def test_a_check_in_outside_the_range_is_refused_with_the_range_named(journal: Invoke, moment: str) -> None:
-    result = journal("checkin", "--note", "edge", "--at", moment)
+    result = journal("checkin", "--note", "edge", "--at", moment, "--future")
     assert result.exit_code == 2
     assert "outside the dates peerlog keeps (from 1 January 1900 to 31 December 9998)" in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2  # the message and its hint, never a traceback
@@ -57,7 +57,17 @@ def test_check_ins_at_the_edges_of_the_range_are_kept_and_every_view_shows_them(
     journal: Invoke, moment: str
 ) -> None:
     made = journal(
-        "checkin", "--pair", "sam", "--note", "edge", "--win", "edge win", "--at", moment, "--shared"
+        "checkin",
+        "--pair",
+        "sam",
+        "--note",
+        "edge",
+        "--win",
+        "edge win",
+        "--at",
+        moment,
+        "--shared",
+        "--future",
     )
     assert made.exit_code == 0, made.output
     checkin_id = made.stdout.split()[2]
@@ -157,7 +167,17 @@ def test_moments_around_the_range_edges_are_kept_or_refused_and_every_view_survi
     def check(moment: datetime) -> None:
         inside = EARLIEST <= moment.astimezone(UTC) <= LATEST
         made = journal(
-            "checkin", "--pair", "sam", "--note", "edge", "--win", "w", "--at", moment.isoformat(), "--shared"
+            "checkin",
+            "--pair",
+            "sam",
+            "--note",
+            "edge",
+            "--win",
+            "w",
+            "--at",
+            moment.isoformat(),
+            "--shared",
+            "--future",
         )
         assert made.exit_code == (0 if inside else 2), made.output
         for argv in (

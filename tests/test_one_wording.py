@@ -11,7 +11,7 @@ from conftest import Invoke
 from peerlog.config import resolve_paths
 from peerlog.store import Store
 
-INIT_HINT = 'Run `peerlog init --name "Your name"` to start your journal.'
+INIT_HINT = "Run `peerlog init` to start your journal."
 
 # Every command that needs a journal with you in it (backup copies any journal file, so it is not here).
 NEEDS_A_JOURNAL = [

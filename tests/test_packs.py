@@ -225,6 +225,17 @@ def test_validate_lists_each_problem_on_its_own_line_and_fails(invoke: Invoke, t
     assert result.stdout == ""
 
 
+def test_validate_names_a_repeated_id_even_when_that_prompt_has_another_problem(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    text = GOOD.replace('id = "rating"', 'id = "first"').replace('kind = "scale"', 'kind = "slider"')
+    path = write_pack(tmp_path, "mine.toml", text)
+    result = invoke("prompts", "validate", str(path))
+    assert result.exit_code == 1
+    assert "unknown kind 'slider'" in result.stderr
+    assert f"peerlog: {path}:12: prompt id 'first' is used twice (prompts 1 and 2)" in result.stderr
+
+
 def test_validate_of_a_missing_file_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:
     result = invoke("prompts", "validate", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2

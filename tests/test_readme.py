@@ -23,3 +23,9 @@ def test_readme_install_command_installs_and_starts_a_journal() -> None:
     install = _shell_blocks()[0].strip()
     assert "pip install" in install
     assert "peerlog init" in install
+
+
+def test_readme_set_up_asks_for_a_name_rather_than_naming_everyone_your_name() -> None:
+    install = _shell_blocks()[0].strip()
+    assert "Your name" not in install
+    assert install.endswith("peerlog init")  # in a terminal, init asks the name, offering one

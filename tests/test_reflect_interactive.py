@@ -59,7 +59,9 @@ REPEAT = Prompt(id="r", text="A win?", kind="text", repeat=True, again="Another 
     ("prompt", "keys", "expected"),
     [
         (TEXT, "  A calm evening " + ENTER, "A calm evening"),
-        (LONG, "First line" + ENTER + "second line" + FINISH, "First line\nsecond line"),
+        # A long answer: Enter starts a new line, and Enter on an empty line finishes.
+        (LONG, "First line" + ENTER + "second line" + ENTER + ENTER, "First line\nsecond line"),
+        (LONG, "First line" + ENTER + "second line" + FINISH, "First line\nsecond line"),  # Esc, Enter too
         (SCALE, "4" + ENTER, 4),
         (SCALE, DOWN + ENTER, 1),  # from Skip, down wraps round to the first step
         (WIDE, DOWN * 8 + ENTER, 7),
@@ -69,7 +71,19 @@ REPEAT = Prompt(id="r", text="A win?", kind="text", repeat=True, again="Another 
         (CONFIRM, "n" + ENTER, False),
         (REPEAT, "Walked" + ENTER + "Slept" + ENTER + ENTER, ["Walked", "Slept"]),
     ],
-    ids=["text", "long", "scale", "scale-arrows", "scale-0-10", "choice", "multi", "yes", "no", "repeat"],
+    ids=[
+        "text",
+        "long",
+        "long-esc-enter",
+        "scale",
+        "scale-arrows",
+        "scale-0-10",
+        "choice",
+        "multi",
+        "yes",
+        "no",
+        "repeat",
+    ],
 )
 def test_each_kind_of_prompt_is_answered_at_the_terminal(prompt: Prompt, keys: str, expected: object) -> None:
     with typed(keys):
@@ -81,7 +95,8 @@ def test_each_kind_of_prompt_is_answered_at_the_terminal(prompt: Prompt, keys: s
     [
         (TEXT, ENTER),
         (TEXT, "   " + ENTER),
-        (LONG, FINISH),
+        (LONG, ENTER),  # as everywhere else: Enter alone skips
+        (LONG, "   " + ENTER + ENTER),
         (SCALE, ENTER),
         (SCALE, "4" + "s" + ENTER),
         (CHOICE, ENTER),
@@ -89,7 +104,18 @@ def test_each_kind_of_prompt_is_answered_at_the_terminal(prompt: Prompt, keys: s
         (CONFIRM, ENTER),
         (REPEAT, ENTER),
     ],
-    ids=["text", "text-blank", "long", "scale", "scale-changed-mind", "choice", "multi", "confirm", "repeat"],
+    ids=[
+        "text",
+        "text-blank",
+        "long",
+        "long-blank",
+        "scale",
+        "scale-changed-mind",
+        "choice",
+        "multi",
+        "confirm",
+        "repeat",
+    ],
 )
 def test_every_kind_of_prompt_can_be_skipped_with_enter(prompt: Prompt, keys: str) -> None:
     with typed(keys):
@@ -178,9 +204,9 @@ def test_reflect_keeps_only_the_answers_given_when_some_are_skipped(every_kind: 
 
 
 def test_reflect_with_every_question_skipped_saves_nothing_and_says_so_kindly(every_kind: Invoke) -> None:
-    with typed(ENTER * 3 + FINISH + ENTER * 5):
+    with typed(ENTER * 8):  # Enter alone skips each question, the long one too
         result = every_kind("reflect", "--pack", "every-kind")
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
     assert "You skipped every question, so there is nothing to save. That's fine" in result.stdout
     assert reflections(every_kind) == []
 
@@ -320,6 +346,28 @@ def test_checkin_with_everything_skipped_saves_nothing_kindly(journal: Invoke, t
     assert result.exit_code == 0
     assert "nothing to save" in result.stdout
     assert checkins(journal) == []
+
+
+def test_checkin_with_only_tags_and_shared_says_what_it_lacks_not_that_all_was_skipped(
+    journal: Invoke, terminal: None
+) -> None:
+    with typed(ENTER * 5 + "work" + ENTER + "y" + ENTER):
+        result = journal("checkin")
+    assert result.exit_code == 0
+    assert "skipped every question" not in result.stdout
+    assert "no mood, note, win or challenge, so nothing was saved" in result.stdout
+    assert checkins(journal) == []
+
+
+@pytest.mark.parametrize(("answer", "saved"), [("y", 1), ("n", 0)])
+def test_a_future_checkin_in_a_terminal_is_asked_about(
+    journal: Invoke, terminal: None, monkeypatch: pytest.MonkeyPatch, answer: str, saved: int
+) -> None:
+    monkeypatch.setattr("peerlog.cli.state.is_interactive", lambda: True)
+    with typed(answer + ENTER):
+        result = journal("checkin", "--note", "Planned", "--at", "2099-01-01T10:00")
+    assert len(checkins(journal)) == saved
+    assert result.exit_code == (0 if saved else 2)
 
 
 def test_ctrl_c_during_the_checkin_saves_nothing(journal: Invoke, terminal: None) -> None:

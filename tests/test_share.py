@@ -289,7 +289,7 @@ def test_a_peers_bundle_needs_your_journal_set_up_first(journal: Invoke, sam: In
     result = journal("import", str(bundle), env={"PEERLOG_HOME": str(tmp_path / "nobody")})
     assert result.exit_code == 1
     assert result.stderr.startswith("peerlog: There is no journal at ")
-    assert result.stderr.endswith('Run `peerlog init --name "Your name"` to start your journal.\n')
+    assert result.stderr.endswith("Run `peerlog init` to start your journal.\n")
     assert not (tmp_path / "nobody").exists()
 
 

@@ -1,8 +1,12 @@
 """Reading the moments people type (`--at`, `--since`, `--until`) and writing them back.
 
 Accepted: ISO dates and datetimes (``2026-11-21``, ``2026-11-21T18:30``, with or without an offset),
-``now``, ``today``, ``yesterday``, and spans back from now such as ``36h``, ``3d``, ``2w``, ``1m``, ``1y``.
-A value without an offset is local time. Everything is returned timezone-aware.
+``now``, ``today``, ``yesterday``, and spans back from now such as ``36h``, ``3d``, ``2w``, ``1m``, ``1y``;
+and the way people say it: a day (``yesterday``, ``monday``, ``last tuesday``, ``next friday``,
+``21 nov``, ``2026-11-21``) with or without a time (``18:00``, ``9am``, ``9:30pm``, ``noon``), or a time
+alone for today. A weekday on its own is the latest one (today included); ``last`` is the one before
+today, ``next`` the one after. Numbers-only dates such as 03/04 are refused: they read differently in
+different countries. A value without an offset is local time. Everything is returned timezone-aware.
 
 One range of moments holds for every way in (flags, imports of peerlog JSON, jrnl and bundles): from
 1 January 1900 to 31 December 9998, in UTC. A check-in outside it is refused with a kind message, and a
@@ -28,7 +32,13 @@ RANGE = "from 1 January 1900 to 31 December 9998"
 
 _SPAN = re.compile(r"^\s*(\d{1,4})\s*(h|d|w|m|y)\s*(?:ago)?\s*$", re.IGNORECASE)
 HINT = (
-    "Try a date like 2026-11-21, a time like 2026-11-21T18:30, today, yesterday, or a span like 3d, 2w or 1m."
+    "Try a date like 2026-11-21, a time like 2026-11-21T18:30, words like 'yesterday 18:00', "
+    "'last tuesday' or 'monday 9am', or a span like 3d, 2w or 1m."
+)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# A bare number is no time ("21" could be a day): a time has minutes, am/pm, or is noon or midnight.
+_TIME = re.compile(
+    r"^(?:at\s+)?(\d{1,2})(?:(?:[:.](\d{2}))\s*(am|pm)?|\s*(am|pm))$|^(?:at\s+)?(noon|midday|midnight)$"
 )
 
 
@@ -113,11 +123,100 @@ def _parse_when(text: str, role: Role, now: datetime) -> datetime:
         day = date.fromisoformat(raw) if len(raw) == 10 else None
         parsed = datetime.fromisoformat(raw) if day is None else None
     except ValueError:
-        raise InputError(f"'{text}' is not a date or time peerlog understands.", hint=HINT) from None
+        return _words(text, role, now)
     if day is not None:
         return _day(day, role, now)
     assert parsed is not None
     return _local(parsed) if parsed.tzinfo is None else parsed
+
+
+def _words(text: str, role: Role, now: datetime) -> datetime:
+    """A day and a time as people type them ("yesterday 18:00", "last tuesday", "monday 9am")."""
+    words = text.strip().lower().replace(",", " ").split()
+    day, rest = _day_words(words, now)
+    if day is None:
+        # A month's name, perhaps with a time after it: "21 nov", "nov 21 18:00", "21 november 9am".
+        cut = next((k for k in (1, 2) if len(words) > k and _clock(" ".join(words[-k:]))), 0)
+        day, rest = _named_date(words[: len(words) - cut], now), words[len(words) - cut :]
+    if not rest:
+        return _day(day, role, now)
+    clock = _clock(" ".join(rest))
+    if clock is None:
+        raise InputError(f"'{text}' is not a date or time peerlog understands.", hint=HINT)
+    return _local(datetime.combine(day, clock))
+
+
+def _day_words(words: list[str], now: datetime) -> tuple[date | None, list[str]]:
+    """The day named by the first words, and the words left for the time; (None, words) when none is."""
+    today = now.date()
+    first = words[0] if words else ""
+    if first in ("today", "tonight"):
+        return today, words[1:]
+    if first == "yesterday":
+        return today - timedelta(days=1), words[1:]
+    if first == "tomorrow":
+        return today + timedelta(days=1), words[1:]
+    which = first if first in ("last", "next", "this") else None
+    name = words[1] if which and len(words) > 1 else first
+    weekday = next((i for i, full in enumerate(_WEEKDAYS) if len(name) >= 3 and full.startswith(name)), None)
+    if weekday is None:
+        if _clock(" ".join(words)) is not None:
+            return today, words  # a time alone is today's
+        if len(words) > 1 and _is_iso_day(first):
+            return date.fromisoformat(first), words[1:]
+        return None, words
+    back = (today.weekday() - weekday) % 7
+    if which == "last" and back == 0:
+        back = 7
+    found = today + timedelta(days=(7 - back) % 7 or 7) if which == "next" else today - timedelta(days=back)
+    return found, words[2:] if which else words[1:]
+
+
+def _is_iso_day(word: str) -> bool:
+    try:
+        date.fromisoformat(word)
+    except ValueError:
+        return False
+    return len(word) == 10
+
+
+def _clock(text: str) -> time | None:
+    """A time of day: 18:00, 9am, 9:30pm, 7.15, noon, midnight; None when it is not one."""
+    found = _TIME.match(text.strip())
+    if found is None:
+        return None
+    hour, minute, half_after_minutes, half_alone, word = found.groups()
+    half = half_after_minutes or half_alone
+    if word:
+        return time(0, 0) if word == "midnight" else time(12, 0)
+    hours, minutes = int(hour), int(minute or 0)
+    if half:
+        if not 1 <= hours <= 12:
+            return None
+        hours = hours % 12 + (12 if half == "pm" else 0)
+    return time(hours, minutes) if hours < 24 and minutes < 60 else None
+
+
+def _named_date(words: list[str], now: datetime) -> date:
+    """A date with a month's name ("21 nov", "november 21 2026"), read by dateutil, loaded only for this."""
+    text = " ".join(words)
+    problem = InputError(f"'{text}' is not a date or time peerlog understands.", hint=HINT)
+    # 03/04 is March in one country and April in another: only a month's name, or ISO, says which.
+    if not re.search(r"[a-z]{3}", text) or re.search(r"\d+\s*[/.-]\s*\d+", text):
+        raise problem
+    from dateutil import parser
+
+    try:
+        parsed = parser.parse(text, default=datetime.combine(now.date(), time(12, 0)))
+    except (ValueError, OverflowError, parser.ParserError):
+        raise problem from None
+    if parsed.time() != time(12, 0) or parsed.tzinfo is not None:
+        raise problem  # a time is read by peerlog itself, after the day
+    found = parsed.date()
+    if not re.search(r"\b\d{4}\b", text) and found > now.date():
+        # "21 nov" typed in January is the November just gone: journals look back.
+        found = found.replace(year=found.year - 1)
+    return found
 
 
 def to_utc(moment: datetime) -> datetime:

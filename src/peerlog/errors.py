@@ -7,7 +7,7 @@ and an exit code in a single place (`peerlog.cli.app`), so the domain never prin
 from __future__ import annotations
 
 #: How a journal is started, in the words of every message that needs one (doctor's advice included).
-INIT_COMMAND = 'peerlog init --name "Your name"'
+INIT_COMMAND = "peerlog init"  # it asks the name, so no one copies a placeholder into their journal
 #: The hint for every command that needs a journal, or a "you" in it, and finds none.
 INIT_HINT = f"Run `{INIT_COMMAND}` to start your journal."
 

@@ -62,17 +62,32 @@ _KIND_DIRECTIVES = (
     r"(?!\s+know\s+(?:that\s+)?(?:you|how|i)\b)"
     r"(?!\s+(?:celebrate|give\s+yourself)\b)"
 )
-_ALWAYS_NEVER = (
-    rf"{_OFFER}\byou(?:{_APOS}re|\s+are|{_APOS}ve|\s+have|\s+were)?\s+(?:just\s+)?(?:always|never)\b"
+_ABSOLUTE_LEAD = rf"{_OFFER}\byou(?:{_APOS}re|\s+are|{_APOS}ve|\s+have|\s+were)?\s+(?:just\s+)?"
+# Kind idioms built from the same words, whichever word comes first.
+_KIND_EITHER = (
+    r"give\s+up|fail\s+to|make\s+me|know\s+how|find\s+a\s+way|show\s+up|there|welcome"
+    r"|have\s+to|need\s+to|seem\s+to\s+lose|listen\s+(?:so|with|well)|so\s+kind|so\s+patient|bring|cheer|lift"
 )
-_KIND_ABSOLUTES = (
-    r"(?!\s+(?:give\s+up|fail\s+to|make\s+me|know\s+how|find\s+a\s+way|show\s+up|there|welcome"
-    r"|have\s+to|need\s+to|seem\s+to\s+lose|listen\s+(?:so|with|well)|so\s+kind|so\s+patient|bring|cheer|lift)\b)"
+# "You never judge me" is praise: "never" before something that hurts says it does not happen.
+_KIND_AFTER_NEVER = (
+    r"(?:once\s+)?(?:judge|critici[sz]e|interrupt|rush|pressure|push|blame|shame|mock|dismiss|belittle|lecture"
+    r"|complain|doubt|hesitate|waver|let\s+(?:me|us|anyone)\s+down|lose\s+(?:patience|heart|hope)"
+    r"|hurt|forget\s+(?:to\s+ask|my|our)|(?:a|too)\s+(?:burden|bother|much|busy)|alone|in\s+the\s+way)"
+)
+# "You always ask how I am" is praise: "always" before care says it never fails to come.
+_KIND_AFTER_ALWAYS = (
+    r"(?:ask|listen|notice|remember|have\s+(?:my|our)\s+back|find\s+(?:the|a)|help|encourage|support"
+    r"|make\s+time|believe|check\s+in|see\s+the\s+best|manage\s+to)"
+)
+_ALWAYS_NEVER = (
+    rf"{_ABSOLUTE_LEAD}(?:never(?!\s+(?:{_KIND_EITHER}|{_KIND_AFTER_NEVER})\w*\b)"
+    rf"|always(?!\s+(?:{_KIND_EITHER}|{_KIND_AFTER_ALWAYS})\w*\b))\b"
 )
 _VERDICT = (
     rf"\b(?:that{_APOS}s|that\s+is|that\s+was|it{_APOS}s|it\s+is|it\s+was|you{_APOS}re|you\s+are|you\s+were)"
     r"\s+(?:just\s+|so\s+|plain\s+|totally\s+|completely\s+|simply\s+)?"
-    r"(?:wrong|stupid|ridiculous|dumb|pathetic|lazy)\b"
+    # "That was wrong of me": owning one's own part is no verdict on anyone.
+    r"(?:wrong|stupid|ridiculous|dumb|pathetic|lazy)\b(?!\s+of\s+(?:me|us)\b)"
     r"|\bwhat\s+were\s+you\s+thinking\b|\bi\s+told\s+you\s+so\b"
 )
 _WHY_NOT = (
@@ -89,7 +104,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         name="always-never",
-        pattern=re.compile(rf"(?:{_ALWAYS_NEVER}){_KIND_ABSOLUTES}", _FLAGS),
+        pattern=re.compile(_ALWAYS_NEVER, _FLAGS),
         why="sums a person up by one pattern, which can feel like a verdict.",
         reframe='describe one moment: "When ... happened, I felt ..."',
     ),

@@ -261,17 +261,20 @@ def parse_pack(text: str, *, path: str, source: str = USER) -> tuple[Pack | None
         seen: dict[str, int] = {}
         for index, raw in enumerate(raw_prompts):
             prompt = _parse_prompt(raw, index, lines, problem)
-            if prompt is None:
-                continue
-            if prompt.id in seen:
+            # Ids are compared as written, whether or not the rest of the prompt is right: one run of
+            # `prompts validate` names every problem, a repeated id among them.
+            prompt_id = raw.get("id") if isinstance(raw, dict) else None
+            if isinstance(prompt_id, str) and prompt_id in seen:
                 problem(
-                    f"prompt id '{prompt.id}' is used twice (prompts {seen[prompt.id] + 1} and {index + 1}); "
+                    f"prompt id '{prompt_id}' is used twice (prompts {seen[prompt_id] + 1} and {index + 1}); "
                     "each id must be unique in its pack",
                     lines.of("id", prompt=index),
                 )
                 continue
-            seen[prompt.id] = index
-            prompts.append(prompt)
+            if isinstance(prompt_id, str):
+                seen[prompt_id] = index
+            if prompt is not None:
+                prompts.append(prompt)
 
     if problem.found or name is None or title is None or description is None:
         return None, problem.found

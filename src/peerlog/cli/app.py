@@ -103,11 +103,163 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _plain_help(command: Any) -> None:
+#: What an option's value is called in help, by the option's name: words a person would use.
+_VALUE_NAMES = {
+    "pair": "NAME",
+    "with": "NAME",
+    "group": "NAME",
+    "pack": "NAME",
+    "at": "WHEN",
+    "since": "WHEN",
+    "until": "WHEN",
+    "mood": "1-5",
+    "format": "markdown|json",
+    "source": "peerlog|jrnl",
+    "kind": "appreciation|suggestion",
+}
+
+#: The order a person meets subcommands in: look first, then act on what you saw. Others follow as defined.
+SUBCOMMAND_ORDER: dict[str, tuple[str, ...]] = {
+    "pair": ("add", "list", "show", "set", "end"),
+    "prompts": ("list", "show", "validate", "new"),
+    "challenge": ("list", "done", "reopen"),
+}
+
+
+def _value_name(param: Any) -> str:
+    """`--pair NAME`, `--at WHEN`, `--limit NUMBER`, `--note TEXT`: never a Python type such as `<list[str]>`."""
+    from typing import get_args
+
+    if param.name in _VALUE_NAMES:
+        return _VALUE_NAMES[param.name]
+    described = param.type_descriptor
+    if described.is_choice:
+        return "|".join(str(choice) for choice in described.choices or ())
+    if described.is_path:
+        return "FILE"
+    annotation = described.annotation
+    if described.is_list:
+        annotation = (get_args(annotation) or (str,))[0]
+    if annotation in (int, float):
+        return "NUMBER"
+    return "TEXT"
+
+
+def _journal_path(ctx: Any) -> Any:
+    from peerlog.config import resolve_paths
+
+    return resolve_paths(ctx.find_root().params.get("db"))
+
+
+def _peer_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
+    """Your peers' names for shell completion. Read with plain sqlite3, read-only: completion runs at every
+    Tab, so it never loads the ORM, never creates or changes a journal, and offers nothing on any trouble."""
+    import sqlite3
+
+    path = _journal_path(ctx).db
+    if not path.is_file():
+        return []
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
+        try:
+            rows = connection.execute(
+                "SELECT DISTINCT person.name FROM person JOIN pair"
+                " ON person.id IN (pair.person_a_id, pair.person_b_id)"
+                " WHERE NOT person.is_self ORDER BY pair.ended_at IS NOT NULL, person.name_key"
+            ).fetchall()
+        finally:
+            connection.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return []
+    start = incomplete.casefold()
+    return [name for (name,) in rows if isinstance(name, str) and name.casefold().startswith(start)]
+
+
+def _pack_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
+    """The prompt packs' names (shipped and your own) for shell completion."""
+    from peerlog.packs import load_catalog
+
+    try:
+        names = sorted(load_catalog(_journal_path(ctx).prompts).packs)
+    except (OSError, ValueError):
+        return []
+    return [name for name in names if name.startswith(incomplete.casefold())]
+
+
+#: Which values shell completion offers, by the option's name or by command path and argument name.
+_COMPLETE_OPTIONS = {"pair": _peer_names, "pack": _pack_names}
+_COMPLETE_ARGUMENTS = {
+    ("pair", "show"): _peer_names,
+    ("pair", "end"): _peer_names,
+    ("pair", "set"): _peer_names,
+    ("feedback",): _peer_names,
+    ("share",): _peer_names,
+    ("person", "rename"): _peer_names,
+    ("prompts", "show"): _pack_names,
+}
+
+
+def _plain_params(command: Any, path: tuple[str, ...] = ()) -> None:
+    """Help names values as people do: `peerlog show ID`, `--pair NAME`, `[FILE]` when it may be left out."""
+    from typer.core import TyperArgument, TyperOption
+
+    class PlainArgument(TyperArgument):
+        def _usage_display_name(self) -> str:
+            name = self.display_name_raw.strip("[]")
+            name = name if self.required else f"[{name}]"
+            return name if self.nargs == 1 or name.endswith("...") else f"{name}..."
+
+        def display_type_rich(self, ctx: Any) -> str | None:
+            return None
+
+    class PlainOption(TyperOption):
+        def display_type_rich(self, ctx: Any) -> str | None:
+            return self.metavar if self.metavar is not None else _value_name(self)
+
+    for param in getattr(command, "params", []):
+        if type(param) is TyperArgument:
+            param.__class__ = PlainArgument
+            complete = _COMPLETE_ARGUMENTS.get(path) if param.name in ("name", "peer") else None
+        elif type(param) is TyperOption:
+            param.__class__ = PlainOption
+            complete = _COMPLETE_OPTIONS.get(param.name or "")
+        else:
+            continue
+        if complete is not None and param._custom_shell_complete is None:
+            param._custom_shell_complete = complete
+
+
+class PlainGroup(TyperGroup):
+    """A group of subcommands (`pair`, `prompts`, ...) listed in their natural order, descriptions whole."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        order = SUBCOMMAND_ORDER.get(self.name or "", ())
+        defined = list(self.commands)
+        return [
+            *(name for name in order if name in defined),
+            *(name for name in defined if name not in order),
+        ]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # Click cuts each line to fit one row ("your..."); a line that wraps is read whole instead.
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _plain_help(command: Any, path: tuple[str, ...]) -> None:
     # All of peerlog's help is plain text, like the root's: quick, and the same in every terminal.
     command.rich_markup_mode = None
-    for sub in getattr(command, "commands", {}).values():
-        _plain_help(sub)
+    _plain_params(command, path)
+    if type(command) is TyperGroup:
+        command.__class__ = PlainGroup
+    for name, sub in getattr(command, "commands", {}).items():
+        _plain_help(sub, (*path, name))
 
 
 def load_command(name: str) -> Any:
@@ -120,7 +272,7 @@ def load_command(name: str) -> Any:
     group = get_group(importlib.import_module(module_name).app)
     command = group.commands.get(name, group)
     command.name = name
-    _plain_help(command)
+    _plain_help(command, (name,))
     return command
 
 
@@ -202,6 +354,10 @@ class PeerlogGroup(TyperGroup):
             if previous is not None and not _ignore_interrupts_until_exit:
                 signal.signal(signal.SIGINT, previous)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_params(self)
+
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         from typer import Exit
 
@@ -252,6 +408,11 @@ class PeerlogGroup(TyperGroup):
             # Abort is how Typer's own questions report Ctrl-C or the end of input.
             say_error(stopped_message(ctx))
             raise Exit(130) from None
+        except BrokenPipeError:
+            # Whoever read the output stopped reading (`export | head -1`): that is how pipes end, not a fault,
+            # so no message. Exit 1 as rich does for tables (and as Python's docs advise): the output is cut.
+            _quiet_closed_pipe()
+            raise Exit(1) from None
         except PeerlogError as error:
             say_error(str(error))
             raise Exit(error.exit_code) from None
@@ -260,6 +421,15 @@ class PeerlogGroup(TyperGroup):
                 raise
             say_error(_unexpected(ctx, error))
             raise Exit(1) from None
+
+
+def _quiet_closed_pipe() -> None:
+    # Output still buffered for the closed pipe would fail again when Python flushes it at exit.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced by something without a file (a test runner)
+        pass
 
 
 def _unexpected(ctx: Any, error: Exception) -> str:

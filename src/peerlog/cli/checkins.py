@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from peerlog.cli.moments import WHEN_HELP, parse_moment
-from peerlog.cli.say import SKIPPED_ALL, say, say_json
+from peerlog.cli.moments import FUTURE_HELP, WHEN_HELP, check_not_future, parse_moment
+from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from peerlog.store import Store
 
 app = typer.Typer()
+
+ONLY_LABELS = (
+    "Tags and sharing describe a check-in, and this one has no mood, note, win or challenge, so nothing was "
+    "saved. That's fine; come back any time."
+)
 
 
 @app.command()
@@ -44,6 +49,7 @@ def checkin(
         ),
     ] = False,
     at: Annotated[str | None, typer.Option("--at", help=f"When it was. {WHEN_HELP}")] = None,
+    future: Annotated[bool, typer.Option("--future", help=FUTURE_HELP)] = False,
 ) -> None:
     """Log a check-in: mood, what happened, wins and challenges. Every part is optional.
 
@@ -54,21 +60,27 @@ def checkin(
     from peerlog.tables import SHARED
 
     moment = parse_moment(at, "at")
+    check_not_future(moment, future=future)
     store = state(ctx).store()
     fields = CheckInFields(mood, note or "", list(win or []), list(challenge or []), list(tag or []))
-    if not any(v for v in (mood, note, win, challenge, tag)):
+    # "Given" means typed, not truthy: `--mood 0` must meet the 1-5 check and `--note ""` the empty-note one,
+    # never be taken for no flags at all.
+    if all(v is None for v in (mood, note, win, challenge, tag)):
         if is_interactive():
             pair, fields = _ask_daily(ctx, store, pair)
             if fields.is_empty():
-                typer.echo(SKIPPED_ALL)
+                # Tags or "shared" alone describe a check-in that is not there: say so, not "you skipped".
+                answered = bool(fields.tags) or fields.shared is not None
+                typer.echo(ONLY_LABELS if answered else SKIPPED_ALL)
                 return
         else:
             fields.note = _piped_note()
     view = save(store, lambda session: save_checkin(session, fields, pair=pair, at=moment, shared=shared))
     wins = len(view.wins)
     cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
-    where = "shared with your peer when you export" if view.visibility == SHARED else "private"
-    say(f"Saved check-in {view.short_id} ({where}).{cheer}")
+    say(f"Saved check-in {view.short_id} ({where_it_goes(view.visibility, view.pair)}).{cheer}")
+    if view.visibility == SHARED and view.pair is None:
+        say(f"To share it with a peer, give it a pair: peerlog edit {view.short_id} --pair NAME")
 
 
 def _ask_daily(ctx: typer.Context, store: Store, pair: str | None) -> tuple[str | None, CheckInFields]:
@@ -181,6 +193,7 @@ def edit(
     pair: Annotated[
         str | None, typer.Option("--pair", "-p", help="Move it to the pair with this peer.")
     ] = None,
+    future: Annotated[bool, typer.Option("--future", help=FUTURE_HELP)] = False,
 ) -> None:
     """Change one of your check-ins: with flags, or in $EDITOR on its note when given none."""
     from peerlog.asking import save
@@ -189,6 +202,7 @@ def edit(
 
     store = state(ctx).store()
     moment = parse_moment(at, "at")
+    check_not_future(moment, future=future)
     drafts = None
     if all(v is None or v == [] for v in (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)):
         edited = _edit_note(store, checkin_id)

@@ -50,6 +50,22 @@ def _validator(prompt: Prompt, check: Check | None) -> Callable[[str], bool | st
     return validate
 
 
+def _fit(question: str, instruction: str) -> tuple[str, str]:
+    """The question and its instruction, wrapped to the terminal: a line wider than the terminal is cut
+    off, instruction and all, so the question wraps and the instruction moves to a line of its own when
+    it does not fit after the question."""
+    import shutil
+    import textwrap
+
+    width = max(shutil.get_terminal_size().columns - 1, 20)
+    # "? " comes before the question, and two spaces before the instruction.
+    lines = textwrap.wrap(question, width - 2) or [""]
+    message = "\n  ".join(lines)
+    if len(lines[-1]) + 2 + 2 + len(instruction) <= width:
+        return message, instruction
+    return message, "\n  " + "\n  ".join(textwrap.wrap(instruction, width - 2))
+
+
 def _show_help(prompt: Prompt) -> None:
     if prompt.help:
         questionary.print(f"  {prompt.help}", style=_HELP_STYLE)
@@ -62,28 +78,55 @@ def ask_text(
     prompt: Prompt, *, default: str = "", check: Check | None = None, text: str | None = None
 ) -> str | None:
     """One line of text; Enter on an empty line skips."""
+    message, instruction = _fit(text or prompt.text, "(Enter to skip)")
     answer = _ask(
         questionary.text(
-            text or prompt.text,
-            default=default,
-            instruction="(Enter to skip)",
-            validate=_validator(prompt, check),
+            message, default=default, instruction=instruction, validate=_validator(prompt, check)
         )
     )
     return answer.strip() or None
 
 
+#: Said under every long question: Enter works as everywhere else (alone, it skips), and a blank line ends.
+LONG_INSTRUCTION = "(Enter for a new line, twice to finish; Enter alone skips)"
+
+
+def _long_answer_keys() -> Any:
+    """Enter in a long answer: skips when nothing is typed, finishes on an empty line, else starts a line."""
+    from prompt_toolkit.key_binding import KeyBindings
+
+    keys = KeyBindings()
+
+    @keys.add("enter")
+    def _enter(event: Any) -> None:
+        buffer = event.current_buffer
+        document = buffer.document
+        if not buffer.text.strip():
+            buffer.text = ""
+            buffer.validate_and_handle()
+        elif document.is_cursor_at_the_end and not document.current_line.strip():
+            buffer.text = buffer.text.rstrip()
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n")
+
+    return keys
+
+
 def ask_long(prompt: Prompt, *, default: str = "", check: Check | None = None) -> str | None:
-    """Several lines of text; Esc then Enter finishes, and an empty answer skips."""
+    """Several lines of text, asked as every other question is: Enter alone skips, and an empty line
+    (Enter twice) finishes, so no one has to know an editor's keys to get out."""
+    message, instruction = _fit(prompt.text, LONG_INSTRUCTION)
     answer = _ask(
         questionary.text(
-            prompt.text,
+            message,
             default=default,
             multiline=True,
             # On a line of its own, so the answer gets the terminal's full width rather than what is
             # left after a long question.
-            instruction="(several lines are fine: Esc, Enter to finish; empty skips)\n",
+            instruction=instruction + "\n",
             validate=_validator(prompt, check),
+            key_bindings=_long_answer_keys(),
         )
     )
     return answer.strip() or None
@@ -106,6 +149,7 @@ def _select(
 ) -> object:
     skip = _KeyInTitle if keys_in_titles else questionary.Choice
     choices = [*choices, skip(SKIP, value=_SKIPPED, shortcut_key="s" if shortcuts else True)]
+    message, instruction = _fit(message, instruction)
     picked = _ask(
         questionary.select(
             message,
@@ -307,15 +351,15 @@ def ask_feedback(peer: str, kind: str | None) -> tuple[str, str | None]:
                 ],
             )
         )
-    message = _ask(
-        questionary.text(f"Your {kind} for {visible(peer)}:", instruction="(Enter on an empty line to skip)")
-    )
+    question, instruction = _fit(f"Your {kind} for {visible(peer)}:", "(Enter on an empty line to skip)")
+    message = _ask(questionary.text(question, instruction=instruction))
     return str(kind), message.strip() or None
 
 
 def edit_line(question: str, default: str) -> str | None:
     """Edit one line of text in place (used after a hint)."""
-    return _ask(questionary.text(question, default=default, instruction="(Enter when done)")).strip() or None
+    question, instruction = _fit(question, "(Enter when done)")
+    return _ask(questionary.text(question, default=default, instruction=instruction)).strip() or None
 
 
 def ask_pair_for_bundle(sender: str, pairs: Sequence[str]) -> str | None:

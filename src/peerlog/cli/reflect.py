@@ -10,7 +10,7 @@ import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.prompts import load_catalog
-from peerlog.cli.say import SKIPPED_ALL, say, say_json
+from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
@@ -34,9 +34,7 @@ def _say_hints(hints: Sequence[Hint], about: str) -> None:
 
 
 def _where(visibility: str, peer: str | None) -> str:
-    if visibility == "shared":
-        return f"shared: it goes into what you share with {peer or 'your peer'}"
-    return "private: only you see it"
+    return where_it_goes(visibility, peer)
 
 
 @app.command()

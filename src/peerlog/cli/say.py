@@ -15,6 +15,15 @@ from peerlog.rules import visible
 SKIPPED_ALL = "You skipped every question, so there is nothing to save. That's fine; come back any time."
 
 
+def where_it_goes(visibility: str, peer: str | None) -> str:
+    """Who a saved entry reaches, truthfully: a bundle carries only the shared entries of its own pair."""
+    if visibility != "shared":
+        return "private: only you see it"
+    if peer is None:
+        return "shared, but with no pair: it goes into your exports, not into any peer's bundle"
+    return f"shared: it goes into what you share with {peer}"
+
+
 def say(message: str, *, err: bool = False) -> None:
     typer.echo(visible(message), err=err)
 

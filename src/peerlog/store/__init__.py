@@ -71,7 +71,8 @@ class Store:
 
         try:
             yield
-        except PeerlogError:
+        except (PeerlogError, BrokenPipeError):
+            # A closed pipe is the reader of the output going away (`export | head`), not the journal failing.
             raise
         except (exc.OperationalError, exc.DatabaseError, sqlite3.Error) as error:
             raise sqlite.describe_error(error, self.path) from None

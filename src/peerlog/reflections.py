@@ -22,7 +22,7 @@ from peerlog.checkins import check_visibility, clean_text
 from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, short_id
 from peerlog.listing import newest_first
-from peerlog.models import PRIVATE, Answer, Pair, Person, Reflection
+from peerlog.models import PRIVATE, Answer, Pair, Person, Reflection, utcnow
 from peerlog.packs import NO, YES, Given, Pack, Prompt, Value
 from peerlog.pairs import peer_id_of, resolve_pair
 from peerlog.people import get_self
@@ -323,3 +323,47 @@ def _views(session: Session, reflections: list[Reflection], me: Person) -> list[
         )
         for r in reflections
     ]
+
+
+# ---------------------------------------------------------------- changing what you wrote
+
+
+def _own(session: Session, prefix: str) -> tuple[Reflection, Person]:
+    me = get_self(session)
+    found = find_by_prefix(
+        session, Reflection, prefix, noun="reflection", hint=LOOKUP_HINT, where=visible_to(Reflection, me.id)
+    )
+    if found.author_id != me.id:
+        author = session.get(Person, found.author_id)
+        raise InputError(
+            f"This reflection is {author.name if author else 'a peer'}'s; only its author can change it."
+        )
+    return found, me
+
+
+def update_reflection(
+    session: Session, prefix: str, *, visibility: str | None = None, at: datetime | None = None
+) -> ReflectionView:
+    """Change who may see your reflection, or when it was. Bumps its version, as merges compare versions."""
+    found, me = _own(session, prefix)
+    if visibility is not None:
+        found.visibility = check_visibility(visibility)
+    if at is not None:
+        found.at, found.utc_offset = dates.to_utc(at), dates.offset_minutes(at)
+    found.updated_at = utcnow()
+    found.version += 1
+    session.add(found)
+    session.flush()
+    return _views(session, [found], me)[0]
+
+
+def delete_reflection(session: Session, prefix: str) -> ReflectionView:
+    found, me = _own(session, prefix)
+    shown = _views(session, [found], me)[0]
+    # Explicit deletes rather than relying on ON DELETE CASCADE, so every backend behaves the same.
+    for answer in session.exec(select(Answer).where(Answer.reflection_id == found.id)).all():
+        session.delete(answer)
+    session.flush()
+    session.delete(found)
+    session.flush()
+    return shown

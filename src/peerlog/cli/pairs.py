@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Annotated
 
 import typer
@@ -108,6 +109,11 @@ def set_(
     if agreement is not None:
         parts.append("your agreement is updated" if pair.agreement else "your agreement is cleared")
     say(f"Your pair with {pair.peer}: {'; '.join(parts)}.")
+    if moment is not None and pair.started_at.date() < moment.astimezone(UTC).date():
+        # The start shown is the one `wins` counts from too, so it never contradicts what you logged.
+        say(
+            f"Your check-ins together go back to {when_utc(pair.started_at)[:15]}, so that is where it starts."
+        )
 
 
 @app.command("end")

@@ -200,3 +200,27 @@ def test_pair_set_since_after_the_first_check_in_says_where_the_journey_starts(j
     assert "go back to Sat 01 Aug 2026" in result.stdout
     shown = json.loads(journal("pair", "show", "sam", "--json").stdout)
     assert shown["started_at"].startswith("2026-08-01")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["pair", "show", ""], "The peer's name is empty."),
+        (["pair", "end", " "], "The peer's name is empty."),
+        (["pair", "set", "", "--agreement", "x"], "The peer's name is empty."),
+        (["person", "rename", "", "Bob"], "The old name is empty."),
+    ],
+)
+def test_each_way_in_with_an_empty_name_says_what_is_missing(
+    journal: Invoke, args: list[str], says: str
+) -> None:
+    result = journal(*args)
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert "knows you by" not in result.stderr
+
+
+def test_adding_an_existing_pair_with_an_agreement_points_to_pair_set(journal: Invoke) -> None:
+    result = journal("pair", "add", "sam", "--agreement", "Listen first")
+    assert result.exit_code == 2
+    assert 'pair set "Sam" --agreement' in result.stderr

@@ -121,10 +121,10 @@ def add_pair(session: Session, *, peer_name: str, agreement: str | None = None) 
     a, b = ordered(me.id, peer.id)
     pair = session.exec(select(Pair).where(Pair.person_a_id == a, Pair.person_b_id == b)).first()
     if pair is not None and pair.ended_at is None:
-        raise InputError(
-            f"You and {peer.name} are already a pair.",
-            hint=f'See it with `peerlog pair show "{peer.name}"`.',
-        )
+        hint = f'See it with `peerlog pair show "{peer.name}"`.'
+        if agreement is not None:
+            hint = f'To change your agreement: `peerlog pair set "{peer.name}" --agreement "..."`.'
+        raise InputError(f"You and {peer.name} are already a pair.", hint=hint)
     created = pair is None
     if pair is None:
         pair = Pair(person_a_id=a, person_b_id=b, agreement=agreement)
@@ -148,6 +148,11 @@ def list_pairs(session: Session) -> list[PairView]:
 
 def resolve_pair(session: Session, name: str, *, active_only: bool = False) -> Pair:
     """The pair whose peer is called `name`: exact (case-insensitive) first, then a unique prefix."""
+    if not name.strip():
+        # An empty name would otherwise read as "no pair with ''": say what is missing instead.
+        raise InputError(
+            "Which pair? The peer's name is empty.", hint="`peerlog pair list` shows your pairs."
+        )
     found = lookup.find_pair(session, lookup.load_me(session), name, active_only=active_only)
     pair = session.get(Pair, found.id)
     assert pair is not None  # just read in this same transaction

@@ -72,6 +72,10 @@ def rename_peer(session: Session, old: str, new: str) -> tuple[str, Person]:
     from peerlog.errors import NotFoundError
 
     name = clean_name(new, hint=f'Give the new name, e.g. `peerlog person rename "{old}" "Their name"`.')
+    if not old.strip():
+        raise InputError(
+            "Whom to rename? The old name is empty.", hint="`peerlog pair list` shows your peers."
+        )
     peer = find_peer(session, old)
     if peer is None:
         me = find_self(session)

@@ -164,7 +164,8 @@ def edit(
     checkin_id: Annotated[str, typer.Argument(metavar="ID", help="The entry's id (its first characters).")],
     mood: Annotated[int | None, typer.Option("--mood", "-m", help="A new mood, 1 to 5.")] = None,
     note: Annotated[
-        str | None, typer.Option("--note", "-n", help="A new note (replaces the old one).")
+        str | None,
+        typer.Option("--note", "-n", help="A new note, or feedback's new words (replaces the old)."),
     ] = None,
     add_win: Annotated[list[str] | None, typer.Option("--add-win", help="Add a win (repeatable).")] = None,
     add_challenge: Annotated[

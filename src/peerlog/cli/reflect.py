@@ -247,9 +247,9 @@ def feedback(
     )
     if words is None:
         return
-    kind, message = words
+    kind, message, peer = words
     if shared is None and is_interactive():
-        shared = _ask_share(name)
+        shared = _ask_share(peer)
     visibility = SHARED if shared else PRIVATE
     saved = save(
         store,
@@ -295,8 +295,9 @@ def _show_feedback(store: Store, name: str | None, as_json: bool) -> None:
 
 def _words(
     choice: PairChoice, name: str, kind: str | None, message: str | None, no_hints: bool
-) -> tuple[str | None, str] | None:
-    """The feedback's kind and words: given, piped in or asked, then offered gentle notes. None saves nothing."""
+) -> tuple[str | None, str, str] | None:
+    """The feedback's kind, words and the peer's name as written in the journal: given, piped in or asked,
+    then offered gentle notes. None saves nothing."""
     from peerlog.checkins import clean_text
     from peerlog.errors import InputError
     from peerlog.hints import find_hints
@@ -321,7 +322,7 @@ def _words(
     message = clean_text(message, what="feedback")
     if no_hints or not asking:
         _say_hints([] if no_hints else find_hints(message), f"your feedback for {peer}")
-        return kind, message
+        return kind, message, peer
     from peerlog.cli import interactive
 
     reviewed = interactive.review_text(
@@ -330,7 +331,7 @@ def _words(
     if reviewed is None:
         typer.echo("Cancelled. Nothing was saved.")
         return None
-    return kind, reviewed
+    return kind, reviewed, peer
 
 
 # ---------------------------------------------------------------- `edit` and `delete` on reflections and feedback
@@ -425,7 +426,9 @@ def describe_entry(store: Store, kind: str, prefix: str) -> tuple[str, str]:
     with store.session() as session:
         if kind == REFLECTION:
             r = get_reflection(session, prefix)
-            return r.id, f"Reflection {r.short_id}: {r.pack_title}, {len(r.answers)} answers"
+            count = len({a.prompt_id for a in r.answers})
+            answered = f"{count} question{'s' if count != 1 else ''} answered"
+            return r.id, f"Reflection {r.short_id} ({r.pack_title}, {answered}, {r.at:%a %d %b %Y})"
         f = get_feedback(session, prefix)
         first = f.message.splitlines()[0][:60] if f.message else ""
         return f.id, f"Feedback {f.short_id} for {f.pair}: {first}"

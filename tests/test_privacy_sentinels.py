@@ -224,8 +224,12 @@ def test_another_persons_private_check_in_cannot_be_opened(
 # Feedback is always given within a pair, so there is no solo one.
 @pytest.mark.parametrize(
     "which",
-    ["sam-private-pair-reflection", "sam-private-solo-reflection", "jo-private-solo-reflection"]
-    + ["sam-private-pair-feedback"],
+    [
+        "sam-private-pair-reflection",
+        "sam-private-solo-reflection",
+        "jo-private-solo-reflection",
+        "sam-private-pair-feedback",
+    ],
 )
 @pytest.mark.parametrize("command", [("edit", "--shared"), ("delete", "--yes")])
 def test_another_persons_private_reflection_or_feedback_cannot_be_changed(

@@ -144,3 +144,31 @@ def test_only_your_own_entries_can_be_changed(
     assert result.exit_code == 2
     assert f"This {kind} is Sam's; only its author can change it." in result.stderr
     assert len(version_and_visibility(home, kind)) == 1
+
+
+def test_a_prefix_that_starts_a_check_in_and_a_feedback_is_never_guessed(journal: Invoke, home: Path) -> None:
+    journal("checkin", "--note", "Quiet day")
+    journal("feedback", "sam", "Thank you", "--no-hints")
+    with sqlite3.connect(home / "peerlog.db") as db:
+        db.execute("UPDATE checkin SET id = 'abcd1111-1'")
+        db.execute("UPDATE feedback SET id = 'abcd2222-1'")
+    for command in (["edit", "abcd", "--shared"], ["delete", "abcd", "--yes"]):
+        result = journal(*command)
+        assert result.exit_code == 2
+        assert "check-in abcd1111" in result.stderr and "feedback abcd2222" in result.stderr
+    assert version_and_visibility(home, "feedback") == [(1, "private")]
+    assert journal("edit", "abcd2", "--shared").exit_code == 0
+
+
+def test_feedback_edited_with_no_flags_opens_its_words_in_the_editor(
+    journal: Invoke, home: Path, feedback_id: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    script = tmp_path / "editor.sh"
+    script.write_text('#!/bin/sh\nprintf "I valued your patience\\n" > "$1"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(script))
+    monkeypatch.setattr("peerlog.cli.reflect.is_interactive", lambda: True)
+    result = journal("edit", feedback_id)
+    assert result.exit_code == 0, result.output
+    listed = json.loads(journal("feedback", "--list", "--json").stdout)
+    assert listed[0]["message"] == "I valued your patience"

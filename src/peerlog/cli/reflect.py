@@ -342,17 +342,27 @@ CHECKIN, REFLECTION, FEEDBACK = "check-in", "reflection", "feedback"
 def entry_kind(store: Store, prefix: str) -> str:
     """Which kind of entry an id means, so `edit` and `delete` take any id peerlog prints."""
     from peerlog.checkins import get_checkin
-    from peerlog.errors import NotFoundError
+    from peerlog.errors import AmbiguousError, NotFoundError
     from peerlog.feedback import get_feedback
     from peerlog.reflections import get_reflection
 
+    found: list[tuple[str, str]] = []
     with store.session() as session:
         for kind, get in ((CHECKIN, get_checkin), (REFLECTION, get_reflection), (FEEDBACK, get_feedback)):
             try:
-                get(session, prefix)
+                found.append((kind, get(session, prefix).short_id))
             except NotFoundError:
                 continue
-            return kind
+    if len(found) > 1:
+        # A short prefix can start a check-in's id and a reflection's: never guess which one is meant.
+        shown = ", ".join(f"{kind} {short}" for kind, short in found)
+        raise AmbiguousError(
+            f"'{prefix}' starts more than one id: {shown}.",
+            candidates=[short for _, short in found],
+            hint="Type more of the id.",
+        )
+    if found:
+        return found[0][0]
     raise NotFoundError(
         f"No entry has an id starting with '{prefix}'.",
         hint="`peerlog log`, `peerlog reflections` and `peerlog feedback --list` show the ids.",

@@ -94,7 +94,7 @@ def test_edit_without_flags_or_a_terminal_says_what_a_reflection_takes(
 ) -> None:
     result = journal("edit", reflection_id)
     assert result.exit_code == 2
-    assert "--shared/--private or --at" in result.stderr
+    assert "--answer, --shared/--private or --at" in result.stderr
 
 
 @pytest.mark.parametrize("kind", ["feedback", "reflection"])
@@ -172,3 +172,38 @@ def test_feedback_edited_with_no_flags_opens_its_words_in_the_editor(
     assert result.exit_code == 0, result.output
     listed = json.loads(journal("feedback", "--list", "--json").stdout)
     assert listed[0]["message"] == "I valued your patience"
+
+
+def test_a_reflection_answer_is_changed_and_a_new_one_added_in_place(
+    journal: Invoke, home: Path, reflection_id: str
+) -> None:
+    journal("edit", reflection_id, "--answer", "resonated=Being heard")
+    result = journal("edit", reflection_id, "--answer", "felt=Calm, in the end")
+    assert result.exit_code == 0, result.output
+    (shown,) = json.loads(journal("reflections", "--json").stdout)
+    assert [(a["prompt_id"], a["value"]) for a in shown["answers"]] == [
+        ("felt", "Calm, in the end"),
+        ("resonated", "Being heard"),
+    ]
+    assert version_and_visibility(home, "reflection") == [(3, "private")]
+    assert "1 match" in journal("search", "Calm").stdout
+    assert "Nothing matches" in journal("search", "Lighter").stdout
+
+
+def test_a_bad_new_answer_is_refused_and_the_reflection_stays(
+    journal: Invoke, home: Path, reflection_id: str
+) -> None:
+    result = journal("edit", reflection_id, "--answer", "nosuch=x")
+    assert result.exit_code == 2
+    assert "has no prompt 'nosuch'" in result.stderr
+    assert version_and_visibility(home, "reflection") == [(1, "private")]
+
+
+@pytest.mark.parametrize("which", ["checkin", "feedback"])
+def test_answer_is_only_for_reflections(journal: Invoke, feedback_id: str, which: str) -> None:
+    entry = feedback_id
+    if which == "checkin":
+        entry = saved_id(journal("checkin", "--note", "Quiet day").stdout)
+    result = journal("edit", entry, "--answer", "felt=x")
+    assert result.exit_code == 2
+    assert "has no --answer to change" in result.stderr

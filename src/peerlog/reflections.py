@@ -341,11 +341,77 @@ def _own(session: Session, prefix: str) -> tuple[Reflection, Person]:
     return found, me
 
 
+def reflection_pack_name(session: Session, prefix: str) -> str:
+    """The pack one of your reflections answered, to read new answers against its questions."""
+    return _own(session, prefix)[0].pack_name
+
+
+def _answer_rows(reflection_id: str, given: Given) -> list[Answer]:
+    rows = []
+    for stored in stored_values(given.prompt, given.value):
+        if given.prompt.kind in ("text", "long"):
+            stored = clean_text(stored, what="answer")
+        rows.append(
+            Answer(
+                reflection_id=reflection_id,
+                prompt_id=given.prompt.id,
+                prompt_text=given.prompt.text,
+                kind=given.prompt.kind,
+                value=stored,
+            )
+        )
+    return rows
+
+
+def _replace_answers(session: Session, reflection: Reflection, answers: Sequence[Given]) -> None:
+    """New answers take the place of the old ones to the same question; questions first answered now go last."""
+    old = list(
+        session.exec(
+            select(Answer).where(Answer.reflection_id == reflection.id).order_by(col(Answer.position))
+        )
+    )
+    new = {g.prompt.id: _answer_rows(reflection.id, g) for g in answers}
+    groups: dict[str, list[Answer]] = {}
+    for row in old:
+        groups.setdefault(row.prompt_id, []).append(row)
+    kept: list[Answer] = []
+    for prompt_id, rows in groups.items():
+        kept += new.pop(prompt_id) if prompt_id in new else [_copy(r) for r in rows]
+    for rows in new.values():
+        kept += rows
+    for row in old:
+        session.delete(row)
+    session.flush()
+    for position, row in enumerate(kept):
+        row.position = position
+    session.add_all(kept)
+    session.flush()
+
+
+def _copy(row: Answer) -> Answer:
+    return Answer(
+        id=row.id,
+        reflection_id=row.reflection_id,
+        prompt_id=row.prompt_id,
+        prompt_text=row.prompt_text,
+        kind=row.kind,
+        value=row.value,
+    )
+
+
 def update_reflection(
-    session: Session, prefix: str, *, visibility: str | None = None, at: datetime | None = None
+    session: Session,
+    prefix: str,
+    *,
+    answers: Sequence[Given] = (),
+    visibility: str | None = None,
+    at: datetime | None = None,
 ) -> ReflectionView:
-    """Change who may see your reflection, or when it was. Bumps its version, as merges compare versions."""
+    """Change your reflection's answers, who may see it, or when it was. Bumps its version, as merges
+    compare versions."""
     found, me = _own(session, prefix)
+    if answers:
+        _replace_answers(session, found, answers)
     if visibility is not None:
         found.visibility = check_visibility(visibility)
     if at is not None:

@@ -180,11 +180,20 @@ def edit(
     pair: Annotated[
         str | None, typer.Option("--pair", "-p", help="Move it to the pair with this peer.")
     ] = None,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--answer",
+            "-a",
+            metavar="ID=TEXT",
+            help="A reflection's new answer to one question (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Change one of your entries: with flags, or in $EDITOR on its note when given none.
 
-    Any id peerlog prints works: a reflection takes --shared/--private and --at; feedback takes those and
-    --note for its words (or $EDITOR when given no flags).
+    Any id peerlog prints works: a reflection takes --answer, --shared/--private and --at; feedback takes
+    --note for its words (or $EDITOR when given no flags), --shared/--private and --at.
     """
     from peerlog.asking import save
     from peerlog.checkins import update_checkin
@@ -198,10 +207,17 @@ def edit(
         flags: list[tuple[str, object]] = [("--mood", mood), ("--add-win", add_win), ("--tag", tag)]
         flags += [("--add-challenge", add_challenge), ("--untag", untag), ("--pair", pair)]
         other = [name for name, value in flags if value is not None and value != []]
-        reflect.edit_entry(store, kind, checkin_id, note=note, shared=shared, at=at, other=other)
+        reflect.edit_entry(ctx, kind, checkin_id, note=note, answer=answer, shared=shared, at=at, other=other)
         return
     moment = parse_moment(at, "at")
     drafts = None
+    if answer:
+        from peerlog.errors import InputError
+
+        raise InputError(
+            "A check-in has no --answer to change; nothing was changed.",
+            hint="--answer changes a reflection's answers; a check-in takes --note, --mood and the rest.",
+        )
     if all(v is None or v == [] for v in (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)):
         edited = _edit_note(store, checkin_id)
         if edited is None:

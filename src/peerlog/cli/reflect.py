@@ -370,11 +370,12 @@ def entry_kind(store: Store, prefix: str) -> str:
 
 
 def edit_entry(
-    store: Store,
+    ctx: typer.Context,
     kind: str,
     prefix: str,
     *,
     note: str | None,
+    answer: list[str] | None,
     shared: bool | None,
     at: str | None,
     other: list[str],
@@ -386,15 +387,21 @@ def edit_entry(
     from peerlog.models import PRIVATE, SHARED
     from peerlog.reflections import update_reflection
 
-    takes = "--shared/--private or --at" if kind == REFLECTION else "--note, --shared/--private or --at"
-    if other or (kind == REFLECTION and note is not None):
-        given = ", ".join([*other, *(["--note"] if kind == REFLECTION and note is not None else [])])
+    store = state(ctx).store()
+    takes = (
+        "--answer, --shared/--private or --at" if kind == REFLECTION else "--note, --shared/--private or --at"
+    )
+    unused = ("--note", note is not None) if kind == REFLECTION else ("--answer", bool(answer))
+    other = [*other, *([unused[0]] if unused[1] else [])]
+    if other:
         raise InputError(
-            f"A {kind} has no {given} to change; nothing was changed.", hint=f"A {kind} takes {takes}."
+            f"A {kind} has no {', '.join(other)} to change; nothing was changed.",
+            hint=f"A {kind} takes {takes}.",
         )
     moment = parse_moment(at, "at")
     visibility = None if shared is None else SHARED if shared else PRIVATE
-    if note is None and visibility is None and moment is None:
+    given = _new_answers(ctx, store, prefix, answer) if answer else []
+    if note is None and visibility is None and moment is None and not given:
         if kind == REFLECTION or not is_interactive():
             raise InputError(
                 f"There is nothing to change: give {takes}.",
@@ -405,7 +412,9 @@ def edit_entry(
             typer.echo("No changes made; the feedback is as it was.")
             return
     if kind == REFLECTION:
-        thought = save(store, lambda s: update_reflection(s, prefix, visibility=visibility, at=moment))
+        thought = save(
+            store, lambda s: update_reflection(s, prefix, answers=given, visibility=visibility, at=moment)
+        )
         short, where = thought.short_id, _where(thought.visibility, thought.pair)
     else:
         words = save(
@@ -413,6 +422,21 @@ def edit_entry(
         )
         short, where = words.short_id, _where(words.visibility, words.pair)
     say(f"Updated {kind} {short} ({where}).")
+
+
+def _new_answers(ctx: typer.Context, store: Store, prefix: str, answer: list[str]) -> list[Given]:
+    """`--answer ID=TEXT` read against the questions of the pack the reflection answered."""
+    from peerlog.errors import InputError
+    from peerlog.reflections import parse_answers, reflection_pack_name
+
+    with store.session() as session:
+        name = reflection_pack_name(session, prefix)
+    given = parse_answers(load_catalog(ctx).get(name), answer)
+    if not given:
+        raise InputError(
+            "The new answers are empty; nothing was changed.", hint="Give them as --answer ID=TEXT."
+        )
+    return given
 
 
 def _edit_words(store: Store, prefix: str) -> str | None:

@@ -61,7 +61,7 @@ def test_shell_completion_offers_commands_and_subcommands() -> None:
         return done.stdout.split()
 
     assert complete("peerlog ch", 1) == ["checkin", "challenge"]
-    assert complete("peerlog pair ", 2) == ["add", "list", "show", "end"]
+    assert complete("peerlog pair ", 2) == ["add", "list", "show", "set", "end"]
 
 
 def _every_help(invoke: Invoke) -> dict[str, str]:

@@ -137,8 +137,8 @@ def test_no_hints_turns_the_note_off(journal: Invoke) -> None:
 @pytest.mark.parametrize(
     ("keys", "saved"),
     [
-        (ENTER, "You need to rest"),
-        ("e" + ENTER + CLEAR_LINE + "Resting helped me a lot" + ENTER, "Resting helped me a lot"),
+        (ENTER + ENTER, "You need to rest"),
+        ("e" + ENTER + CLEAR_LINE + "Resting helped me a lot" + ENTER + ENTER, "Resting helped me a lot"),
     ],
     ids=["keep", "edit"],
 )
@@ -164,10 +164,53 @@ def test_at_a_terminal_cancelling_after_a_hint_saves_nothing(
 def test_at_a_terminal_without_a_message_it_asks_for_the_kind_and_the_words(
     journal: Invoke, home: Path, terminal: None
 ) -> None:
-    with typed(DOWN + ENTER + "Could we meet a bit earlier?" + ENTER):
+    with typed(DOWN + ENTER + "Could we meet a bit earlier?" + ENTER + ENTER):
         result = journal("feedback", "sam")
     assert result.exit_code == 0, result.output
-    assert rows(home)[0][2:4] == ("suggestion", "Could we meet a bit earlier?")
+    assert rows(home)[0][2:] == ("suggestion", "Could we meet a bit earlier?", "private", 1)
+
+
+@pytest.mark.parametrize(
+    ("answer", "visibility"), [("y", "shared"), ("n", "private"), ("s", "private")], ids=["yes", "no", "skip"]
+)
+def test_at_a_terminal_it_asks_whether_to_share_and_skipping_keeps_it_private(
+    journal: Invoke, home: Path, terminal: None, answer: str, visibility: str
+) -> None:
+    with typed(answer + ENTER):
+        result = journal("feedback", "sam", "Thank you for listening", "--no-hints")
+    assert result.exit_code == 0, result.output
+    assert rows(home)[0][4] == visibility
+
+
+def test_at_a_terminal_shared_or_private_given_is_not_asked(
+    journal: Invoke, home: Path, terminal: None
+) -> None:
+    result = journal("feedback", "sam", "Thank you for listening", "--no-hints", "--private")
+    assert result.exit_code == 0, result.output
+    assert "Share it with" not in result.stdout
+    assert rows(home)[0][4] == "private"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["I valued your patience"], ["--kind", "suggestion"], ["--at", "yesterday"]],
+    ids=["message", "kind", "at"],
+)
+def test_list_with_words_to_give_is_a_usage_error_that_names_what_would_be_dropped(
+    journal: Invoke, home: Path, extra: list[str]
+) -> None:
+    result = journal("feedback", "sam", *extra, "--list")
+    assert result.exit_code == 2
+    assert "--list shows feedback" in result.stderr
+    assert "nothing was saved" in result.stderr
+    assert rows(home) == []
+
+
+def test_json_without_list_is_a_usage_error_and_saves_nothing(journal: Invoke, home: Path) -> None:
+    result = journal("feedback", "sam", "I valued your patience", "--json")
+    assert result.exit_code == 2
+    assert "--json goes with --list" in result.stderr
+    assert rows(home) == []
 
 
 def test_at_a_terminal_an_empty_message_saves_nothing(journal: Invoke, home: Path, terminal: None) -> None:

@@ -362,3 +362,16 @@ def test_a_prompts_folder_that_cannot_be_read_never_stops_the_shipped_packs(
     assert result.exit_code == 0
     assert {p["name"] for p in json.loads(result.stdout)} >= NAMED_PACKS
     assert "could not read your prompts folder (Permission denied)" in result.stderr
+
+
+def test_a_line_separator_in_a_pack_key_keeps_each_problem_on_one_line(invoke: Invoke, home: Path) -> None:
+    # U+2028 ends a line for `str.splitlines` and for many readers of logs; it is shown escaped.
+    pack = home / "odd.toml"
+    home.mkdir(parents=True, exist_ok=True)
+    pack.write_text(
+        'format = 1\nname = "odd"\ntitle = "Odd"\ndescription = "d"\n"bad\u2028key" = 1\n', encoding="utf-8"
+    )
+    result = invoke("prompts", "validate", str(pack))
+    assert result.exit_code == 1
+    assert "\u2028" not in result.stderr
+    assert all(line.startswith("peerlog: ") for line in result.stderr.splitlines())

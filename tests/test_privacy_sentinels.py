@@ -214,7 +214,30 @@ def test_another_persons_private_check_in_cannot_be_opened(
 ) -> None:
     result = journal(command[0], sentinels[f"{whose}-checkin"][:8], *command[1:])
     assert result.exit_code == 2
-    assert "No check-in has an id starting with" in result.output
+    # `edit` and `delete` take any kind of entry, so they say "entry"; either way it is simply not there.
+    assert (
+        "No check-in" if command[0] == "show" else "No entry"
+    ) + " has an id starting with" in result.output
+    assert WORD not in result.output
+
+
+# Feedback is always given within a pair, so there is no solo one.
+@pytest.mark.parametrize(
+    "which",
+    [
+        "sam-private-pair-reflection",
+        "sam-private-solo-reflection",
+        "jo-private-solo-reflection",
+        "sam-private-pair-feedback",
+    ],
+)
+@pytest.mark.parametrize("command", [("edit", "--shared"), ("delete", "--yes")])
+def test_another_persons_private_reflection_or_feedback_cannot_be_changed(
+    sentinels: dict[str, str], journal: Invoke, which: str, command: tuple[str, ...]
+) -> None:
+    result = journal(command[0], sentinels[which][:8], *command[1:])
+    assert result.exit_code == 2
+    assert "No entry has an id starting with" in result.output
     assert WORD not in result.output
 
 

@@ -17,9 +17,9 @@ from peerlog import dates
 from peerlog import tables as t
 from peerlog.checkins import check_visibility, clean_text
 from peerlog.errors import InputError
-from peerlog.ids import short_id
+from peerlog.ids import find_by_prefix, short_id
 from peerlog.listing import newest_first
-from peerlog.models import PRIVATE, Feedback, Pair, Person
+from peerlog.models import PRIVATE, Feedback, Pair, Person, utcnow
 from peerlog.pairs import peer_id_of, resolve_pair
 from peerlog.people import get_self
 from peerlog.store.visibility import visible_to
@@ -27,6 +27,7 @@ from peerlog.store.visibility import visible_to
 APPRECIATION = "appreciation"
 SUGGESTION = "suggestion"
 KINDS = (APPRECIATION, SUGGESTION)
+LOOKUP_HINT = "`peerlog feedback --list` lists feedback with its ids."
 
 
 @dataclass(frozen=True)
@@ -151,3 +152,68 @@ def _views(session: Session, rows: list[Feedback], me: Person) -> list[FeedbackV
 def _name(session: Session, person_id: str) -> str:
     person = session.get(Person, person_id)
     return person.name if person else "?"
+
+
+# ---------------------------------------------------------------- changing what you wrote
+
+
+def _own(session: Session, prefix: str) -> tuple[Feedback, Person]:
+    me = get_self(session)
+    # Someone else's private entry: behave exactly as if it were not there.
+    found = find_by_prefix(
+        session, Feedback, prefix, noun="feedback", hint=LOOKUP_HINT, where=visible_to(Feedback, me.id)
+    )
+    if found.author_id != me.id:
+        raise InputError(
+            f"This feedback is {_name(session, found.author_id)}'s; only its author can change it."
+        )
+    return found, me
+
+
+def get_feedback(session: Session, prefix: str) -> FeedbackView:
+    me = get_self(session)
+    found = find_by_prefix(
+        session, Feedback, prefix, noun="feedback", hint=LOOKUP_HINT, where=visible_to(Feedback, me.id)
+    )
+    return _views(session, [found], me)[0]
+
+
+def update_feedback(
+    session: Session,
+    prefix: str,
+    *,
+    message: str | None = None,
+    kind: str | None = None,
+    visibility: str | None = None,
+    at: datetime | None = None,
+) -> FeedbackView:
+    """Change your own feedback: its words, its kind, who may see it, or when it was. Bumps its version."""
+    found, me = _own(session, prefix)
+    if message is not None:
+        text = clean_text(message, what="feedback")
+        if not text:
+            raise InputError(
+                "The feedback cannot be made empty.",
+                hint="To take it back altogether, delete it with `peerlog delete ID`.",
+            )
+        found.message = text
+    if kind is not None:
+        found.kind = check_kind(kind)
+    if visibility is not None:
+        found.visibility = check_visibility(visibility)
+    if at is not None:
+        found.at, found.utc_offset = dates.to_utc(at), dates.offset_minutes(at)
+    found.updated_at = utcnow()
+    # Merges keep the copy with the higher version, so every change by its author counts one more.
+    found.version += 1
+    session.add(found)
+    session.flush()
+    return _views(session, [found], me)[0]
+
+
+def delete_feedback(session: Session, prefix: str) -> FeedbackView:
+    found, me = _own(session, prefix)
+    shown = _views(session, [found], me)[0]
+    session.delete(found)
+    session.flush()
+    return shown

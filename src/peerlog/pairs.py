@@ -73,10 +73,10 @@ def view(session: Session, pair: Pair, me: Person | None = None) -> PairView:
     me = me or get_self(session)
     peer = session.get(Person, peer_id_of(pair, me.id))
     # Only the check-ins you may see are counted: even the number of a peer's private entries is theirs.
-    count = session.exec(
-        select(func.count())
-        .select_from(CheckIn)
-        .where(CheckIn.pair_id == pair.id, visible_to(CheckIn, me.id))
+    count, first = session.exec(
+        select(func.count(), func.min(CheckIn.at)).where(
+            CheckIn.pair_id == pair.id, visible_to(CheckIn, me.id)
+        )
     ).one()
     return PairView(
         id=pair.id,
@@ -85,16 +85,25 @@ def view(session: Session, pair: Pair, me: Person | None = None) -> PairView:
         peer=peer.name if peer else "?",
         peer_id=peer.id if peer else "",
         agreement=pair.agreement,
-        started_at=pair.started_at,
+        started_at=journey_start(pair.started_at, first),
         ended_at=pair.ended_at,
         checkins=int(count),
     )
 
 
+def journey_start(started_at: datetime, first_entry: datetime | None) -> datetime:
+    """When a pair began: its start, or its first entry when that came earlier.
+
+    Check-ins logged (or imported) with an earlier date belong to the pair too; `pair show` and `wins` both
+    take their start from this rule, so "together since" and "how far you've come" agree.
+    """
+    return min(started_at, first_entry) if first_entry is not None else started_at
+
+
 def add_pair(session: Session, *, peer_name: str, agreement: str | None = None) -> tuple[PairView, bool]:
     """Start a pair with a peer (or pick an ended one up again). Returns the pair and whether it is new."""
     me = get_self(session)
-    name = clean_name(peer_name)
+    name = clean_name(peer_name, hint='Give your peer\'s name: `peerlog pair add "Their name"`.')
     if agreement is not None:
         from peerlog.checkins import clean_text  # imported here: checkins imports this module
 
@@ -112,10 +121,10 @@ def add_pair(session: Session, *, peer_name: str, agreement: str | None = None) 
     a, b = ordered(me.id, peer.id)
     pair = session.exec(select(Pair).where(Pair.person_a_id == a, Pair.person_b_id == b)).first()
     if pair is not None and pair.ended_at is None:
-        raise InputError(
-            f"You and {peer.name} are already a pair.",
-            hint=f'See it with `peerlog pair show "{peer.name}"`.',
-        )
+        hint = f'See it with `peerlog pair show "{peer.name}"`.'
+        if agreement is not None:
+            hint = f'To change your agreement: `peerlog pair set "{peer.name}" --agreement "..."`.'
+        raise InputError(f"You and {peer.name} are already a pair.", hint=hint)
     created = pair is None
     if pair is None:
         pair = Pair(person_a_id=a, person_b_id=b, agreement=agreement)
@@ -139,6 +148,11 @@ def list_pairs(session: Session) -> list[PairView]:
 
 def resolve_pair(session: Session, name: str, *, active_only: bool = False) -> Pair:
     """The pair whose peer is called `name`: exact (case-insensitive) first, then a unique prefix."""
+    if not name.strip():
+        # An empty name would otherwise read as "no pair with ''": say what is missing instead.
+        raise InputError(
+            "Which pair? The peer's name is empty.", hint="`peerlog pair list` shows your pairs."
+        )
     found = lookup.find_pair(session, lookup.load_me(session), name, active_only=active_only)
     pair = session.get(Pair, found.id)
     assert pair is not None  # just read in this same transaction
@@ -153,6 +167,37 @@ def end_pair(session: Session, name: str) -> PairView:
     pair = resolve_pair(session, name)
     if pair.ended_at is None:
         pair.ended_at = pair.updated_at = utcnow()
+        pair.version += 1
+        session.add(pair)
+        session.flush()
+    return view(session, pair)
+
+
+def set_pair(
+    session: Session, name: str, *, since: datetime | None = None, agreement: str | None = None
+) -> PairView:
+    """Change a pair's settings: when it really began, and what you two agree on (empty text clears it)."""
+    pair = resolve_pair(session, name)
+    changed = False
+    if since is not None:
+        from peerlog import dates
+
+        started = dates.to_utc(since)
+        if started > utcnow():
+            raise InputError(
+                "A pair's start cannot be in the future.",
+                hint="Give the day you two began, e.g. --since 2026-09-01.",
+            )
+        if started != pair.started_at:
+            pair.started_at, changed = started, True
+    if agreement is not None:
+        from peerlog.checkins import clean_text  # imported here: checkins imports this module
+
+        cleaned = clean_text(agreement, what="agreement") or None
+        if cleaned != pair.agreement:
+            pair.agreement, changed = cleaned, True
+    if changed:
+        pair.updated_at = utcnow()
         pair.version += 1
         session.add(pair)
         session.flush()

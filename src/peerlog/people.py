@@ -9,15 +9,19 @@ from peerlog.errors import InputError
 from peerlog.lookup import load_me, name_key
 from peerlog.models import Person, utcnow
 
-__all__ = ["clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key"]
+__all__ = ["clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key", "rename_peer"]
 
 MAX_NAME = rules.NAME
 
 
-def clean_name(name: str) -> str:
+#: What an empty name is met with when it is your own (`init`); each other way in gives its own `hint`.
+OWN_NAME_HINT = "Give the name your peer knows you by."
+
+
+def clean_name(name: str, *, hint: str = OWN_NAME_HINT) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise InputError("A name cannot be empty.", hint="Give the name your peer knows you by.")
+        raise InputError("A name cannot be empty.", hint=hint)
     problem = rules.name_problem(cleaned)
     if problem == rules.CONTROLS:
         raise InputError("A name cannot contain control characters.")
@@ -58,3 +62,46 @@ def find_peer(session: Session, name: str) -> Person | None:
     return session.exec(
         select(Person).where(Person.name_key == name_key(name), Person.is_self == False)  # noqa: E712
     ).first()
+
+
+def rename_peer(session: Session, old: str, new: str) -> tuple[str, Person]:
+    """Change the name a peer goes by in your journal. Returns the old name and the renamed person.
+
+    Only the display name changes: every entry stays linked to the same person, so nothing is lost.
+    """
+    from peerlog.errors import NotFoundError
+
+    name = clean_name(new, hint=f'Give the new name, e.g. `peerlog person rename "{old}" "Their name"`.')
+    if not old.strip():
+        raise InputError(
+            "Whom to rename? The old name is empty.", hint="`peerlog pair list` shows your peers."
+        )
+    peer = find_peer(session, old)
+    if peer is None:
+        me = find_self(session)
+        if me is not None and me.name_key == name_key(old):
+            raise InputError(
+                f"'{old}' is your own name in this journal.",
+                hint='`peerlog init --name "New name"` changes your own name.',
+            )
+        raise NotFoundError(
+            f"There is nobody called '{old}' in your journal.", hint="`peerlog pair list` shows your peers."
+        )
+    me = get_self(session)
+    if name_key(name) == me.name_key:
+        raise InputError(
+            f"'{name}' is your own name in this journal.", hint="Give your peer a name of their own."
+        )
+    other = find_peer(session, name)
+    if other is not None and other.id != peer.id:
+        raise InputError(
+            f"Someone in your journal is already called '{other.name}'.",
+            hint="Choose a name that tells them apart, e.g. with an initial.",
+        )
+    before = peer.name
+    if before != name:
+        peer.name, peer.name_key, peer.updated_at = name, name_key(name), utcnow()
+        peer.version += 1
+        session.add(peer)
+        session.flush()
+    return before, peer

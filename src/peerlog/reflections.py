@@ -22,7 +22,7 @@ from peerlog.checkins import check_visibility, clean_text
 from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, short_id
 from peerlog.listing import newest_first
-from peerlog.models import PRIVATE, Answer, Pair, Person, Reflection
+from peerlog.models import PRIVATE, Answer, Pair, Person, Reflection, utcnow
 from peerlog.packs import NO, YES, Given, Pack, Prompt, Value
 from peerlog.pairs import peer_id_of, resolve_pair
 from peerlog.people import get_self
@@ -323,3 +323,113 @@ def _views(session: Session, reflections: list[Reflection], me: Person) -> list[
         )
         for r in reflections
     ]
+
+
+# ---------------------------------------------------------------- changing what you wrote
+
+
+def _own(session: Session, prefix: str) -> tuple[Reflection, Person]:
+    me = get_self(session)
+    found = find_by_prefix(
+        session, Reflection, prefix, noun="reflection", hint=LOOKUP_HINT, where=visible_to(Reflection, me.id)
+    )
+    if found.author_id != me.id:
+        author = session.get(Person, found.author_id)
+        raise InputError(
+            f"This reflection is {author.name if author else 'a peer'}'s; only its author can change it."
+        )
+    return found, me
+
+
+def reflection_pack_name(session: Session, prefix: str) -> str:
+    """The pack one of your reflections answered, to read new answers against its questions."""
+    return _own(session, prefix)[0].pack_name
+
+
+def _answer_rows(reflection_id: str, given: Given) -> list[Answer]:
+    rows = []
+    for stored in stored_values(given.prompt, given.value):
+        if given.prompt.kind in ("text", "long"):
+            stored = clean_text(stored, what="answer")
+        rows.append(
+            Answer(
+                reflection_id=reflection_id,
+                prompt_id=given.prompt.id,
+                prompt_text=given.prompt.text,
+                kind=given.prompt.kind,
+                value=stored,
+            )
+        )
+    return rows
+
+
+def _replace_answers(session: Session, reflection: Reflection, answers: Sequence[Given]) -> None:
+    """New answers take the place of the old ones to the same question; questions first answered now go last."""
+    old = list(
+        session.exec(
+            select(Answer).where(Answer.reflection_id == reflection.id).order_by(col(Answer.position))
+        )
+    )
+    new = {g.prompt.id: _answer_rows(reflection.id, g) for g in answers}
+    groups: dict[str, list[Answer]] = {}
+    for row in old:
+        groups.setdefault(row.prompt_id, []).append(row)
+    kept: list[Answer] = []
+    for prompt_id, rows in groups.items():
+        kept += new.pop(prompt_id) if prompt_id in new else [_copy(r) for r in rows]
+    for rows in new.values():
+        kept += rows
+    for row in old:
+        session.delete(row)
+    session.flush()
+    for position, row in enumerate(kept):
+        row.position = position
+    session.add_all(kept)
+    session.flush()
+
+
+def _copy(row: Answer) -> Answer:
+    return Answer(
+        id=row.id,
+        reflection_id=row.reflection_id,
+        prompt_id=row.prompt_id,
+        prompt_text=row.prompt_text,
+        kind=row.kind,
+        value=row.value,
+    )
+
+
+def update_reflection(
+    session: Session,
+    prefix: str,
+    *,
+    answers: Sequence[Given] = (),
+    visibility: str | None = None,
+    at: datetime | None = None,
+) -> ReflectionView:
+    """Change your reflection's answers, who may see it, or when it was. Bumps its version, as merges
+    compare versions."""
+    found, me = _own(session, prefix)
+    if answers:
+        _replace_answers(session, found, answers)
+    if visibility is not None:
+        found.visibility = check_visibility(visibility)
+    if at is not None:
+        found.at, found.utc_offset = dates.to_utc(at), dates.offset_minutes(at)
+    found.updated_at = utcnow()
+    found.version += 1
+    session.add(found)
+    session.flush()
+    return _views(session, [found], me)[0]
+
+
+def delete_reflection(session: Session, prefix: str) -> ReflectionView:
+    found, me = _own(session, prefix)
+    shown = _views(session, [found], me)[0]
+    # Explicit deletes rather than relying on ON DELETE CASCADE, so every backend behaves the same.
+    for answer in session.exec(select(Answer).where(Answer.reflection_id == found.id)).all():
+        session.delete(answer)
+    session.flush()
+    session.delete(found)
+    session.flush()
+    return shown

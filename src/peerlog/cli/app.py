@@ -18,12 +18,14 @@ from peerlog.errors import PeerlogError
 
 def say_error(message: str) -> None:
     # Plain text on stderr: one line, readable in any terminal and easy to grep in scripts. Messages quote
-    # what people typed; a newline or escape sequence in it is shown escaped, so it cannot break the line
+    # what people typed; a newline, line separator or escape sequence in it is shown escaped, so it cannot break the line
     # or drive the terminal.
     import unicodedata
 
     message = "".join(
-        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cs") else ch
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp")
+        else ch
         for ch in message
     )
     sys.stderr.write(f"peerlog: {message}\n")
@@ -35,7 +37,8 @@ def say_error(message: str) -> None:
 #: never pay for the others (tests/test_cli_help.py keeps these lines equal to the commands' docstrings).
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("peerlog.cli.init", "Set up your journal (safe to run again; it never erases anything)."),
-    "pair": ("peerlog.cli.pairs", "Start, list, show and end pairs with your peers."),
+    "pair": ("peerlog.cli.pairs", "Start, list, show, change and end pairs with your peers."),
+    "person": ("peerlog.cli.people", "Rename a peer in your journal; their entries stay theirs."),
     "checkin": (
         "peerlog.cli.checkins",
         "Log a check-in: mood, what happened, wins and challenges. Every part is optional.",
@@ -44,9 +47,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("peerlog.cli.checkins", "Show one check-in in full."),
     "edit": (
         "peerlog.cli.checkins",
-        "Change one of your check-ins: with flags, or in $EDITOR on its note when given none.",
+        "Change one of your entries: with flags, or in $EDITOR on its note when given none.",
     ),
-    "delete": ("peerlog.cli.checkins", "Delete one of your check-ins, after asking you to confirm."),
+    "delete": (
+        "peerlog.cli.checkins",
+        "Delete one of your entries (a check-in, reflection or feedback), after asking you to confirm.",
+    ),
     "reflect": (
         "peerlog.cli.reflect",
         "Reflect after a conversation: answer a few questions, each one skippable.",

@@ -173,12 +173,11 @@ def show(
 @app.command()
 def edit(
     ctx: typer.Context,
-    checkin_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The check-in's id (its first characters).")
-    ],
+    checkin_id: Annotated[str, typer.Argument(metavar="ID", help="The entry's id (its first characters).")],
     mood: Annotated[int | None, typer.Option("--mood", "-m", help="A new mood, 1 to 5.")] = None,
     note: Annotated[
-        str | None, typer.Option("--note", "-n", help="A new note (replaces the old one).")
+        str | None,
+        typer.Option("--note", "-n", help="A new note, or feedback's new words (replaces the old)."),
     ] = None,
     add_win: Annotated[list[str] | None, typer.Option("--add-win", help="Add a win (repeatable).")] = None,
     add_challenge: Annotated[
@@ -194,16 +193,45 @@ def edit(
         str | None, typer.Option("--pair", "-p", help="Move it to the pair with this peer.")
     ] = None,
     future: Annotated[bool, typer.Option("--future", help=FUTURE_HELP)] = False,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--answer",
+            "-a",
+            metavar="ID=TEXT",
+            help="A reflection's new answer to one question (repeatable).",
+        ),
+    ] = None,
 ) -> None:
-    """Change one of your check-ins: with flags, or in $EDITOR on its note when given none."""
+    """Change one of your entries: with flags, or in $EDITOR on its note when given none.
+
+    Any id peerlog prints works: a reflection takes --answer, --shared/--private and --at; feedback takes
+    --note for its words (or $EDITOR when given no flags), --shared/--private and --at.
+    """
     from peerlog.asking import save
     from peerlog.checkins import update_checkin
     from peerlog.tables import PRIVATE, SHARED
 
     store = state(ctx).store()
+    from peerlog.cli import reflect
+
+    kind = reflect.entry_kind(store, checkin_id)
+    if kind != reflect.CHECKIN:
+        flags: list[tuple[str, object]] = [("--mood", mood), ("--add-win", add_win), ("--tag", tag)]
+        flags += [("--add-challenge", add_challenge), ("--untag", untag), ("--pair", pair)]
+        other = [name for name, value in flags if value is not None and value != []]
+        reflect.edit_entry(ctx, kind, checkin_id, note=note, answer=answer, shared=shared, at=at, other=other)
+        return
     moment = parse_moment(at, "at")
     check_not_future(moment, future=future)
     drafts = None
+    if answer:
+        from peerlog.errors import InputError
+
+        raise InputError(
+            "A check-in has no --answer to change; nothing was changed.",
+            hint="--answer changes a reflection's answers; a check-in takes --note, --mood and the rest.",
+        )
     if all(v is None or v == [] for v in (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)):
         edited = _edit_note(store, checkin_id)
         if edited is None:
@@ -277,15 +305,23 @@ def delete(
     ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking first.")] = False,
 ) -> None:
-    """Delete one of your check-ins, after asking you to confirm."""
+    """Delete one of your entries (a check-in, reflection or feedback), after asking you to confirm."""
     from peerlog.checkins import delete_checkin, get_checkin
 
     store = state(ctx).store()
-    with store.session() as session:
-        view = get_checkin(session, checkin_id)
-    if not yes:
+    from peerlog.cli import reflect
+
+    kind = reflect.entry_kind(store, checkin_id)
+    if kind == reflect.CHECKIN:
+        with store.session() as session:
+            view = get_checkin(session, checkin_id)
+        full_id = view.id
         first = view.note.splitlines()[0][:60] if view.note else "(no note)"
-        say(f"Check-in {view.short_id}: {first}")
+        reminder = f"Check-in {view.short_id}: {first}"
+    else:
+        full_id, reminder = reflect.describe_entry(store, kind, checkin_id)
+    if not yes:
+        say(reminder)
         try:
             confirmed = typer.confirm("Delete it? This cannot be undone.", default=False)
         except typer.Abort as stop:
@@ -298,6 +334,9 @@ def delete(
         if not confirmed:
             typer.echo("Kept it; nothing was deleted.")
             return
+    if kind != reflect.CHECKIN:
+        reflect.delete_entry(store, kind, full_id)
+        return
     with store.session(write=True) as session:
-        deleted = delete_checkin(session, view.id)
+        deleted = delete_checkin(session, full_id)
     say(f"Deleted check-in {deleted.short_id}.")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Annotated
 
 import typer
 
+from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.say import say, say_json
 from peerlog.cli.state import state
 
-app = typer.Typer(no_args_is_help=True, help="Start, list, show and end pairs with your peers.")
+app = typer.Typer(no_args_is_help=True, help="Start, list, show, change and end pairs with your peers.")
 
 
 @app.command("add")
@@ -70,6 +72,49 @@ def show(
     from peerlog.render import journal
 
     render.console().print(journal.pair_detail(pair))
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Your peer's name.")],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help=f"When you two really began, if not the day the pair was added. {WHEN_HELP}"
+        ),
+    ] = None,
+    agreement: Annotated[
+        str | None,
+        typer.Option("--agreement", "-a", help='What you two agree on now ("" clears it).'),
+    ] = None,
+) -> None:
+    """Change a pair's settings: when it began, and your agreement."""
+    from peerlog.errors import InputError
+    from peerlog.pairs import set_pair
+
+    if since is None and agreement is None:
+        raise InputError(
+            "There is nothing to change: give --since, --agreement or both.",
+            hint=f'For example: peerlog pair set "{name}" --since 2026-09-01',
+        )
+    moment = parse_moment(since, "since")
+    with state(ctx).store().session(write=True) as session:
+        pair = set_pair(session, name, since=moment, agreement=agreement)
+    from peerlog.dates import short_day
+    from peerlog.render import local
+
+    parts = []
+    if since is not None:
+        parts.append(f"together since {short_day(local(pair.started_at))}")
+    if agreement is not None:
+        parts.append("your agreement is updated" if pair.agreement else "your agreement is cleared")
+    say(f"Your pair with {pair.peer}: {'; '.join(parts)}.")
+    if moment is not None and pair.started_at.date() < moment.astimezone(UTC).date():
+        # The start shown is the one `wins` counts from too, so it never contradicts what you logged.
+        say(
+            f"Your check-ins together go back to {short_day(local(pair.started_at))}, so that is where it starts."
+        )
 
 
 @app.command("end")

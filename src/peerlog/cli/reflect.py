@@ -189,12 +189,14 @@ def feedback(
         ),
     ] = None,
     shared: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--shared/--private",
-            help="Private (the default) stays with you; shared goes into what you share with your peer.",
+            help="Private (the default) stays with you; shared goes into what you share with your peer. "
+            "Left out on a terminal: asked.",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     at: Annotated[str | None, typer.Option("--at", help=f"When it was. {WHEN_HELP}")] = None,
     no_hints: Annotated[
         bool, typer.Option("--no-hints", help="Don't offer gentle notes on wording.")
@@ -214,10 +216,22 @@ def feedback(
     from peerlog.feedback import APPRECIATION, check_kind, give_feedback
     from peerlog.models import PRIVATE, SHARED
 
-    store = state(ctx).store()
+    # Flags that belong to the other way of using this command are refused, never silently dropped.
     if list_:
-        _show_feedback(store, name, as_json)
+        dropped = [f for f, v in (("MESSAGE", message), ("--kind", kind), ("--at", at)) if v is not None]
+        if dropped:
+            raise InputError(
+                f"--list shows feedback, so it cannot take {' or '.join(dropped)}; nothing was saved.",
+                hint=f'To give feedback, leave out --list: peerlog feedback {name or "NAME"} "your words"',
+            )
+        _show_feedback(state(ctx).store(), name, as_json)
         return
+    if as_json:
+        raise InputError(
+            "--json goes with --list; giving feedback prints a plain confirmation.",
+            hint="Add --list to see feedback as JSON, or leave out --json to give it.",
+        )
+    store = state(ctx).store()
     if not name:
         raise InputError(
             "Whose feedback is it? Give your peer's name.",
@@ -231,7 +245,9 @@ def feedback(
     )
     if words is None:
         return
-    kind, message = words
+    kind, message, peer = words
+    if shared is None and is_interactive():
+        shared = _ask_share(peer)
     visibility = SHARED if shared else PRIVATE
     saved = save(
         store,
@@ -244,7 +260,19 @@ def feedback(
         f"Saved your {saved.kind} for {saved.pair} {saved.short_id} ({_where(saved.visibility, saved.pair)}).{thanks}"
     )
     if saved.visibility != "shared":
-        say(f"To pass feedback on to {saved.pair}, give it with --shared; it then goes into what you share.")
+        say(
+            f"Whenever it feels right to pass it on, `peerlog edit {saved.short_id} --shared` "
+            f"puts it into what you share with {saved.pair}."
+        )
+
+
+def _ask_share(peer: str) -> bool:
+    """Whether to pass the feedback on now: skipping (or no) keeps it private, to share later if you like."""
+    from peerlog.cli import interactive
+    from peerlog.packs import Prompt
+
+    question = f"Share it with {peer} now? Skip keeps it private; you can share it later."
+    return bool(interactive.ask_confirm(Prompt(id="share", text=question, kind="confirm")))
 
 
 def _show_feedback(store: Store, name: str | None, as_json: bool) -> None:
@@ -265,8 +293,9 @@ def _show_feedback(store: Store, name: str | None, as_json: bool) -> None:
 
 def _words(
     choice: PairChoice, name: str, kind: str | None, message: str | None, no_hints: bool
-) -> tuple[str | None, str] | None:
-    """The feedback's kind and words: given, piped in or asked, then offered gentle notes. None saves nothing."""
+) -> tuple[str | None, str, str] | None:
+    """The feedback's kind, words and the peer's name as written in the journal: given, piped in or asked,
+    then offered gentle notes. None saves nothing."""
     from peerlog.checkins import clean_text
     from peerlog.errors import InputError
     from peerlog.hints import find_hints
@@ -291,7 +320,7 @@ def _words(
     message = clean_text(message, what="feedback")
     if no_hints or not asking:
         _say_hints([] if no_hints else find_hints(message), f"your feedback for {peer}")
-        return kind, message
+        return kind, message, peer
     from peerlog.cli import interactive
 
     reviewed = interactive.review_text(
@@ -300,4 +329,147 @@ def _words(
     if reviewed is None:
         typer.echo("Cancelled. Nothing was saved.")
         return None
-    return kind, reviewed
+    return kind, reviewed, peer
+
+
+# ---------------------------------------------------------------- `edit` and `delete` on reflections and feedback
+
+CHECKIN, REFLECTION, FEEDBACK = "check-in", "reflection", "feedback"
+
+
+def entry_kind(store: Store, prefix: str) -> str:
+    """Which kind of entry an id means, so `edit` and `delete` take any id peerlog prints."""
+    from peerlog.checkins import get_checkin
+    from peerlog.errors import AmbiguousError, NotFoundError
+    from peerlog.feedback import get_feedback
+    from peerlog.reflections import get_reflection
+
+    found: list[tuple[str, str]] = []
+    with store.session() as session:
+        for kind, get in ((CHECKIN, get_checkin), (REFLECTION, get_reflection), (FEEDBACK, get_feedback)):
+            try:
+                found.append((kind, get(session, prefix).short_id))
+            except NotFoundError:
+                continue
+    if len(found) > 1:
+        # A short prefix can start a check-in's id and a reflection's: never guess which one is meant.
+        shown = ", ".join(f"{kind} {short}" for kind, short in found)
+        raise AmbiguousError(
+            f"'{prefix}' starts more than one id: {shown}.",
+            candidates=[short for _, short in found],
+            hint="Type more of the id.",
+        )
+    if found:
+        return found[0][0]
+    raise NotFoundError(
+        f"No entry has an id starting with '{prefix}'.",
+        hint="`peerlog log`, `peerlog reflections` and `peerlog feedback --list` show the ids.",
+    )
+
+
+def edit_entry(
+    ctx: typer.Context,
+    kind: str,
+    prefix: str,
+    *,
+    note: str | None,
+    answer: list[str] | None,
+    shared: bool | None,
+    at: str | None,
+    other: list[str],
+) -> None:
+    """`peerlog edit` on a reflection or feedback: who may see it, when it was, and feedback's words."""
+    from peerlog.asking import save
+    from peerlog.errors import InputError
+    from peerlog.feedback import update_feedback
+    from peerlog.models import PRIVATE, SHARED
+    from peerlog.reflections import update_reflection
+
+    store = state(ctx).store()
+    takes = (
+        "--answer, --shared/--private or --at" if kind == REFLECTION else "--note, --shared/--private or --at"
+    )
+    unused = ("--note", note is not None) if kind == REFLECTION else ("--answer", bool(answer))
+    other = [*other, *([unused[0]] if unused[1] else [])]
+    if other:
+        raise InputError(
+            f"A {kind} has no {', '.join(other)} to change; nothing was changed.",
+            hint=f"A {kind} takes {takes}.",
+        )
+    moment = parse_moment(at, "at")
+    visibility = None if shared is None else SHARED if shared else PRIVATE
+    given = _new_answers(ctx, store, prefix, answer) if answer else []
+    if note is None and visibility is None and moment is None and not given:
+        if kind == REFLECTION or not is_interactive():
+            raise InputError(
+                f"There is nothing to change: give {takes}.",
+                hint=f"For example: peerlog edit {prefix} --shared",
+            )
+        note = _edit_words(store, prefix)
+        if note is None:
+            typer.echo("No changes made; the feedback is as it was.")
+            return
+    if kind == REFLECTION:
+        thought = save(
+            store, lambda s: update_reflection(s, prefix, answers=given, visibility=visibility, at=moment)
+        )
+        short, where = thought.short_id, _where(thought.visibility, thought.pair)
+    else:
+        words = save(
+            store, lambda s: update_feedback(s, prefix, message=note, visibility=visibility, at=moment)
+        )
+        short, where = words.short_id, _where(words.visibility, words.pair)
+    say(f"Updated {kind} {short} ({where}).")
+
+
+def _new_answers(ctx: typer.Context, store: Store, prefix: str, answer: list[str]) -> list[Given]:
+    """`--answer ID=TEXT` read against the questions of the pack the reflection answered."""
+    from peerlog.errors import InputError
+    from peerlog.reflections import parse_answers, reflection_pack_name
+
+    with store.session() as session:
+        name = reflection_pack_name(session, prefix)
+    given = parse_answers(load_catalog(ctx).get(name), answer)
+    if not given:
+        raise InputError(
+            "The new answers are empty; nothing was changed.", hint="Give them as --answer ID=TEXT."
+        )
+    return given
+
+
+def _edit_words(store: Store, prefix: str) -> str | None:
+    """Feedback's words as changed in $EDITOR; None when they were left as they were."""
+    from peerlog.editor import drafts_folder, edit_text
+    from peerlog.feedback import get_feedback
+
+    with store.session() as session:
+        current = get_feedback(session, prefix)
+    edited = edit_text(current.message, folder=drafts_folder(store.path))
+    if edited is None or edited.strip() == current.message.strip():
+        return None
+    return edited
+
+
+def describe_entry(store: Store, kind: str, prefix: str) -> tuple[str, str]:
+    """The full id and a one-line reminder of a reflection or feedback, shown before it is deleted."""
+    from peerlog.feedback import get_feedback
+    from peerlog.reflections import get_reflection
+
+    with store.session() as session:
+        if kind == REFLECTION:
+            r = get_reflection(session, prefix)
+            count = len({a.prompt_id for a in r.answers})
+            answered = f"{count} question{'s' if count != 1 else ''} answered"
+            return r.id, f"Reflection {r.short_id} ({r.pack_title}, {answered}, {r.at:%a %d %b %Y})"
+        f = get_feedback(session, prefix)
+        first = f.message.splitlines()[0][:60] if f.message else ""
+        return f.id, f"Feedback {f.short_id} for {f.pair}: {first}"
+
+
+def delete_entry(store: Store, kind: str, full_id: str) -> None:
+    from peerlog.feedback import delete_feedback
+    from peerlog.reflections import delete_reflection
+
+    with store.session(write=True) as session:
+        gone = (delete_reflection if kind == REFLECTION else delete_feedback)(session, full_id)
+    say(f"Deleted {kind} {gone.short_id}.")

@@ -135,6 +135,17 @@ def check_visibility(visibility: str) -> str:
     return visibility
 
 
+def mark_edited(entry: Any, *, visibility: str | None = None, at: datetime | None = None) -> None:
+    """What every edit of a reflection or feedback ends with: who may see it and when it was, if given, then
+    a new stamp and one more version (merges keep the copy with the higher version)."""
+    if visibility is not None:
+        entry.visibility = check_visibility(visibility)
+    if at is not None:
+        entry.at, entry.utc_offset = dates.to_utc(at), dates.offset_minutes(at)
+    entry.updated_at = utcnow()
+    entry.version += 1
+
+
 # ---------------------------------------------------------------- writing
 
 

@@ -15,11 +15,11 @@ from sqlmodel import Session, col, select
 
 from peerlog import dates
 from peerlog import tables as t
-from peerlog.checkins import check_visibility, clean_text
+from peerlog.checkins import check_visibility, clean_text, mark_edited
 from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, short_id
 from peerlog.listing import newest_first
-from peerlog.models import PRIVATE, Feedback, Pair, Person, utcnow
+from peerlog.models import PRIVATE, Feedback, Pair, Person
 from peerlog.pairs import peer_id_of, resolve_pair
 from peerlog.people import get_self
 from peerlog.store.visibility import visible_to
@@ -199,13 +199,7 @@ def update_feedback(
         found.message = text
     if kind is not None:
         found.kind = check_kind(kind)
-    if visibility is not None:
-        found.visibility = check_visibility(visibility)
-    if at is not None:
-        found.at, found.utc_offset = dates.to_utc(at), dates.offset_minutes(at)
-    found.updated_at = utcnow()
-    # Merges keep the copy with the higher version, so every change by its author counts one more.
-    found.version += 1
+    mark_edited(found, visibility=visibility, at=at)
     session.add(found)
     session.flush()
     return _views(session, [found], me)[0]

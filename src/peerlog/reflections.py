@@ -18,11 +18,11 @@ from sqlmodel import Session, col, select
 
 from peerlog import dates
 from peerlog import tables as t
-from peerlog.checkins import check_visibility, clean_text
+from peerlog.checkins import check_visibility, clean_text, mark_edited
 from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, short_id
 from peerlog.listing import newest_first
-from peerlog.models import PRIVATE, Answer, Pair, Person, Reflection, utcnow
+from peerlog.models import PRIVATE, Answer, Pair, Person, Reflection
 from peerlog.packs import NO, YES, Given, Pack, Prompt, Value
 from peerlog.pairs import peer_id_of, resolve_pair
 from peerlog.people import get_self
@@ -412,12 +412,7 @@ def update_reflection(
     found, me = _own(session, prefix)
     if answers:
         _replace_answers(session, found, answers)
-    if visibility is not None:
-        found.visibility = check_visibility(visibility)
-    if at is not None:
-        found.at, found.utc_offset = dates.to_utc(at), dates.offset_minutes(at)
-    found.updated_at = utcnow()
-    found.version += 1
+    mark_edited(found, visibility=visibility, at=at)
     session.add(found)
     session.flush()
     return _views(session, [found], me)[0]

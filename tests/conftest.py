@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -62,3 +63,20 @@ def journal(invoke: Invoke, home: Path, journal_template: Path) -> Invoke:
     """A journal where you are Ana, paired with Sam (a copy of the template, folder modes and all)."""
     shutil.copytree(journal_template, home)
     return invoke
+
+
+@pytest.fixture
+def sam_home(tmp_path: Path) -> Path:
+    return tmp_path / "sam-home"
+
+
+@pytest.fixture
+def sam(journal: Invoke, sam_home: Path) -> Invoke:
+    """Sam's own journal on Sam's own machine, where Sam is "you" and Ana is the peer."""
+
+    def run(*args: str, **kw: Any) -> Result:
+        return journal(*args, env={"PEERLOG_HOME": str(sam_home)}, **kw)
+
+    assert run("init", "--name", "Sam").exit_code == 0
+    assert run("pair", "add", "Ana").exit_code == 0
+    return run

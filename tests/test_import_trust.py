@@ -27,21 +27,6 @@ Json = dict[str, Any]
 FORGED = "0f0f0f0f-0000-4000-8000-0000000000{:02x}"
 
 
-@pytest.fixture
-def sam_home(tmp_path: Path) -> Path:
-    return tmp_path / "sam-home"
-
-
-@pytest.fixture
-def sam(journal: Invoke, sam_home: Path) -> Invoke:
-    def run(*args: str, **kw: Any):  # type: ignore[no-untyped-def]
-        return journal(*args, env={"PEERLOG_HOME": str(sam_home)}, **kw)
-
-    assert run("init", "--name", "Sam").exit_code == 0
-    assert run("pair", "add", "Ana").exit_code == 0
-    return run
-
-
 @pytest.fixture(scope="module")
 def exchange(tmp_path_factory: pytest.TempPathFactory, journal_template: Path) -> Path:
     """One honest exchange, made once for this file through the CLI: both homes and the two bundles.

@@ -99,19 +99,6 @@ def test_a_name_with_a_tab_is_refused_by_import_as_it_is_by_pair_add(journal: In
 # ---------------------------------------------------------------- packs and what reflections carry
 
 
-@pytest.fixture
-def sam(journal: Invoke, tmp_path: Path) -> Invoke:
-    """Sam's own journal, where Sam is "you" and Ana is the peer."""
-    sam_home = tmp_path / "sam-home"
-
-    def run(*args: str, **kw: Any):  # type: ignore[no-untyped-def]
-        return journal(*args, env={"PEERLOG_HOME": str(sam_home)}, **kw)
-
-    assert run("init", "--name", "Sam").exit_code == 0
-    assert run("pair", "add", "Ana").exit_code == 0
-    return run
-
-
 def _pack(
     home: Path, *, title: str = "Mine", text: str = "What stayed with you?", choices: list[str]
 ) -> Path:

@@ -24,23 +24,6 @@ from support import Invoke, add_feedback, counts, journal_session, load_json, me
 DOWN = "\x1b[B"
 
 
-@pytest.fixture
-def sam_home(tmp_path: Path) -> Path:
-    return tmp_path / "sam-home"
-
-
-@pytest.fixture
-def sam(journal: Invoke, sam_home: Path) -> Invoke:
-    """Sam's own journal on Sam's own machine, where Sam is "you" and Ana is the peer."""
-
-    def run(*args: str, **kw: Any):  # type: ignore[no-untyped-def]
-        return journal(*args, env={"PEERLOG_HOME": str(sam_home)}, **kw)
-
-    assert run("init", "--name", "Sam").exit_code == 0
-    assert run("pair", "add", "Ana").exit_code == 0
-    return run
-
-
 def _log(invoke: Callable[..., Any], *args: str) -> list[dict[str, Any]]:
     return json.loads(invoke("log", "--json", "--limit", "100", *args).stdout)
 

@@ -497,13 +497,9 @@ def _merge_people(
         if row is None:
             session.add(
                 Person(
-                    id=p.id,
-                    name=name,
-                    name_key=name_key(name),
-                    is_self=adopt and p.id == doc.self_id,
-                    created_at=p.created_at,
-                    updated_at=p.updated_at,
-                    version=p.version,
+                    **_row_values(
+                        p, name=name, name_key=name_key(name), is_self=adopt and p.id == doc.self_id
+                    )
                 )
             )
             result.added["person"] += 1
@@ -535,23 +531,14 @@ def _merge_pairs(
             if same is not None:
                 mapping[p.id] = same.id
                 continue
-            row = Pair(
-                id=p.id,
-                person_a_id=a,
-                person_b_id=b,
-                agreement=p.agreement,
-                started_at=p.started_at,
-                ended_at=p.ended_at,
-                created_at=p.created_at,
-                updated_at=p.updated_at,
-                version=p.version,
-            )
+            row = Pair(**_row_values(p, person_a_id=a, person_b_id=b))
             session.add(row)
             result.added["pair"] += 1
         elif p.version > row.version:
             result.replaced.append(Replacement("pair", doc.name_of(p.other(doc.self_id)), True))
-            row.agreement, row.started_at, row.ended_at = p.agreement, p.started_at, p.ended_at
-            row.updated_at, row.version = p.updated_at, p.version
+            for column, value in _row_values(p).items():
+                if column not in ("id", "person_a_id", "person_b_id", "created_at"):
+                    setattr(row, column, value)
             session.add(row)
             result.updated["pair"] += 1
         mapping[p.id] = row.id

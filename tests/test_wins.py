@@ -312,7 +312,7 @@ def test_a_journal_from_before_the_running_counts_gets_them_counted_on_upgrade(
             for (table,) in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
     with sqlite3.connect(home / "peerlog.db") as db:
-        for kind in ("trigger", "table"):
+        for kind in ("trigger", "index", "table"):
             for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = ?", (kind,)).fetchall():
                 if (
                     name not in kept

@@ -68,6 +68,7 @@ class Person(_Table, table=True):
     """You (exactly one person has `is_self`) and the peers you meet."""
 
     __tablename__ = "person"
+    __table_args__ = (Index("ix_person_public_key", "public_key", unique=True),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     name: str
     # Case-folded name: lookups are case-insensitive on every backend and use the index.
@@ -76,6 +77,9 @@ class Person(_Table, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    #: Their public identity as the code `peerlog id` prints (yours too, for your own row). A peer's bundles
+    #: are linked to the pair by this key, never by name; None until it is added.
+    public_key: str | None = Field(default=None, max_length=80)
 
 
 class Pair(_Table, table=True):
@@ -202,3 +206,52 @@ class Link(_Table, table=True):
     kind: str = Field(max_length=20)
     local_id: str = Field(index=True, max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivered(_Table, table=True):
+    """Which of your own entries each peer has been sent, at which version, or told were removed.
+
+    The next bundle to that peer holds only what changed since, and a removal for each entry that was sent
+    and is no longer shared with them (deleted, made private, or moved to another pair)."""
+
+    __tablename__ = "delivered"
+    recipient_id: str = Field(foreign_key="person.id", primary_key=True, max_length=36)
+    entry_id: str = Field(primary_key=True, max_length=36)
+    #: "checkin", "reflection" or "feedback".
+    kind: str = Field(max_length=20)
+    version: int
+    removed: bool = False
+    sent_at: datetime = Field(default_factory=utcnow)
+
+
+class Removal(_Table, table=True):
+    """An entry its author removed from what they share with you: an older bundle never brings it back."""
+
+    __tablename__ = "removal"
+    entry_id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(max_length=20)
+    author_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    #: The entry's version when it was removed; only a higher one (shared again) brings it back.
+    version: int
+    removed_at: datetime = Field(default_factory=utcnow)
+
+
+class Received(_Table, table=True):
+    """Sealed bundles already applied, by their id: the same bundle again (a copy, a conflict copy a sync
+    tool made, a replay) changes nothing."""
+
+    __tablename__ = "received"
+    bundle_id: str = Field(primary_key=True, max_length=64)
+    sender_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    made_at: datetime
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncFolder(_Table, table=True):
+    """The folder this machine exchanges a pair's bundles through, one both peers keep in step.
+
+    A setting of this machine, not of the pair: it never travels in an export or a bundle."""
+
+    __tablename__ = "sync_folder"
+    pair_id: str = Field(foreign_key="pair.id", primary_key=True, max_length=36)
+    path: str

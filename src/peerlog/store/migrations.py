@@ -382,12 +382,60 @@ def _0004_versions(op: Any) -> None:
         op.execute(f'ALTER TABLE "{table}" ADD COLUMN version INTEGER NOT NULL DEFAULT 1')
 
 
+def _0005_identity_and_changes(op: Any) -> None:
+    """Keys and change sets (the two-way loop): each person's public key, what each peer has been sent,
+    what peers removed, which sealed bundles have been applied, and the folders pairs sync through."""
+    import sqlalchemy as sa
+
+    def stamp(name: str) -> sa.Column:
+        return sa.Column(name, sa.DateTime(timezone=True), nullable=False)
+
+    def person_ref(name: str, **kw: Any) -> sa.Column:
+        return sa.Column(name, sa.String(36), sa.ForeignKey("person.id"), nullable=False, **kw)
+
+    # A plain ADD COLUMN: rebuilding `person` (batch mode) would trip the foreign keys that point at it.
+    op.execute('ALTER TABLE "person" ADD COLUMN public_key VARCHAR(80)')
+    op.create_index("ix_person_public_key", "person", ["public_key"], unique=True)
+    op.create_table(
+        "delivered",
+        person_ref("recipient_id", primary_key=True),
+        sa.Column("entry_id", sa.String(36), primary_key=True, nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("removed", sa.Boolean(), nullable=False),
+        stamp("sent_at"),
+    )
+    op.create_table(
+        "removal",
+        sa.Column("entry_id", sa.String(36), primary_key=True, nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        person_ref("author_id"),
+        sa.Column("version", sa.Integer(), nullable=False),
+        stamp("removed_at"),
+    )
+    op.create_index("ix_removal_author_id", "removal", ["author_id"])
+    op.create_table(
+        "received",
+        sa.Column("bundle_id", sa.String(64), primary_key=True, nullable=False),
+        person_ref("sender_id"),
+        stamp("made_at"),
+        stamp("received_at"),
+    )
+    op.create_index("ix_received_sender_id", "received", ["sender_id"])
+    op.create_table(
+        "sync_folder",
+        sa.Column("pair_id", sa.String(36), sa.ForeignKey("pair.id"), primary_key=True, nullable=False),
+        sa.Column("path", sa.String(), nullable=False),
+    )
+
+
 #: The migrations, oldest first. Each name is recorded in the journal's `_peerlog_migrations` when it runs.
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0001_initial", _0001_initial),
     ("0002_search_index", _0002_search_index),
     ("0003_search_tally", _0003_search_tally),
     ("0004_versions", _0004_versions),
+    ("0005_identity_and_changes", _0005_identity_and_changes),
 ]
 LATEST = len(MIGRATIONS)
 

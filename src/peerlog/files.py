@@ -21,6 +21,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from peerlog.errors import InputError, PeerlogError
 
@@ -54,8 +55,8 @@ class NotARegularFileError(OSError):
         self.kind = kind
 
 
-def read_regular_file(path: Path) -> bytes:
-    """The bytes of the regular file at `path`.
+def open_regular_file(path: Path) -> BinaryIO:
+    """The regular file at `path`, open for reading bytes as a stream.
 
     Opened without blocking and checked once open: a named pipe given by mistake would otherwise make
     peerlog wait for ever, and a device such as /dev/zero never ends."""
@@ -66,10 +67,15 @@ def read_regular_file(path: Path) -> bytes:
             raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
         if not stat.S_ISREG(found.st_mode):
             raise NotARegularFileError(path, kind_of(found.st_mode))
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            return handle.read()
+        return os.fdopen(os.dup(fd), "rb")
     finally:
         os.close(fd)
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of the regular file at `path` (see `open_regular_file`)."""
+    with open_regular_file(path) as handle:
+        return handle.read()
 
 
 def _lstat(path: Path) -> os.stat_result | None:
@@ -263,6 +269,25 @@ def write_file(
             os.fsync(handle.fileno())
         if not private:
             os.chmod(temporary, 0o666 & ~(_umask() | NEVER_FOR_OTHERS))
+
+    try:
+        return fill_then_place(path, fill, force=force)
+    except OSError as error:
+        raise describe_os_error(error, path) from None
+
+
+def write_binary_file(path: Path, chunks: Iterable[bytes], *, force: bool = False, keep: Iterable[Path] = ()) -> Path:
+    """Write `chunks` to `path` as they come, atomically, readable as the umask allows (never writable by
+    others): for sealed bundles, which only their recipient can open wherever they are copied."""
+    check_destination(path, force=force, keep=keep)
+
+    def fill(temporary: Path) -> None:
+        with temporary.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o666 & ~(_umask() | NEVER_FOR_OTHERS))
 
     try:
         return fill_then_place(path, fill, force=force)

@@ -96,7 +96,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "share": (
         "peerlog.cli.transfer",
-        "Write a bundle of your shared entries with one peer; they run `peerlog import FILE` on theirs.",
+        "Write a sealed bundle of your shared entries with one peer: only they can open it, with `peerlog import`.",
+    ),
+    "sync": (
+        "peerlog.cli.sync",
+        "Exchange sealed bundles with every peer who has a sync folder: send your changes, take in theirs.",
     ),
     "backup": (
         "peerlog.cli.transfer",

@@ -99,14 +99,26 @@ def import_(
     """
     from peerlog import importers
     from peerlog.asking import save
+    from peerlog.errors import InputError
     from peerlog.interchange import JournalDocument
 
+    if source == "peerlog" and importers.is_sealed(file):
+        if pair is not None:
+            raise InputError(
+                "A sealed bundle goes to the pair whose key sealed it, so --pair is not needed; nothing "
+                "was imported.",
+                hint=f"Run `peerlog import {file.name}` without --pair.",
+            )
+        _import_sealed(state(ctx), file, as_json)
+        return
     loaded = importers.load(file, source)
+    note: str | None = None
     if isinstance(loaded, JournalDocument):
-        result = _merge_bundle(state(ctx), loaded, pair)
-        if result is None:
+        merged = _merge_bundle(state(ctx), loaded, pair)
+        if merged is None:
             typer.echo("Nothing was imported. Run it again with --pair NAME when you know.")
             return
+        result, note = merged
     else:
         from peerlog.transfer import import_jrnl
 
@@ -115,10 +127,33 @@ def import_(
         say_json(result.to_dict())
         return
     say(_import_summary(file, result))
+    if note:
+        say(note)
 
 
-def _merge_bundle(app_state: AppState, loaded: JournalDocument, pair: str | None) -> ImportResult | None:
-    """Merge a peerlog file, asking which pair a peer's first bundle belongs to; None imports nothing."""
+def _import_sealed(app_state: AppState, file: Path, as_json: bool) -> None:
+    from peerlog import importers
+    from peerlog.exchange import receive
+    from peerlog.identity import ensure_identity
+
+    store = app_state.store()
+    identity = ensure_identity(store.path)
+    with importers.open_file(file) as stream, store.session(write=True) as session:
+        arrival = receive(session, stream, identity)
+    if as_json:
+        say_json({**arrival.result.to_dict(), "from": arrival.sender, "already_imported": arrival.already})
+    elif arrival.already:
+        say(f"{file.name} from {arrival.sender} was imported before; nothing changed.")
+    else:
+        say(_import_summary(file, arrival.result))
+
+
+def _merge_bundle(
+    app_state: AppState, loaded: JournalDocument, pair: str | None
+) -> tuple[ImportResult, str | None] | None:
+    """Merge a peerlog file, asking which pair a peer's first bundle belongs to; None imports nothing.
+
+    Also returns what to say once about adding the peer's key, if anything."""
     from peerlog import sharing
     from peerlog.asking import check_then_ask, save
     from peerlog.errors import NotInitialisedError
@@ -153,10 +188,17 @@ def _merge_bundle(app_state: AppState, loaded: JournalDocument, pair: str | None
     go, chosen = check_then_ask(store, check, ask)
     if not go:
         return None
-    return save(
-        store,
-        lambda session: merge_document(session, loaded, sharing.resolve_origin(session, loaded, pair=chosen)),
-    )
+
+    def merge(session: Session) -> tuple[ImportResult, str | None]:
+        from peerlog.exchange import key_note_once
+
+        origin = sharing.resolve_origin(session, loaded, pair=chosen)
+        result = merge_document(session, loaded, origin)
+        # Bundles linked by name still land until the peer's key is added; say once how to add it.
+        note = key_note_once(session, origin.sender_id, origin.sender_name or "your peer") if origin.sender_id else None
+        return result, note
+
+    return save(store, merge)
 
 
 ENTRY_WORDS = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
@@ -173,6 +215,9 @@ def _import_summary(file: Path, result, verb: str = "Imported") -> str:
         parts.append(f"; {_plural(updated, 'entry', 'entries')} updated to a newer version")
     if result.unchanged:
         parts.append(f"; {result.unchanged} already here")
+    if getattr(result, "removed", 0):
+        who = result.sender or "they"
+        parts.append(f"; removed {_plural(result.removed, 'entry', 'entries')} {who} no longer shares")
     text = " ".join(parts[:2]) + "".join(parts[2:]) + "."
     if result.wins_added:
         text += f" {_plural(result.wins_added, 'win')} among them. Lovely."
@@ -287,32 +332,46 @@ def share(
     since_last: Annotated[
         bool,
         typer.Option(
-            "--since-last", help="Only entries added or changed since your last share with this peer."
+            "--since-last",
+            help="Only what changed since your last share with this peer (new, edited and removed entries).",
         ),
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
 ) -> None:
-    """Write a bundle of your shared entries with one peer; they run `peerlog import FILE` on theirs."""
-    from peerlog.exporters.json_export import JsonExporter
-    from peerlog.files import check_destination, journal_files, write_file
-    from peerlog.sharing import make_share, remember_share
+    """Write a sealed bundle of your shared entries with one peer: only they can open it, with `peerlog import`.
 
-    check_destination(output, force=force, keep=journal_files(state(ctx).paths().db))
-    # One write session: the bundle, the file and the "last shared" note succeed or fail together.
-    with state(ctx).store().session(write=True) as session:
-        bundle = make_share(session, pair=pair, since_last=since_last)
-        # Only shared entries go in, so the file needs no more protection than any other you send.
-        write_file(output, JsonExporter().chunks(bundle.document), private=False, force=force)
-        remember_share(session, bundle.pair_id, bundle.made_at)
-        count, wins = bundle.document.entry_count, bundle.wins
-    since = f" since your last share ({bundle.since.astimezone():%a %d %b %H:%M})" if bundle.since else ""
-    if count:
-        with_wins = f", with {_plural(wins, 'win')}" if wins else ""
-        what = _plural(count, "shared entry", "shared entries")
-        say(f"Wrote {what}{since}{with_wins} to {output}.")
-    else:
-        say(f"No new shared entries{since}; wrote an empty bundle to {output}.")
-    say(f"Send it to {bundle.peer}; they run `peerlog import {output.name}` in their journal.")
+    It holds your shared entries in that pair, and tells your peer which ones you have since deleted or
+    made private, so their copies go too. Private entries never go in. Sealed to your peer's key and signed
+    with yours: anyone else who sees the file learns nothing of what is inside.
+    """
+    from peerlog.exchange import seal_changes
+    from peerlog.files import check_destination, journal_files, write_binary_file
+    from peerlog.identity import ensure_identity
+    from peerlog.pairs import resolve_pair
+
+    store = state(ctx).store()
+    check_destination(output, force=force, keep=journal_files(store.path))
+    identity = ensure_identity(store.path)
+    # One write session: the bundle, the file and what your peer was sent succeed or fail together.
+    with store.session(write=True) as session:
+        sealed = seal_changes(session, resolve_pair(session, pair), identity, everything=not since_last)
+        write_binary_file(output, sealed.chunks(), force=force, keep=journal_files(store.path))
+        sealed.mark_delivered(session)
+        outgoing = sealed.outgoing
+    say(_sent_line(f"Wrote to {output}", outgoing.entries, outgoing.wins, outgoing.removed, since_last))
+    say(f"Only {sealed.peer} can open it: send it any way you like; they run `peerlog import {output.name}`.")
+
+
+def _sent_line(prefix: str, entries: int, wins: int, removed: int, since_last: bool = True) -> str:
+    if not entries and not removed:
+        return f"{prefix}: nothing new{' since your last share' if since_last else ''} (an empty bundle)."
+    parts = []
+    if entries:
+        with_wins = f" (with {_plural(wins, 'win')})" if wins else ""
+        parts.append(_plural(entries, "shared entry", "shared entries") + with_wins)
+    if removed:
+        parts.append(f"{_plural(removed, 'removal')} of entries you no longer share")
+    return f"{prefix}: {' and '.join(parts)}."
 
 
 @app.command()

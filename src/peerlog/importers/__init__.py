@@ -7,8 +7,10 @@ Every problem becomes one kind `InputError` that names the file and, inside it, 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from peerlog.errors import InputError, NotFoundError
 from peerlog.importers import jrnl, peerlog_json
@@ -20,11 +22,39 @@ SOURCES = ("peerlog", "jrnl")
 NOTHING = "Nothing was imported."
 
 
+def open_file(path: Path) -> BinaryIO:
+    """`path` open for reading as a stream, with the same kind errors as a whole read."""
+    from peerlog.files import open_regular_file
+
+    with _reading(path):
+        return open_regular_file(path)
+
+
+def is_sealed(path: Path) -> bool:
+    """Whether `path` holds a sealed bundle (by its first line), rather than JSON to check whole."""
+    from peerlog.sealing import looks_sealed
+
+    with open_file(path) as handle, _reading(path):
+        return looks_sealed(handle.read(256))
+
+
 def _read(path: Path) -> str:
-    from peerlog.files import NotARegularFileError, read_regular_file
+    from peerlog.files import read_regular_file
+
+    with _reading(path):
+        raw = read_regular_file(path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name} is not a JSON file (it is not UTF-8 text). {NOTHING}") from None
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    from peerlog.files import NotARegularFileError
 
     try:
-        raw = read_regular_file(path)
+        yield
     except NotARegularFileError as error:
         raise InputError(f"{path} is {error.kind}, not a file to import. {NOTHING}") from None
     except FileNotFoundError:
@@ -35,10 +65,6 @@ def _read(path: Path) -> str:
         raise InputError(f"peerlog may not read {path} (permission denied).") from None
     except OSError as error:
         raise InputError(f"peerlog could not read {path}: {error.strerror or error}.") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name} is not a JSON file (it is not UTF-8 text). {NOTHING}") from None
 
 
 def decode(text: str, name: str) -> Any:

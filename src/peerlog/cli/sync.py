@@ -1,0 +1,105 @@
+"""`peerlog sync`: exchange sealed bundles with your peers through the folders you keep in step."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from peerlog.cli.say import say, say_json
+from peerlog.cli.state import state
+
+if TYPE_CHECKING:
+    from peerlog.exchange import FolderSync
+
+app = typer.Typer()
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
+def describe(report: FolderSync) -> list[str]:
+    """What one pass did with one peer, in a line or two a person reads at a glance."""
+    if report.problem:
+        return [f"With {report.peer}: {report.problem}"]
+    parts = []
+    if report.sent_entries or report.sent_removed:
+        sent = []
+        if report.sent_entries:
+            wins = f" (with {_plural(report.sent_wins, 'win')})" if report.sent_wins else ""
+            sent.append(_plural(report.sent_entries, "entry", "entries") + wins)
+        if report.sent_removed:
+            sent.append(_plural(report.sent_removed, "removal"))
+        parts.append("sent " + " and ".join(sent))
+    if report.arrivals:
+        got = _plural(report.received, "entry", "entries") if report.received else "no new entries"
+        if report.removed_here:
+            got += f", {report.removed_here} removed as {report.peer} asked"
+        parts.append(f"received {got}")
+    if report.arriving:
+        parts.append(f"{_plural(report.arriving, 'file')} still arriving (next sync takes {'it' if report.arriving == 1 else 'them'})")
+    lines = [f"With {report.peer}: {'; '.join(parts) if parts else 'nothing new either way'}."]
+    lines += [f"  Left {name} alone: {why}" for name, why in report.refused]
+    return lines
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only this peer's folder.")] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", "-w", help="Keep syncing every few seconds until you press Ctrl-C.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what happened as JSON for scripts.")] = False,
+) -> None:
+    """Exchange sealed bundles with every peer who has a sync folder: send your changes, take in theirs.
+
+    Set a pair's folder once with `peerlog pair set NAME --sync-dir PATH`: any folder you both keep in step
+    (Syncthing, Dropbox, Nextcloud, a git repository, a USB stick). Only your shared entries leave, sealed to
+    your peer's key; private entries never do. Safe to run at any time and as often as you like.
+    """
+    from peerlog.errors import PeerlogError
+    from peerlog.exchange import sync_folders
+    from peerlog.identity import ensure_identity
+    from peerlog.syncing import SyncLock
+
+    store = state(ctx).store()
+    identity = ensure_identity(store.path)
+
+    def once(first: bool) -> list[FolderSync]:
+        with SyncLock(store.path):
+            reports = sync_folders(store, identity, pair=pair)
+        if as_json:
+            say_json([r.to_dict() for r in reports])
+        else:
+            for report in reports:
+                if first or not report.quiet:
+                    for line in describe(report):
+                        say(line)
+        return reports
+
+    if not watch:
+        reports = once(True)
+        if not reports:
+            raise PeerlogError(
+                "None of your pairs has a sync folder yet, so there is nothing to sync.",
+                hint="Set one with `peerlog pair set NAME --sync-dir PATH`, or share by file with `peerlog share`.",
+            )
+        if any(r.problem or r.refused for r in reports):
+            raise typer.Exit(1)
+        return
+    from peerlog.syncing import watch as keep_watching
+
+    state_first = [True]
+
+    def step() -> list[FolderSync]:
+        reports = once(state_first[0])
+        state_first[0] = False
+        return reports
+
+    if not as_json:
+        say("Watching your sync folders; press Ctrl-C to stop.")
+    keep_watching(step, interval=2.0)
+    if not as_json:
+        say("Stopped watching. Everything that arrived is in your journal.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -43,19 +44,36 @@ def invoke(home: Path) -> Invoke:
 
 
 @pytest.fixture(scope="session")
-def journal_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Ana paired with Sam, made once per test process through the real CLI.
+def templates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Ana's journal and Sam's, each paired with the other by key, made once per test process through the
+    real CLI, as two people do at first contact (`peerlog id`, then `pair add NAME --key CODE`).
 
-    Most tests start from this journal; copying a file is much faster than running the migrations again.
+    Most tests start from these journals; copying a file is much faster than running the migrations again.
     `init` and `pair add` themselves are tested on fresh homes in their own files.
     """
-    home = tmp_path_factory.mktemp("journal-template") / "peerlog-home"
-    env = {"PEERLOG_HOME": str(home), "PEERLOG_DB": None, "PEERLOG_DEBUG": None, "COLUMNS": "120"}
+    root = tmp_path_factory.mktemp("journal-templates")
     runner = CliRunner()
-    for argv in (["init", "--name", "Ana"], ["pair", "add", "Sam"]):
-        result = runner.invoke(app, argv, env=env, catch_exceptions=False)
+
+    def run(home: Path, *argv: str) -> str:
+        env = {"PEERLOG_HOME": str(home), "PEERLOG_DB": None, "PEERLOG_DEBUG": None, "COLUMNS": "120"}
+        result = runner.invoke(app, list(argv), env=env, catch_exceptions=False)
         assert result.exit_code == 0, result.output
-    return home
+        return result.stdout
+
+    ana, sam = root / "peerlog-home", root / "sam-home"
+    run(ana, "init", "--name", "Ana")
+    run(sam, "init", "--name", "Sam")
+    ana_code = json.loads(run(ana, "id", "--json"))["code"]
+    sam_code = json.loads(run(sam, "id", "--json"))["code"]
+    run(ana, "pair", "add", "Sam", "--key", sam_code)
+    run(sam, "pair", "add", "Ana", "--key", ana_code)
+    return ana, sam
+
+
+@pytest.fixture(scope="session")
+def journal_template(templates: tuple[Path, Path]) -> Path:
+    """Ana paired with Sam (holding Sam's key)."""
+    return templates[0]
 
 
 @pytest.fixture
@@ -71,12 +89,11 @@ def sam_home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def sam(journal: Invoke, sam_home: Path) -> Invoke:
-    """Sam's own journal on Sam's own machine, where Sam is "you" and Ana is the peer."""
+def sam(journal: Invoke, sam_home: Path, templates: tuple[Path, Path]) -> Invoke:
+    """Sam's own journal on Sam's own machine, where Sam is "you" and Ana is the peer (holding Ana's key)."""
+    shutil.copytree(templates[1], sam_home)
 
     def run(*args: str, **kw: Any) -> Result:
         return journal(*args, env={"PEERLOG_HOME": str(sam_home)}, **kw)
 
-    assert run("init", "--name", "Sam").exit_code == 0
-    assert run("pair", "add", "Ana").exit_code == 0
     return run

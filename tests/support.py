@@ -538,6 +538,13 @@ def tidy(text: str) -> str:
     return text.replace("\r\n", "\n").strip()
 
 
+def code_of(invoke: Invoke, **kw: Any) -> str:
+    """The identity code `peerlog id` prints in a journal: what a peer types to pair by key."""
+    result = invoke("id", "--json", **kw)
+    assert result.exit_code == 0, result.stderr
+    return str(json.loads(result.stdout)["code"])
+
+
 def refused_cleanly(result: Any) -> None:
     """A refusal is one kind line on stderr (ours) or Click's usage message, with exit 2."""
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)

@@ -538,6 +538,28 @@ def tidy(text: str) -> str:
     return text.replace("\r\n", "\n").strip()
 
 
+def plain_share(home: Path, peer: str, output: Path, *, since_last: bool = False) -> Path:
+    """A share bundle as peerlog wrote them before bundles were sealed: plain JSON of your shared entries in
+    one pair (or those changed since the last such bundle). Older peerlogs still send these, and `import`
+    still takes them from a peer linked by name."""
+    from peerlog.exporters.json_export import JsonExporter
+    from peerlog.interchange import KIND_SHARE
+    from peerlog.models import Meta
+    from peerlog.pairs import resolve_pair
+    from peerlog.transfer import collect
+
+    with journal_session(home) as session:
+        pair = resolve_pair(session, peer)
+        key = f"test.plain-share.{pair.id}"
+        last = session.get(Meta, key)
+        since = datetime.fromisoformat(last.value) if since_last and last else None
+        made = datetime.now(UTC)
+        document = collect(session, pair_id=pair.id, kind=KIND_SHARE, only_mine=True, changed_since=since)
+        output.write_text("".join(JsonExporter().chunks(document)), encoding="utf-8")
+        session.merge(Meta(key=key, value=made.isoformat()))
+    return output
+
+
 def code_of(invoke: Invoke, **kw: Any) -> str:
     """The identity code `peerlog id` prints in a journal: what a peer types to pair by key."""
     result = invoke("id", "--json", **kw)

@@ -1,30 +1,27 @@
-"""Sharing with a peer on another machine: share bundles out, and linking a peer's bundles in.
+"""Plain share bundles from a peer: linking them to one of your pairs, by name and then by ids.
 
-Each journal has its own ids for "you", your peer and your pair. A bundle carries the sender's ids, so the
-first bundle from a peer is linked to one of your pairs (by the sender's name, by `--pair`, or by asking),
-and the links are kept in the `link` table: the sender's "you" is your peer, the sender's record of you is
-you, and their pair is yours. Later bundles land without questions, and a file whose ids disagree with
-those links (one that only carries your peer's name) is refused.
+Bundles are now sealed and signed (`exchange`), and linked to a pair by the key that signed them. Plain ones
+are what peerlog wrote before that; they keep landing through the links made here until the peer's key is
+added. Each journal has its own ids for "you", your peer and your pair. A bundle carries the sender's ids, so
+the first bundle from a peer is linked to one of your pairs (by the sender's name, by `--pair`, or by
+asking), and the links are kept in the `link` table: the sender's "you" is your peer, the sender's record of
+you is you, and their pair is yours. Later bundles land without questions, and a file whose ids disagree
+with those links (one that only carries your peer's name) is refused.
 
-A bundle holds only your own shared entries in that pair. Since each side only edits its own entries,
-merging the two directions never conflicts.
+A bundle holds only its sender's own shared entries in that pair. Since each side only edits its own
+entries, merging the two directions never conflicts.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from peerlog.errors import INIT_HINT, AmbiguousError, InputError, NotFoundError, NotInitialisedError
 from peerlog.interchange import KIND_SHARE, JournalDocument
-from peerlog.models import Link, Meta, Pair, Person, utcnow
+from peerlog.models import Link, Pair, Person
 from peerlog.pairs import list_pairs, ordered, peer_id_of, resolve_pair
 from peerlog.people import find_self, get_self, name_key
-from peerlog.transfer import Origin, collect
-
-LAST_SHARE_KEY = "share.last.{pair_id}"
+from peerlog.transfer import Origin
 
 
 class LinkNeededError(AmbiguousError):
@@ -33,58 +30,6 @@ class LinkNeededError(AmbiguousError):
     def __init__(self, message: str, *, sender: str, candidates: list[str], hint: str) -> None:
         super().__init__(message, candidates=candidates, hint=hint)
         self.sender = sender
-
-
-# ---------------------------------------------------------------- writing a bundle
-
-
-@dataclass(frozen=True)
-class Share:
-    document: JournalDocument
-    pair_id: str
-    peer: str
-    since: datetime | None
-    made_at: datetime
-
-    @property
-    def wins(self) -> int:
-        return sum(len(c.wins) for c in self.document.checkins)
-
-
-def last_share(session: Session, pair_id: str) -> datetime | None:
-    row = session.get(Meta, LAST_SHARE_KEY.format(pair_id=pair_id))
-    try:
-        return datetime.fromisoformat(row.value) if row else None
-    except ValueError:
-        return None  # an unreadable note: share everything, which is always safe
-
-
-def make_share(session: Session, *, pair: str, since_last: bool = False) -> Share:
-    """Your shared entries in one pair (all of them, or those changed since your last share).
-
-    Call it in a write session and `remember_share` in the same one: under the write lock no one is halfway
-    through saving an entry stamped before `made_at`, so `--since-last` next time misses nothing.
-    """
-    me = get_self(session)
-    pair_row = resolve_pair(session, pair)
-    peer = session.get(Person, peer_id_of(pair_row, me.id))
-    made_at = utcnow()
-    since = last_share(session, pair_row.id) if since_last else None
-    document = collect(
-        session,
-        pair_id=pair_row.id,
-        kind=KIND_SHARE,
-        only_mine=True,
-        changed_since=since,
-    )
-    return Share(document, pair_row.id, peer.name if peer else pair, since, made_at)
-
-
-def remember_share(session: Session, pair_id: str, moment: datetime) -> None:
-    key = LAST_SHARE_KEY.format(pair_id=pair_id)
-    row = session.get(Meta, key) or Meta(key=key, value="")
-    row.value = moment.isoformat()
-    session.add(row)
 
 
 # ---------------------------------------------------------------- whose file is this?

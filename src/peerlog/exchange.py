@@ -165,7 +165,7 @@ def _sender_for(session: Session, me: Person, incoming: IncomingChanges, key: Pe
 
 def _origin(me: Person, peer: Person, pair: Pair, incoming: IncomingChanges) -> Origin:
     header = incoming.header
-    if header.pair.id is None or {header.sender.id, header.recipient_id} != {
+    if {header.sender.id, header.recipient_id} != {
         header.pair.person_a_id,
         header.pair.person_b_id,
     }:
@@ -203,7 +203,7 @@ def receive(session: Session, stream: BinaryIO, identity: Identity) -> Arrival:
         sender = session.exec(select(Person).where(Person.public_key == key.code)).first()
         return Arrival(ImportResult(sender=sender.name if sender else None), sender.name if sender else "a peer", unsealed.bundle_id, already=True)
     incoming = read_changes(unsealed.plaintext())
-    if incoming.header.id != unsealed.bundle_id:
+    if incoming.header.bundle_id != unsealed.bundle_id:
         raise BundleDamagedError(
             "This bundle's inside does not match its envelope, so it was altered; nothing was imported."
         )
@@ -330,36 +330,38 @@ def _sync_one(store: Store, identity: Identity, pair_id: str, peer: str, folder:
                 report.sent_wins = sealed.outgoing.wins
         with store.session() as session:
             seen = set(session.exec(select(Received.bundle_id)))
-        candidates = syncing.incoming(folder, my_key_id=identity.public.key_id, seen=seen.__contains__)
+        from peerlog.sealing import read_envelope
+
+        listing = syncing.incoming(
+            folder, my_key_id=identity.public.key_id, seen=seen.__contains__, read_envelope=read_envelope
+        )
     except PeerlogError as error:
         report.problem = str(error)
         return report
-    for candidate in candidates:
-        if candidate.partial:
-            report.arriving += 1
-            continue
+    report.arriving += len(listing.partial)
+    report.refused += [(path.name, "it is not a peerlog bundle.") for path in listing.unrecognised]
+    for candidate in listing:
         if candidate.bundle_id in seen:
             continue  # a second copy (a conflict copy) of a bundle applied a moment ago
         try:
-            with open_bundle(candidate.path) as stream, store.session(write=True) as session:
+            stream = candidate.open()
+            if stream is None:
+                continue  # gone since the listing, its folder still there: nothing to take
+            with stream, store.session(write=True) as session:
                 arrival = receive(session, stream, identity)
         except BundleIncompleteError:
-            report.arriving += 1
+            report.arriving += 1  # its envelope is whole, the rest still being copied in
             continue
+        except syncing.SyncFolderError as error:
+            report.problem = str(error)
+            return report
         except PeerlogError as error:
-            report.refused.append((candidate.path.name, str(error)))
+            report.refused.append((candidate.path.name, error.message))
             continue
         except OSError as error:
-            # The file or the folder went away while it was being read: the next sync tries again.
-            report.problem = f"{folder} could not be read ({error.strerror or error}); try again in a moment."
+            report.problem = f"{folder} could not be read ({error.strerror or error}); nothing was half-done."
             return report
         seen.add(arrival.bundle_id)
         if not arrival.already:
             report.arrivals.append(arrival)
     return report
-
-
-def open_bundle(path: Path) -> BinaryIO:
-    from peerlog.files import open_regular_file
-
-    return open_regular_file(path)

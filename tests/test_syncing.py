@@ -471,6 +471,14 @@ def test_the_lock_is_released_after_a_sync_and_after_a_failed_one(tmp_path: Path
     assert stat.S_IMODE(syncing.lock_path(journal).stat().st_mode) == 0o600
 
 
+def test_a_lock_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path) -> None:
+    journal = tmp_path / "gone" / "peerlog.db"
+    with pytest.raises(PeerlogError, match="Cannot use the sync lock") as refused, SyncLock(journal):
+        pytest.fail("locked a file in a folder that is not there")
+    assert str(syncing.lock_path(journal)) in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
 @pytest.mark.slow
 def test_a_sync_in_another_process_keeps_this_one_out_until_it_ends(tmp_path: Path) -> None:
     journal = tmp_path / "peerlog.db"

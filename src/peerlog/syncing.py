@@ -327,8 +327,12 @@ def check_folder(folder: Path, *, write: bool) -> None:
         found = folder.stat()
     except (FileNotFoundError, NotADirectoryError):
         raise SyncFolderError(f"The sync folder {folder} is not there.", folder=folder) from None
+    except PermissionError:
+        raise _denied(folder, writing=False) from None  # a folder above it may not be entered
     except OSError as error:
-        raise _fault(error, folder, writing=write) from None
+        raise SyncFolderError(
+            f"Cannot use the sync folder {folder}: {error.strerror or error}.", folder=folder
+        ) from None
     if not stat.S_ISDIR(found.st_mode):
         what = "a file" if stat.S_ISREG(found.st_mode) else files.kind_of(found.st_mode)
         raise SyncFolderError(

@@ -812,3 +812,14 @@ def run_as_a_plain_user(*args: str, home: Path) -> subprocess.CompletedProcess[s
     env = {**os.environ, "PEERLOG_HOME": str(home), "COLUMNS": "120"}
     env.pop("PEERLOG_DB", None)
     return subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=60)
+
+
+def sealed_file(
+    folder: Path, name: str, *, bundle_id: str, to: str, body: bytes = b"\x00opaque sealed bytes\x00"
+) -> Path:
+    """A file shaped like a sealed bundle in a sync folder: the clear envelope line, then bytes that only
+    `peerlog.sealing` would open (the folder code never looks past the first line)."""
+    envelope = {"peerlog": "sealed", "v": 1, "id": bundle_id, "to": to}
+    path = folder / name
+    path.write_bytes(json.dumps(envelope).encode() + b"\n" + body)
+    return path

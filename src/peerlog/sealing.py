@@ -199,28 +199,41 @@ def _sealed(
 
     push = bindings.crypto_secretstream_xchacha20poly1305_push
     message_tag = bindings.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+    final_tag = bindings.crypto_secretstream_xchacha20poly1305_TAG_FINAL
     ad: bytes | None = first_ad
 
-    def frame(data: bytes, tag: int) -> bytes:
+    def frame(data: bytes, tag: int) -> Iterator[bytes]:
         nonlocal ad
         sealed = push(state, data, ad, tag)
         ad = None
-        return len(sealed).to_bytes(_LENGTH_BYTES, "big") + sealed
+        # Two pieces rather than one joined: a 64 KiB copy per frame is a tenth of the time sealing takes.
+        yield len(sealed).to_bytes(_LENGTH_BYTES, "big")
+        yield sealed
 
     yield head
+    # A full frame is held back until more data comes, so the last frame (FINAL) is never an empty extra.
+    held: bytes | None = None
     pending = bytearray()
     for chunk in plaintext:
         view = memoryview(chunk)
         position = 0
         while position < len(view):
-            # A full frame waits until more data comes, so the last frame (FINAL) is never an empty extra.
-            if len(pending) == frame_bytes:
-                yield frame(bytes(pending), message_tag)
-                pending.clear()
+            if held is not None:
+                yield from frame(held, message_tag)
+                held = None
+            if not pending and len(view) - position >= frame_bytes:
+                # Whole frames straight from the chunk: no copy at all when the chunk is one frame of bytes.
+                whole = len(view) == frame_bytes and isinstance(chunk, bytes)
+                held = chunk if whole else bytes(view[position : position + frame_bytes])
+                position += frame_bytes
+                continue
             take = min(frame_bytes - len(pending), len(view) - position)
             pending += view[position : position + take]
             position += take
-    yield frame(bytes(pending), bindings.crypto_secretstream_xchacha20poly1305_TAG_FINAL)
+            if len(pending) == frame_bytes:
+                held = bytes(pending)
+                pending.clear()
+    yield from frame(held if held is not None else bytes(pending), final_tag)
 
 
 def _read_exactly(stream: BinaryIO, size: int) -> bytes:

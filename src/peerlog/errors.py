@@ -67,11 +67,11 @@ class BundleError(InputError):
 class NotABundleError(BundleError):
     """The file is not a sealed peerlog bundle at all (or one in a format this peerlog does not read)."""
 
-    def __init__(
-        self, reason: str = "its first line is not a peerlog envelope", *, hint: str | None = None
-    ) -> None:
+    def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
         super().__init__(
-            f"This file is not a sealed peerlog bundle ({reason}); {NOTHING_IMPORTED}", hint=hint
+            message
+            or f"This file is not a sealed peerlog bundle (its first line is not a peerlog envelope); {NOTHING_IMPORTED}",
+            hint=hint,
         )
 
 

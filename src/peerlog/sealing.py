@@ -16,14 +16,17 @@ A bundle is three parts, each built from a libsodium primitive through PyNaCl (n
      sent it to Zoë (surreptitious forwarding);
    - the stream key and header: the body that follows is the one the sender wrote, so a key block spliced
      onto another body, or re-made by a third party claiming to be the sender, is refused.
-   The signature is not deniable: a recipient who reveals the stream key can show others what the sender
-   wrote. Freshness (an old bundle replayed) is the caller's check, by bundle id and entry versions.
+   The signed message starts with the envelope's ``{"peerlog": "sealed"``, which keeps these signatures
+   apart from anything else the identity key may sign. The signature is not deniable: a recipient who
+   reveals the stream key can show others what the sender wrote. Freshness (an old bundle replayed) is the caller's check, by bundle id and entry versions.
 3. **The body**, ``crypto_secretstream_xchacha20poly1305`` frames of about 64 KiB of plaintext, each
    prefixed with its 4-byte big-endian length. Each frame is authenticated and chained to the one before,
    so a flipped byte, a dropped or reordered frame is refused at that frame; the envelope line is the
    associated data of the first frame; the last frame is tagged FINAL, so a file cut short is told apart
-   from a complete one. Lengths are checked against the largest frame this format writes before anything
-   is read, so a damaged length cannot make the reader allocate gigabytes.
+   from a complete one. Lengths are in clear and unauthenticated: each is checked against the largest
+   frame this format writes before the frame is read, so a damaged length cannot make the reader allocate
+   gigabytes, and any other change to one makes that frame fail to verify (or, for a length pointing past
+   the end of the file, reads exactly as a file cut short).
 
 Memory stays flat for any size: `seal` takes and gives an iterator of chunks, `unseal` reads one frame at a
 time, and plaintext is handed out only after its frame has verified. `unseal` itself checks the envelope,
@@ -43,6 +46,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from peerlog.errors import (
+    NOTHING_IMPORTED,
     BundleDamagedError,
     BundleIncompleteError,
     BundleNotForYouError,
@@ -57,6 +61,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FRAME_BYTES",
     "HEAD_BYTES",
+    "KEY_BLOCK_BYTES",
     "Envelope",
     "Unsealed",
     "key_id",
@@ -135,7 +140,8 @@ def read_envelope(head: bytes) -> Envelope:
         raise BundleDamagedError("its first line is not readable")
     if version != FORMAT_VERSION:
         raise NotABundleError(
-            f"it is in sealed format {version}, and this peerlog reads format {FORMAT_VERSION}",
+            f"This bundle is in sealed format {version}, and this peerlog reads format {FORMAT_VERSION}; "
+            f"{NOTHING_IMPORTED}",
             hint="If your peer has a newer peerlog, update yours and try again.",
         )
     bundle_id, to_key_id = fields["id"], fields["to"]

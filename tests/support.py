@@ -823,3 +823,53 @@ def sealed_file(
     path = folder / name
     path.write_bytes(json.dumps(envelope).encode() + b"\n" + body)
     return path
+
+
+# ---------------------------------------------------------------- sealed bundles (peerlog.sealing)
+
+
+def sealed_bytes(
+    plaintext: bytes | list[bytes],
+    *,
+    sender: Any,
+    to: Any,
+    bundle_id: str = "bundle-1",
+    frame_bytes: int | None = None,
+) -> bytes:
+    """A whole sealed bundle from `sender` to `to` (both `nacl.signing.SigningKey`s), in memory."""
+    from peerlog.sealing import FRAME_BYTES, seal
+
+    chunks = [plaintext] if isinstance(plaintext, bytes) else plaintext
+    return b"".join(
+        seal(
+            chunks,
+            signing_key=sender,
+            recipient=to.verify_key.encode(),
+            bundle_id=bundle_id,
+            frame_bytes=frame_bytes or FRAME_BYTES,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class BundleLayout:
+    """Where each part of a sealed bundle lies, as byte ranges: to flip, cut or move exactly one of them."""
+
+    envelope: range
+    key_block: range
+    #: (length prefix, sealed frame) for each frame, in order.
+    frames: list[tuple[range, range]]
+
+
+def bundle_layout(blob: bytes) -> BundleLayout:
+    from peerlog.sealing import KEY_BLOCK_BYTES
+
+    line_end = blob.index(b"\n") + 1
+    key_block = range(line_end, line_end + KEY_BLOCK_BYTES)
+    frames = []
+    at = key_block.stop
+    while at < len(blob):
+        length = int.from_bytes(blob[at : at + 4], "big")
+        frames.append((range(at, at + 4), range(at + 4, at + 4 + length)))
+        at += 4 + length
+    return BundleLayout(envelope=range(line_end), key_block=key_block, frames=frames)

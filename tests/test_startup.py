@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("sqlalchemy", "sqlmodel", "questionary", "rich", "alembic", "pydantic", "prompt_toolkit")
+HEAVY = ("sqlalchemy", "sqlmodel", "questionary", "rich", "alembic", "pydantic", "prompt_toolkit", "nacl")
 
 # Runs peerlog in-process with the given arguments and prints, as JSON, which heavy packages each step
 # loaded. Help for every command is asked for in one interpreter, so new commands are covered as they land.

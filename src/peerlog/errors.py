@@ -51,3 +51,56 @@ class NotInitialisedError(PeerlogError):
 
 class StoreError(PeerlogError):
     """The journal file cannot be opened, read or written."""
+
+
+#: Every refusal of a sealed bundle ends with this, so nobody wonders whether part of it landed.
+NOTHING_IMPORTED = "nothing was imported."
+_SHARE_AGAIN = "Ask your peer to share it again."
+
+
+class BundleError(InputError):
+    """A sealed bundle that cannot be used: the file the user (or their sync folder) gave, refused whole.
+
+    Callers that walk a folder catch this one type; each subclass names the check that failed."""
+
+
+class NotABundleError(BundleError):
+    """The file is not a sealed peerlog bundle at all (or one in a format this peerlog does not read)."""
+
+    def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
+        super().__init__(
+            message
+            or f"This file is not a sealed peerlog bundle (its first line is not a peerlog envelope); {NOTHING_IMPORTED}",
+            hint=hint,
+        )
+
+
+class BundleNotForYouError(BundleError):
+    """The envelope is addressed to another key: someone else's bundle, in your folder or your hands."""
+
+    def __init__(self, *, to_key_id: str, your_key_id: str) -> None:
+        super().__init__(
+            f"This bundle is addressed to someone else (key {to_key_id[:8]}…), not to you "
+            f"(key {your_key_id[:8]}…); {NOTHING_IMPORTED}",
+            hint="If it was meant for you, ask your peer to share it to the code `peerlog id` shows you.",
+        )
+        self.to_key_id = to_key_id
+
+
+class BundleDamagedError(BundleError):
+    """The bundle was altered on the way: a check that proves it intact and from its sender failed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"This bundle was altered or damaged on the way: {reason}; {NOTHING_IMPORTED}", hint=_SHARE_AGAIN
+        )
+
+
+class BundleIncompleteError(BundleError):
+    """The bundle ends before its last part: cut short, or (in a sync folder) still arriving."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"This bundle is cut short: it ends before its last part; {NOTHING_IMPORTED}",
+            hint="If it is still being copied, try again in a moment; otherwise ask your peer to share it again.",
+        )

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FRAME_BYTES",
     "HEAD_BYTES",
+    "looks_sealed",
     "KEY_BLOCK_BYTES",
     "Envelope",
     "Unsealed",
@@ -114,6 +115,12 @@ class Envelope:
 def _envelope_line(bundle_id: str, to_key_id: str) -> bytes:
     fields = {"peerlog": "sealed", "v": FORMAT_VERSION, "id": bundle_id, "to": to_key_id}
     return json.dumps(fields).encode("ascii") + b"\n"
+
+
+def looks_sealed(head: bytes) -> bool:
+    """Whether a file starting with `head` claims to be a sealed bundle (of any format version), so that
+    opening it, rather than reading it as JSON, says what is wrong with it."""
+    return head.startswith(_MAGIC)
 
 
 def read_envelope(head: bytes) -> Envelope:

@@ -31,20 +31,11 @@ def open_file(path: Path) -> BinaryIO:
 
 
 def is_sealed(path: Path) -> bool:
-    """Whether `path` holds a sealed bundle (by its first line; a damaged or cut one too, so that opening
-    it says what is wrong), rather than JSON to check whole."""
-    from peerlog.errors import NotABundleError
-    from peerlog.sealing import HEAD_BYTES, read_envelope
+    """Whether `path` claims to be a sealed bundle (by its first bytes), rather than JSON to check whole."""
+    from peerlog.sealing import HEAD_BYTES, looks_sealed
 
     with open_file(path) as handle, _reading(path):
-        head = handle.read(HEAD_BYTES)
-    try:
-        read_envelope(head)
-    except NotABundleError:
-        return False
-    except InputError:
-        return True
-    return True
+        return looks_sealed(handle.read(HEAD_BYTES))
 
 
 def _read(path: Path) -> str:

@@ -126,6 +126,7 @@ _VALUE_NAMES = {
     "format": "markdown|json",
     "source": "peerlog|jrnl",
     "kind": "appreciation|suggestion",
+    "key": "CODE",
 }
 
 #: The order a person meets subcommands in: look first, then act on what you saw. Others follow as defined.

@@ -338,8 +338,8 @@ def backup(
     """Copy your whole journal to a backup file, safely, even while peerlog is in use.
 
     Your key goes beside it as BACKUP.key: keep the two together. To restore: close peerlog, move the
-    journal (and any peerlog.db-wal and peerlog.db-shm beside it) away, copy the backup to the journal's
-    place and BACKUP.key to peerlog.db.key beside it (then `chmod 600` it if the copy lost that). With your
+    journal (and any peerlog.db-wal, peerlog.db-shm and peerlog.db.key beside it) away, copy the backup to
+    the journal's place and BACKUP.key to peerlog.db.key beside it (`cp -p` keeps it yours only). With your
     key back, your peers need nothing new from you. `peerlog --db BACKUP log` lets you look inside first.
     """
     from peerlog.backups import backup_journal, destination_for

@@ -215,6 +215,13 @@ class Journal:
         return self.reflection(author, pair, answers, pack="session-check", title="Session check", **kw)  # type: ignore[arg-type]
 
 
+def own_code(invoke: Invoke, **kw: Any) -> str:
+    """The identity code `peerlog id` prints for the journal `invoke` runs in."""
+    result = invoke("id", "--json", **kw)
+    assert result.exit_code == 0, result.stderr
+    return str(json.loads(result.stdout)["code"])
+
+
 def journal_at(home: Path) -> Journal:
     return Journal(home / "peerlog.db")
 

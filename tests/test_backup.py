@@ -26,10 +26,15 @@ def test_a_backup_goes_beside_the_journal_by_default_readable_by_you_only(
     journal("checkin", "--note", "Worth keeping")
     result = journal("backup")
     assert result.exit_code == 0, result.stderr
-    backups = [p for p in home.iterdir() if p.name.startswith("peerlog-backup-")]
-    assert len(backups) == 1 and NAME.match(backups[0].name)
-    assert result.stdout == f"Backed up your journal to {backups[0]} (readable by you only).\n"
+    backups = [p for p in home.iterdir() if NAME.match(p.name)]
+    assert len(backups) == 1
+    key = Path(f"{backups[0]}.key")
+    assert result.stdout == (
+        f"Backed up your journal to {backups[0]} and your key to {key} (both readable by you only).\n"
+    )
     assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert key.read_bytes() == (home / "peerlog.db.key").read_bytes()
     assert _notes(journal, "--db", str(backups[0])) == ["Worth keeping"]
 
 
@@ -50,8 +55,8 @@ def test_a_backup_can_go_to_a_file_or_into_a_folder(journal: Invoke, tmp_path: P
     folder = tmp_path / "usb-stick"
     folder.mkdir()
     assert journal("backup", str(folder)).exit_code == 0
-    (inside,) = folder.iterdir()
-    assert NAME.match(inside.name)
+    inside, key = sorted(folder.iterdir())
+    assert NAME.match(inside.name) and key.name == f"{inside.name}.key"
 
 
 def test_a_backup_never_replaces_a_file_without_force(journal: Invoke, tmp_path: Path) -> None:
@@ -63,7 +68,7 @@ def test_a_backup_never_replaces_a_file_without_force(journal: Invoke, tmp_path:
     assert target.read_bytes() == b"something precious"
     assert journal("backup", str(target), "--force").exit_code == 0
     assert _notes(journal, "--db", str(target)) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db", "peerlog-home"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db", "copy.db.key", "peerlog-home"]
 
 
 def test_a_backup_while_someone_is_writing_holds_what_was_committed(

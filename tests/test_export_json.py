@@ -26,6 +26,7 @@ from support import (
     journals,
     load_json,
     me_and_pair,
+    own_code,
 )
 
 
@@ -146,10 +147,17 @@ def test_moving_to_a_new_machine_brings_back_the_whole_journal(journal: Invoke, 
     laptop = {"PEERLOG_HOME": str(tmp_path / "new-laptop")}
     imported = journal("restore", str(everything), env=laptop)
     assert imported.exit_code == 0, imported.stderr
-    assert imported.stdout == "Restored everything.json: 2 check-ins added. 1 win among them. Lovely.\n"
+    assert imported.stdout == (
+        "Restored everything.json: 2 check-ins added. 1 win among them. Lovely.\n"
+        "This machine has a key of its own, so your peers will need your new code: run `peerlog id` and "
+        "send it to them, and read the fingerprint together.\n"
+    )
     again = tmp_path / "again.json"
     journal("export", "--format", "json", "--include-private", "--output", str(again), env=laptop)
-    assert again.read_bytes() == everything.read_bytes()
+    # Everything comes back as it was, but for your key: the laptop keeps its own.
+    old_code, new_code = own_code(journal), own_code(journal, env=laptop)
+    assert old_code != new_code
+    assert again.read_text() == everything.read_text().replace(old_code, new_code)
     listed = json.loads(journal("log", "--json", env=laptop).stdout)
     assert {(e["note"], e["by_you"], e["pair"]) for e in listed} == {
         ("Private thoughts", True, "Sam"),
@@ -168,7 +176,8 @@ def test_moving_to_a_new_machine_also_works_right_after_init(journal: Invoke, tm
     assert result.exit_code == 0, result.stderr
     again = tmp_path / "again.json"
     journal("export", "--format", "json", "--include-private", "--output", str(again), env=laptop)
-    assert again.read_bytes() == everything.read_bytes()
+    old_code, new_code = own_code(journal), own_code(journal, env=laptop)
+    assert again.read_text() == everything.read_text().replace(old_code, new_code)
     assert journal("init", env=laptop).stdout.startswith("Your journal is ready, Ana.")
 
 

@@ -109,11 +109,29 @@ def test_force_still_replaces_a_regular_file(way: Way, shared: Invoke, tmp_path:
 
 @pytest.mark.parametrize("way", WAYS_OUT, ids=lambda w: w.name)
 def test_an_output_name_near_the_255_byte_limit_is_written(way: Way, shared: Invoke, tmp_path: Path) -> None:
-    out = tmp_path / ("n" * 250 + ".out")  # 254 bytes: no room for a longer temporary name beside it
+    # A backup's key goes beside it as NAME.key, so the backup's own name has 4 bytes less room.
+    room = len(".key") if way.name == "backup FILE" else 0
+    out = tmp_path / (
+        "n" * (250 - room) + ".out"
+    )  # the longest name has 254 bytes: no room for a longer temporary one
     result = _writes(shared, way, out)
     assert result.exit_code == 0, result.stderr
     assert out.stat().st_size > 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["peerlog-home", out.name])
+    beside = [f"{out.name}.key"] if room else []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["peerlog-home", out.name, *beside])
+
+
+def test_a_backup_name_too_long_for_its_key_beside_it_is_refused_before_writing(
+    shared: Invoke, tmp_path: Path
+) -> None:
+    out = tmp_path / ("n" * 250 + ".out")
+    result = shared("backup", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"peerlog: The backup's name is too long to keep your key beside it as {out.name}.key; nothing was "
+        "written. Choose a shorter name.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["peerlog-home"]
 
 
 # ---------------------------------------------------------------- modes, whatever the umask

@@ -30,7 +30,11 @@ def _notes(invoke: Invoke, env: dict[str, str] | None = None) -> dict[str, dict[
 def test_restoring_the_same_file_twice_adds_nothing(exported: Path, journal: Invoke, tmp_path: Path) -> None:
     laptop = {"PEERLOG_HOME": str(tmp_path / "laptop")}
     first = journal("restore", str(exported), env=laptop)
-    assert first.stdout == "Restored ana.json: 3 check-ins added. 2 wins among them. Lovely.\n"
+    assert first.stdout == (
+        "Restored ana.json: 3 check-ins added. 2 wins among them. Lovely.\n"
+        "This machine has a key of its own, so your peers will need your new code: run `peerlog id` and "
+        "send it to them, and read the fingerprint together.\n"
+    )
     after_first = counts(tmp_path / "laptop")
     second = journal("restore", str(exported), env=laptop)
     assert second.stdout == "Nothing to restore: everything in ana.json is already here.\n"

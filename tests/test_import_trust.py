@@ -9,6 +9,7 @@ their pair arrive.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -582,6 +583,9 @@ def test_restore_refuses_a_peers_bundle(bundles: tuple[Path, Path], journal: Inv
 def _changed_since(everything: Path, journal: Invoke, tmp_path: Path) -> tuple[dict[str, str], Path]:
     """A laptop restored from `everything`, and a newer export with an edit, a new name and an ended pair."""
     laptop = {"PEERLOG_HOME": str(tmp_path / "laptop")}
+    # Your key came along (from a backup), so the laptop's journal and this one are the same, key and all.
+    (tmp_path / "laptop").mkdir(mode=0o700)
+    shutil.copy2(Path(os.environ["PEERLOG_HOME"]) / "peerlog.db.key", tmp_path / "laptop" / "peerlog.db.key")
     assert journal("restore", str(everything), env=laptop).exit_code == 0
     kept = next(e for e in json.loads(journal("log", "--json").stdout) if e["note"] == "Kept safe")
     journal("edit", kept["id"], "--note", "Kept safe, and edited")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from peerlog.identity import key_path
 from peerlog.store import migrations
 from support import Invoke
 
@@ -69,8 +70,8 @@ def test_a_journal_named_with_awkward_characters_lives_exactly_there(
     db = place / name / f"{name}.db"
     started(invoke, db)
     assert notes(invoke, db) == ["Kept where I said"]
-    assert files_under(place) == {db.relative_to(place)}
-    assert mode(db) == 0o600 and mode(db.parent) == 0o700
+    assert files_under(place) == {db.relative_to(place), key_path(db).relative_to(place)}
+    assert mode(db) == mode(key_path(db)) == 0o600 and mode(db.parent) == 0o700
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -82,8 +83,8 @@ def test_peerlog_home_with_awkward_characters_keeps_the_journal_inside_it(
     assert invoke("init", "--name", "Ana").exit_code == 0
     assert invoke("checkin", "--note", "At home").exit_code == 0
     assert [e["note"] for e in json.loads(invoke("log", "--json").stdout)] == ["At home"]
-    assert files_under(place) == {Path(name) / "peerlog.db"}
-    assert mode(home / "peerlog.db") == 0o600
+    assert files_under(place) == {Path(name) / "peerlog.db", Path(name) / "peerlog.db.key"}
+    assert mode(home / "peerlog.db") == mode(home / "peerlog.db.key") == 0o600
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -100,8 +101,9 @@ def test_backup_and_export_of_a_journal_with_awkward_names_hold_the_entries(
     result = invoke("--db", str(db), "export", "-f", "json", "--include-private", "--output", str(exported))
     assert result.exit_code == 0, result.stderr
     assert "Kept where I said" in exported.read_text(encoding="utf-8")
-    assert files_under(place) == {p.relative_to(place) for p in (db, backup, exported)}
-    assert {mode(p) for p in (db, backup, exported)} == {0o600}
+    written = (db, key_path(db), backup, key_path(backup), exported)
+    assert files_under(place) == {p.relative_to(place) for p in written}
+    assert {mode(p) for p in written} == {0o600}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -115,7 +117,10 @@ def test_doctor_reads_a_journal_with_an_awkward_name(name: str, invoke: Invoke, 
     assert report["integrity"] == ["ok"]
     # A read-only look may leave SQLite's own working files beside the journal, owner-only like it.
     sides = {Path(f"{db}-wal"), Path(f"{db}-shm")}
-    assert files_under(place) - {p.relative_to(place) for p in sides} == {db.relative_to(place)}
+    assert files_under(place) - {p.relative_to(place) for p in sides} == {
+        db.relative_to(place),
+        key_path(db).relative_to(place),
+    }
     assert {mode(side) for side in sides if side.exists()} <= {0o600}
 
 
@@ -137,7 +142,7 @@ def test_the_copy_taken_before_an_upgrade_holds_the_journal_whatever_its_name(
     monkeypatch.setattr(migrations, "LATEST", version + 1)
     assert notes(invoke, db) == ["Kept where I said"]  # opening it upgrades it
     copy = db.with_name(f"{db.name}.schema{version}.bak")
-    assert files_under(place) == {p.relative_to(place) for p in (db, copy)}
+    assert files_under(place) == {p.relative_to(place) for p in (db, key_path(db), copy)}
     assert mode(copy) == 0o600
     monkeypatch.setattr(migrations, "LATEST", version)
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:-1])
@@ -159,4 +164,4 @@ def test_a_path_that_is_not_valid_utf8_still_names_its_own_file(place: Path) -> 
     assert peerlog("checkin", "--note", "Kept where I said").returncode == 0
     listed = peerlog("log", "--json")
     assert [e["note"] for e in json.loads(listed.stdout)] == ["Kept where I said"]
-    assert os.listdir(os.fsencode(place)) == [b"caf\xe9.db"]
+    assert sorted(os.listdir(os.fsencode(place))) == [b"caf\xe9.db", b"caf\xe9.db.key"]

@@ -127,8 +127,11 @@ def _run_output(case: Output, invoke: Invoke, home: Path, out: Path) -> Path:
     result = invoke(*[arg.replace("{out}", str(out)) for arg in case.argv])
     assert result.exit_code == 0, result.stderr
     if case.default_place:
-        written = [p for p in set(home.iterdir()) - before if not p.name.endswith(("-wal", "-shm"))]
+        new = set(home.iterdir()) - before
+        written = [p for p in new if not p.name.endswith(("-wal", "-shm", ".key"))]
         assert len(written) == 1, written
+        # A backup's key beside it is owner-only too (tests/test_backup.py checks it is the journal's key).
+        assert all(mode(p) == 0o600 for p in new if p.name.endswith(".key"))
         return written[0]
     return out
 

@@ -112,3 +112,12 @@ def test_a_check_in_by_flags_asks_nothing_so_never_loads_the_prompt_library(tmp_
     loaded = probe([["checkin", "--mood", "4", "--note", "Good talk"]], tmp_path)
     assert "questionary" not in loaded["checkin --mood 4 --note Good talk"]
     assert "prompt_toolkit" not in loaded["checkin --mood 4 --note Good talk"]
+
+
+def test_everyday_commands_on_a_current_journal_never_load_the_crypto_library(tmp_path: Path) -> None:
+    created = probe([["init", "--name", "Ana"]], tmp_path)
+    assert "nacl" in created["init --name Ana"], "init makes the key; the probe must see it"
+    for argv in (["log"], ["checkin", "--note", "Hello"], ["pair", "add", "Sam"], ["pair", "show", "sam"]):
+        loaded = probe([argv], tmp_path)[" ".join(argv)]
+        assert "sqlalchemy" in loaded  # the journal really was opened
+        assert "nacl" not in loaded, f"`peerlog {' '.join(argv)}` imported nacl on a current journal"

@@ -174,6 +174,7 @@ def examine(path: Path, *, source: str = "", integrity: bool = True, quick: bool
     if not _judge_contents(report, look):
         return report  # not a journal at all: permissions and space would only distract
     _judge_access(report, path, folder)
+    _judge_key(report, path)
     _judge_space(report)
     return report
 
@@ -367,6 +368,22 @@ def _judge_access(report: DoctorReport, path: Path, folder: Path) -> None:
             f"Other people on this computer may read the journal (mode {_octal(report.mode)}); it holds "
             "private entries.",
             f"Make it yours alone: `chmod 600 {path}`.",
+        )
+
+
+def _judge_key(report: DoctorReport, path: Path) -> None:
+    """The key beside the journal, judged by a look at the file only (its contents need the crypto library)."""
+    from peerlog.identity import ID_COMMAND, key_file_problem, key_path
+
+    key = key_path(path)
+    problem = key_file_problem(key)
+    if problem is not None:
+        report.add(PROBLEM, problem.message, problem.hint)
+    elif not (key.exists() or key.is_symlink()):
+        report.add(
+            NOTE,
+            f"Your journal has no key yet ({key}); it is made the first time it is needed.",
+            f"`{ID_COMMAND}` makes it now and shows the code to send your peer.",
         )
 
 

@@ -127,9 +127,13 @@ def make_private_folder(folder: Path) -> None:
         os.chmod(part, 0o700)
 
 
+#: The journal's key file is its own path plus this (`peerlog.identity.key_path`).
+KEY_SUFFIX = ".key"
+
+
 def journal_files(journal: Path) -> list[Path]:
-    """The journal and the working files SQLite keeps beside it: never an output, even with --force."""
-    return [journal, Path(f"{journal}-wal"), Path(f"{journal}-shm")]
+    """The journal, the working files SQLite keeps beside it and its key: never an output, even with --force."""
+    return [journal, Path(f"{journal}-wal"), Path(f"{journal}-shm"), Path(f"{journal}{KEY_SUFFIX}")]
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -155,11 +159,13 @@ def check_destination(path: Path, *, force: bool, keep: Iterable[Path] = ()) -> 
             f"Cannot write {path}: the folder {parent} does not exist.",
             hint="Create it first, or choose another place.",
         )
-    if any(_same_file(path, kept) or os.path.abspath(path) == os.path.abspath(kept) for kept in keep):
-        raise InputError(
-            f"{path} is your journal itself, so peerlog will not write over it, even with --force.",
-            hint="Choose another name.",
-        )
+    for kept in keep:
+        if _same_file(path, kept) or os.path.abspath(path) == os.path.abspath(kept):
+            what = "your journal's key" if kept.name.endswith(KEY_SUFFIX) else "your journal itself"
+            raise InputError(
+                f"{path} is {what}, so peerlog will not write over it, even with --force.",
+                hint="Choose another name.",
+            )
     if found is not None:
         if not force:
             raise InputError(

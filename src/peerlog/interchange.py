@@ -37,6 +37,8 @@ class PersonRecord:
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    #: Their identity code; only in an export for yourself (a share bundle never carries one).
+    public_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from peerlog import lookup
 from peerlog.errors import InputError
 from peerlog.ids import short_id
-from peerlog.models import CheckIn, Pair, Person, utcnow
+from peerlog.models import CheckIn, Pair, Person, SyncFolder, utcnow
 from peerlog.people import clean_name, find_peer, get_self, name_key
 from peerlog.store.visibility import visible_to
 
@@ -31,10 +31,21 @@ class PairView:
     started_at: datetime
     ended_at: datetime | None
     checkins: int
+    #: The peer's identity code, None until it is added (`pair set NAME --key CODE`).
+    key: str | None = None
+    #: The folder this machine syncs the pair through, None when there is none.
+    sync_dir: str | None = None
 
     @property
     def active(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def fingerprint(self) -> str | None:
+        from peerlog.peer_keys import stored_key
+
+        found = stored_key(self.key)
+        return found.fingerprint if found else None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -45,6 +56,9 @@ class PairView:
             "started_at": _aware(self.started_at).isoformat(),
             "ended_at": _aware(self.ended_at).isoformat() if self.ended_at else None,
             "checkins": self.checkins,
+            "key": self.key,
+            "fingerprint": self.fingerprint,
+            "sync_dir": self.sync_dir,
         }
 
 
@@ -88,6 +102,8 @@ def view(session: Session, pair: Pair, me: Person | None = None) -> PairView:
         started_at=journey_start(pair.started_at, first),
         ended_at=pair.ended_at,
         checkins=int(count),
+        key=peer.public_key if peer else None,
+        sync_dir=folder.path if (folder := session.get(SyncFolder, pair.id)) else None,
     )
 
 
@@ -202,3 +218,51 @@ def set_pair(
         session.add(pair)
         session.flush()
     return view(session, pair)
+
+
+def clean_sync_dir(text: str) -> str | None:
+    """A sync folder as typed, made absolute; None for "" (no folder). It must be a folder you can write."""
+    import os
+    from pathlib import Path
+
+    from peerlog.files import can_write
+
+    if not text.strip():
+        return None
+    folder = Path(os.path.abspath(Path(text).expanduser()))
+    if not folder.exists():
+        raise InputError(
+            f"The sync folder {folder} does not exist.",
+            hint="Create it (or let your sync tool create it) first, then set it again.",
+        )
+    if not folder.is_dir():
+        raise InputError(
+            f"{folder} is a file, not a folder.", hint="Give the folder your sync tool keeps in step."
+        )
+    if not can_write(folder):
+        raise InputError(
+            f"You cannot write in the sync folder {folder}.", hint="Choose a folder of your own."
+        )
+    return str(folder)
+
+
+def set_sync_folder(session: Session, name: str, path: str | None) -> PairView:
+    """Set (or, with None, clear) the folder this machine syncs the pair with `name` through."""
+    pair = resolve_pair(session, name)
+    row = session.get(SyncFolder, pair.id)
+    if path is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(SyncFolder(pair_id=pair.id, path=path))
+    else:
+        row.path = path
+        session.add(row)
+    session.flush()
+    return view(session, pair)
+
+
+def peer_of(session: Session, name: str) -> Person:
+    """The peer of the pair named `name`, as an ORM row to change."""
+    pair = resolve_pair(session, name)
+    return session.get_one(Person, peer_id_of(pair, get_self(session).id))

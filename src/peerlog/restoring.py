@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from peerlog.errors import InputError, NotInitialisedError
+from peerlog.identity import PeerKey
 from peerlog.interchange import KIND_EXPORT, JournalDocument
 from peerlog.models import CheckIn, Feedback, Link, Pair, Person, Reflection
+from peerlog.peer_keys import record_own_key
 from peerlog.people import find_self
 from peerlog.transfer import ImportResult, Origin, merge_document
 
@@ -97,6 +99,18 @@ def plan_restore(session: Session, doc: JournalDocument) -> RestorePlan:
     return RestorePlan(result, fresh)
 
 
-def restore(session: Session, doc: JournalDocument) -> ImportResult:
-    """Restore your own export into the journal, in the caller's transaction."""
-    return merge_document(session, doc, restore_origin(session, doc))
+def restore(session: Session, doc: JournalDocument, own_key: PeerKey | None = None) -> ImportResult:
+    """Restore your own export into the journal, in the caller's transaction.
+
+    `own_key`, this machine's key: your row keeps it whatever key the file's "you" had, since the key
+    file is what signs and opens bundles here (see `key_changed`)."""
+    result = merge_document(session, doc, restore_origin(session, doc))
+    if own_key is not None:
+        record_own_key(session, own_key)
+    return result
+
+
+def key_changed(doc: JournalDocument, own_key: PeerKey) -> bool:
+    """Whether the file's "you" had another key than this machine's: then your peers need your new code."""
+    theirs = doc.person(doc.self_id)
+    return bool(theirs and theirs.public_key and theirs.public_key != own_key.code)

@@ -76,7 +76,7 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 # ---------------------------------------------------------------- reading a journal into a document
 
 
-def _person_record(p: Person, *, named: bool = True) -> PersonRecord:
+def _person_record(p: Person, *, named: bool = True, key: bool = False) -> PersonRecord:
     return PersonRecord(
         id=p.id,
         name=p.name if named else None,
@@ -84,6 +84,7 @@ def _person_record(p: Person, *, named: bool = True) -> PersonRecord:
         created_at=p.created_at,
         updated_at=p.updated_at,
         version=p.version,
+        public_key=p.public_key if key else None,
     )
 
 
@@ -305,7 +306,10 @@ def collect(
         include_private=include_private,
         self_id=me.id,
         scope=Scope(pair_id=pair_row.id if pair_row else None, since=since or changed_since, until=until),
-        people=tuple(_person_record(p, named=kind == KIND_EXPORT or p.id == me.id) for p in people_rows),
+        people=tuple(
+            _person_record(p, named=kind == KIND_EXPORT or p.id == me.id, key=for_yourself)
+            for p in people_rows
+        ),
         pairs=tuple(_pair_record(p, agreement=for_yourself) for p in pair_rows),
         checkins=_batched(
             session, CheckIn, conditions[CheckIn], lambda rows: _checkin_records(session, rows)
@@ -487,6 +491,14 @@ def _feedback_incoming(f: FeedbackRecord, author_id: str, recipient_id: str, pai
     )
 
 
+def _free_key(session: Session, code: str | None, person_id: str) -> str | None:
+    """`code`, unless someone else here already holds it (a key is one person's)."""
+    if code is None:
+        return None
+    holder = session.exec(select(Person.id).where(Person.public_key == code)).first()
+    return code if holder in (None, person_id) else None
+
+
 def _merge_people(
     session: Session, doc: JournalDocument, *, adopt: bool, result: ImportResult
 ) -> dict[str, str]:
@@ -494,16 +506,26 @@ def _merge_people(
     for p in doc.people:
         row = existing.get(p.id)
         name = p.name or "someone"  # only a share bundle leaves a name out, and it never comes this way
+        key = _free_key(session, p.public_key, p.id)
         if row is None:
             session.add(
                 Person(
                     **_row_values(
-                        p, name=name, name_key=name_key(name), is_self=adopt and p.id == doc.self_id
+                        p,
+                        name=name,
+                        name_key=name_key(name),
+                        is_self=adopt and p.id == doc.self_id,
+                        public_key=key,
                     )
                 )
             )
             result.added["person"] += 1
-        elif p.version > row.version:
+            continue
+        newer = p.version > row.version
+        if key is not None and not row.is_self and (row.public_key is None or newer):
+            row.public_key = key  # a peer's key comes back with your export; your own stays this machine's
+            session.add(row)
+        if newer:
             result.replaced.append(Replacement("person", f"{row.name} → {name}", row.is_self))
             row.name, row.name_key, row.updated_at, row.version = (
                 name,

@@ -37,6 +37,10 @@ def say_error(message: str) -> None:
 #: never pay for the others (tests/test_cli_help.py keeps these lines equal to the commands' docstrings).
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("peerlog.cli.init", "Set up your journal (safe to run again; it never erases anything)."),
+    "id": (
+        "peerlog.cli.identity",
+        "Show your identity code to send to your peer, and the fingerprint you read to each other.",
+    ),
     "pair": ("peerlog.cli.pairs", "Start, list, show, change and end pairs with your peers."),
     "person": ("peerlog.cli.people", "Rename a peer in your journal; their entries stay theirs."),
     "checkin": (
@@ -126,6 +130,7 @@ _VALUE_NAMES = {
     "format": "markdown|json",
     "source": "peerlog|jrnl",
     "kind": "appreciation|suggestion",
+    "key": "CODE",
 }
 
 #: The order a person meets subcommands in: look first, then act on what you saw. Others follow as defined.

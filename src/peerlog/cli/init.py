@@ -23,6 +23,8 @@ def init(
 ) -> None:
     """Set up your journal (safe to run again; it never erases anything)."""
     from peerlog.errors import NotInitialisedError
+    from peerlog.identity import ensure_identity
+    from peerlog.peer_keys import own_identity, record_own_key
     from peerlog.people import find_self, init_self
 
     app_state = state(ctx)
@@ -34,6 +36,7 @@ def init(
         except NotInitialisedError:
             me = None
         if me is not None:
+            own_identity(app_state.store())
             say(f"Your journal is ready, {me.name}. It lives at {app_state.store().path}.")
             return
         default = getpass.getuser().capitalize() if _has_login() else "Me"
@@ -44,6 +47,8 @@ def init(
     store = app_state.store(create=True)
     with store.session(write=True) as session:
         me, what = init_self(session, name)
+        # Your key is made with your journal (once; never replaced), and your row holds its code.
+        record_own_key(session, ensure_identity(store.path).public)
     if what == "created":
         say(f"Welcome, {me.name}! Your journal is at {store.path} and is private to you.")
         typer.echo('Next: `peerlog pair add "Peer name"`, then `peerlog checkin`.')

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from peerlog.cli.moments import WHEN_HELP, parse_moment
 from peerlog.cli.say import say, say_json
 from peerlog.cli.state import state
+
+if TYPE_CHECKING:
+    from peerlog.identity import PeerKey
+    from peerlog.peer_keys import KeyChange
+    from peerlog.store import Store
+
+KEY_HELP = "Your peer's identity code: what `peerlog id` prints on their machine."
 
 app = typer.Typer(no_args_is_help=True, help="Start, list, show, change and end pairs with your peers.")
 
@@ -22,14 +29,53 @@ def add(
         str | None,
         typer.Option("--agreement", "-a", help="What you two agree on, e.g. how you'll meet and listen."),
     ] = None,
+    key: Annotated[str | None, typer.Option("--key", help=KEY_HELP)] = None,
 ) -> None:
     """Start a pair with a peer (or pick up an ended one again)."""
-    from peerlog.pairs import add_pair
+    from peerlog.pairs import add_pair, peer_of
 
-    with state(ctx).store().session(write=True) as session:
+    store = state(ctx).store()
+    peer_key, mine = _keys(store, key)
+    change = None
+    with store.session(write=True) as session:
         pair, created = add_pair(session, peer_name=name, agreement=agreement)
+        if peer_key is not None and mine is not None:
+            from peerlog.peer_keys import set_peer_key
+
+            change = set_peer_key(session, peer_of(session, pair.peer), peer_key, mine=mine, replace=False)
     verb = "are now a pair" if created else "are a pair again"
     say(f'You and {pair.peer} {verb}. Log time together with `peerlog checkin --pair "{pair.peer}"`.')
+    if change is not None:
+        _say_key(change)
+
+
+def _keys(store: Store, code: str | None) -> tuple[PeerKey | None, PeerKey | None]:
+    """The peer's key from `--key` (checked before anything is opened for writing) and your own."""
+    if code is None:
+        return None, None
+    from peerlog.identity import PeerKey
+    from peerlog.peer_keys import own_identity
+
+    peer_key = PeerKey.from_code(code)
+    identity, _name = own_identity(store)
+    return peer_key, identity.public
+
+
+def _say_key(change: KeyChange) -> None:
+    if change.old is None:
+        say(f"{change.peer}'s fingerprint: {change.key.fingerprint}")
+        say(
+            f"Check it with {change.peer}: read it to each other; it should match what `peerlog id` shows them."
+        )
+    elif not change.changed:
+        say(f"{change.peer}'s key is unchanged (fingerprint {change.key.fingerprint}).")
+    else:
+        say(f"{change.peer}'s key is replaced.")
+        say(f"  old fingerprint: {change.old.fingerprint}")
+        say(f"  new fingerprint: {change.key.fingerprint}")
+        say(
+            f"Bundles made with the old key are no longer accepted. Check the new fingerprint with {change.peer}."
+        )
 
 
 @app.command("list")
@@ -88,19 +134,50 @@ def set_(
         str | None,
         typer.Option("--agreement", "-a", help='What you two agree on now ("" clears it).'),
     ] = None,
+    key: Annotated[
+        str | None, typer.Option("--key", help=f"{KEY_HELP} Adds it, or replaces the one they had.")
+    ] = None,
+    sync_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--sync-dir",
+            metavar="FOLDER",
+            help='A folder you both keep in step (Syncthing, Dropbox, a USB stick...) for `peerlog sync` ("" clears it).',
+        ),
+    ] = None,
 ) -> None:
-    """Change a pair's settings: when it began, and your agreement."""
+    """Change a pair's settings: when it began, your agreement, your peer's key and your sync folder."""
     from peerlog.errors import InputError
-    from peerlog.pairs import set_pair
+    from peerlog.pairs import clean_sync_dir, peer_of, set_pair, set_sync_folder
 
-    if since is None and agreement is None:
+    if since is None and agreement is None and key is None and sync_dir is None:
         raise InputError(
-            "There is nothing to change: give --since, --agreement or both.",
+            "There is nothing to change: give --since, --agreement, --key or --sync-dir.",
             hint=f'For example: peerlog pair set "{name}" --since 2026-09-01',
         )
     moment = parse_moment(since, "since")
-    with state(ctx).store().session(write=True) as session:
+    folder = clean_sync_dir(sync_dir) if sync_dir is not None else None
+    store = state(ctx).store()
+    peer_key, mine = _keys(store, key)
+    change = None
+    with store.session(write=True) as session:
         pair = set_pair(session, name, since=moment, agreement=agreement)
+        if peer_key is not None and mine is not None:
+            from peerlog.peer_keys import set_peer_key
+
+            change = set_peer_key(session, peer_of(session, name), peer_key, mine=mine)
+        if sync_dir is not None:
+            pair = set_sync_folder(session, name, folder)
+    if change is not None:
+        _say_key(change)
+    if sync_dir is not None:
+        say(
+            f"Your pair with {pair.peer} syncs through {pair.sync_dir}."
+            if pair.sync_dir
+            else f"Your pair with {pair.peer} has no sync folder now."
+        )
+    if since is None and agreement is None:
+        return
     from peerlog.dates import short_day
     from peerlog.render import local
 

@@ -293,8 +293,17 @@ def restore(
         write_lock=True,
     )
     if go:
-        result = save(store, lambda session: restoring.restore(session, loaded))
+        from peerlog.identity import ensure_identity
+
+        # This machine's key: kept, never replaced by the one the file's "you" had on another machine.
+        own_key = ensure_identity(store.path).public
+        result = save(store, lambda session: restoring.restore(session, loaded, own_key))
         typer.echo(_import_summary(file, result, verb="Restored"))
+        if restoring.key_changed(loaded, own_key):
+            say(
+                "This machine has a key of its own, so your peers will need your new code: run "
+                "`peerlog id` and send it to them, and read the fingerprint together."
+            )
 
 
 def _restore_agreed(file: Path, plan: RestorePlan, yes: bool) -> bool:
@@ -387,12 +396,16 @@ def backup(
 ) -> None:
     """Copy your whole journal to a backup file, safely, even while peerlog is in use.
 
-    To restore: close peerlog, move the journal (and any peerlog.db-wal and peerlog.db-shm beside it) away,
-    and copy the backup to the journal's place. `peerlog --db BACKUP log` lets you look inside first.
+    Your key goes beside it as BACKUP.key: keep the two together. To restore: close peerlog, move the
+    journal (and any peerlog.db-wal, peerlog.db-shm and peerlog.db.key beside it) away, copy the backup to
+    the journal's place and BACKUP.key to peerlog.db.key beside it (`cp -p` keeps it yours only). With your
+    key back, your peers need nothing new from you. `peerlog --db BACKUP log` lets you look inside first.
     """
     from peerlog.backups import backup_journal, destination_for
+    from peerlog.peer_keys import own_identity
 
     store = state(ctx).store()  # opening it first: a clear message if there is no journal
     destination = destination_for(store.path, file)
-    written = backup_journal(store.path, destination, force=force)
-    say(f"Backed up your journal to {written} (readable by you only).")
+    identity, _name = own_identity(store)  # a journal without a key yet gets it now, so the backup has it
+    written, key = backup_journal(store.path, destination, identity, force=force)
+    say(f"Backed up your journal to {written} and your key to {key} (both readable by you only).")

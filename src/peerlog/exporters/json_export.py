@@ -38,7 +38,7 @@ def stamp(value: datetime | None) -> str | None:
 
 
 def _person(p: PersonRecord) -> dict[str, Any]:
-    return {
+    person = {
         "id": p.id,
         "name": p.name,
         "is_self": p.is_self,
@@ -46,6 +46,10 @@ def _person(p: PersonRecord) -> dict[str, Any]:
         "updated_at": stamp(p.updated_at),
         "version": p.version,
     }
+    if p.public_key is not None:
+        # Only where there is one (an export for yourself): every other file stays exactly as before.
+        person["public_key"] = p.public_key
+    return person
 
 
 def _pair(p: PairRecord) -> dict[str, Any]:

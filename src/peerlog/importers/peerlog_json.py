@@ -149,7 +149,24 @@ def _person(obj: dict[str, Any], where: str, *, unnamed: bool, version: _Version
         created_at=_utc(required_moment(obj, "created_at", where)),
         updated_at=_utc(required_moment(obj, "updated_at", where)),
         version=version(obj, where),
+        public_key=_public_key(obj, where),
     )
+
+
+def _public_key(obj: dict[str, Any], where: str) -> str | None:
+    """A person's identity code: optional (older files, share bundles), and checked like a typed one."""
+    from peerlog.errors import InputError
+    from peerlog.identity import PeerKey
+
+    code = text(obj, "public_key", where, nullable=True, max_length=80, keep="", default=None)
+    if code is None:
+        return None
+    try:
+        return PeerKey.from_code(code).code
+    except InputError as error:
+        raise FileProblem(
+            path_of(where, "public_key"), f"is not a peerlog identity code ({error.message})"
+        ) from None
 
 
 def _pair(obj: dict[str, Any], where: str, people: set[str], version: _Versions) -> PairRecord:

@@ -108,6 +108,19 @@ def pair_detail(p: PairView) -> Panel:
     if p.ended_at:
         body.append(f", ended {short_day(local(p.ended_at))}")
     body.append(f"\nCheck-ins in this pair: {p.checkins}\n")
+    fingerprint = p.fingerprint
+    if fingerprint:
+        body.append(f"{visible(p.peer)}'s fingerprint: {fingerprint}\n")
+    else:
+        body.append(
+            visible(
+                f'No key yet: ask {p.peer} for `peerlog id`, then `peerlog pair set "{p.peer}" --key CODE`.'
+            )
+            + "\n",
+            style="dim",
+        )
+    if p.sync_dir:
+        body.append(f"Sync folder: {visible(p.sync_dir)}\n")
     if p.agreement:
         body.append("\nOur agreement\n", style="bold")
         body.append(visible(p.agreement) + "\n")

@@ -54,9 +54,11 @@ class Store:
         store = cls(engine, path, read_only=read_only)
         try:
             with store.translate_errors():
-                migrations.ensure_current(
+                start = migrations.ensure_current(
                     engine, path, backup=sqlite.backup, cannot_write=lambda: _why_not_writable(path)
                 )
+                if 0 < start < migrations.KEYS_FROM:
+                    _give_key(engine, path)
         except BaseException:
             engine.dispose()
             raise
@@ -107,6 +109,27 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _give_key(engine: Engine, path: Path) -> None:
+    """A journal from before keys existed gets its key with the upgrade that made room for it, and your
+    own row holds its code. Only here and in `init`, so everyday commands never load the crypto library."""
+    from sqlalchemy import text
+
+    from peerlog import identity
+
+    try:
+        code = identity.ensure_identity(path).public.code
+    except PeerlogError:
+        # The upgrade itself is done; a key that cannot be made now is made when a command needs it, and
+        # that command says why it cannot (so does `peerlog doctor`).
+        return
+    from peerlog.store.sqlite import WRITE_OPTION
+
+    with engine.execution_options(**{WRITE_OPTION: True}).connect() as conn, conn.begin():
+        conn.execute(
+            text("UPDATE person SET public_key = :code WHERE is_self AND public_key IS NULL"), {"code": code}
+        )
 
 
 def _is_journal_file(path: Path) -> bool:

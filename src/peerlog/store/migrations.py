@@ -438,6 +438,8 @@ MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0005_identity_and_changes", _0005_identity_and_changes),
 ]
 LATEST = len(MIGRATIONS)
+#: A journal upgraded from below this version has just had room made for keys: it gets its own then.
+KEYS_FROM = [name for name, _step in MIGRATIONS].index("0005_identity_and_changes") + 1
 
 
 def read_version(conn: Connection) -> int | None:

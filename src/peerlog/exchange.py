@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING
 from uuid import uuid4
 
 from sqlmodel import Session, select
@@ -130,7 +130,8 @@ def _sender_for(session: Session, me: Person, incoming: IncomingChanges, key: Pe
         from peerlog.identity import PeerKey
 
         same_name = [
-            p for p in session.exec(select(Person).where(Person.name_key == name_key(claimed)))
+            p
+            for p in session.exec(select(Person).where(Person.name_key == name_key(claimed)))
             if not p.is_self
         ]
         if same_name and same_name[0].public_key:
@@ -139,7 +140,7 @@ def _sender_for(session: Session, me: Person, incoming: IncomingChanges, key: Pe
                 f"This bundle says it is from {same_name[0].name}, but its key has changed (fingerprint "
                 f"{key.fingerprint}; the key you have for them is {known.fingerprint}); nothing was imported.",
                 hint=f"If {same_name[0].name} has moved to a new machine, check the new fingerprint with them "
-                f"in person or on a call, then accept it: `peerlog pair set \"{same_name[0].name}\" --key "
+                f'in person or on a call, then accept it: `peerlog pair set "{same_name[0].name}" --key '
                 "NEWCODE` (they see their code with `peerlog id`).",
             )
         if same_name:
@@ -190,7 +191,7 @@ def already_received(session: Session, bundle_id: str) -> bool:
     return session.get(Received, bundle_id) is not None
 
 
-def receive(session: Session, stream: BinaryIO, identity: Identity) -> Arrival:
+def receive(session: Session, stream: IO[bytes], identity: Identity) -> Arrival:
     """Open a sealed bundle with your key and apply it, in the caller's write session."""
     from peerlog.changesets import apply_changes, read_changes
     from peerlog.identity import PeerKey
@@ -201,7 +202,12 @@ def receive(session: Session, stream: BinaryIO, identity: Identity) -> Arrival:
     me = get_self(session)
     if already_received(session, unsealed.bundle_id):
         sender = session.exec(select(Person).where(Person.public_key == key.code)).first()
-        return Arrival(ImportResult(sender=sender.name if sender else None), sender.name if sender else "a peer", unsealed.bundle_id, already=True)
+        return Arrival(
+            ImportResult(sender=sender.name if sender else None),
+            sender.name if sender else "a peer",
+            unsealed.bundle_id,
+            already=True,
+        )
     incoming = read_changes(unsealed.plaintext())
     if incoming.header.bundle_id != unsealed.bundle_id:
         raise BundleDamagedError(
@@ -209,9 +215,7 @@ def receive(session: Session, stream: BinaryIO, identity: Identity) -> Arrival:
         )
     peer, pair = _sender_for(session, me, incoming, key)
     result = apply_changes(session, incoming, _origin(me, peer, pair, incoming))
-    session.add(
-        Received(bundle_id=unsealed.bundle_id, sender_id=peer.id, made_at=incoming.header.made_at)
-    )
+    session.add(Received(bundle_id=unsealed.bundle_id, sender_id=peer.id, made_at=incoming.header.made_at))
     session.flush()
     return Arrival(result, peer.name, unsealed.bundle_id)
 
@@ -266,7 +270,12 @@ class FolderSync:
     @property
     def quiet(self) -> bool:
         return not (
-            self.sent_entries or self.sent_removed or self.arrivals or self.arriving or self.refused or self.problem
+            self.sent_entries
+            or self.sent_removed
+            or self.arrivals
+            or self.arriving
+            or self.refused
+            or self.problem
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -310,7 +319,10 @@ def sync_folders(store: Store, identity: Identity, *, pair: str | None = None) -
             pair_row = session.get_one(Pair, row.pair_id)
             peer = session.get_one(Person, peer_id_of(pair_row, me.id))
             plan.append((row.pair_id, peer.name, row.path))
-    return [_sync_one(store, identity, pair_id, peer, Path(folder)) for pair_id, peer, folder in sorted(plan, key=lambda p: p[1].casefold())]
+    return [
+        _sync_one(store, identity, pair_id, peer, Path(folder))
+        for pair_id, peer, folder in sorted(plan, key=lambda p: p[1].casefold())
+    ]
 
 
 def _sync_one(store: Store, identity: Identity, pair_id: str, peer: str, folder: Path) -> FolderSync:

@@ -282,7 +282,9 @@ def write_file(
         raise describe_os_error(error, path) from None
 
 
-def write_binary_file(path: Path, chunks: Iterable[bytes], *, force: bool = False, keep: Iterable[Path] = ()) -> Path:
+def write_binary_file(
+    path: Path, chunks: Iterable[bytes], *, force: bool = False, keep: Iterable[Path] = ()
+) -> Path:
     """Write `chunks` to `path` as they come, atomically, readable as the umask allows (never writable by
     others): for sealed bundles, which only their recipient can open wherever they are copied."""
     check_destination(path, force=force, keep=keep)

@@ -46,13 +46,7 @@ _BASE32 = set("abcdefghijklmnopqrstuvwxyz234567")
 #: Each use of a hash is separated from the others, so one can never stand in for another.
 _CHECK_DOMAIN = b"peerlog-code\0"
 _FINGERPRINT_DOMAIN = b"peerlog-fingerprint\0"
-_KEY_ID_DOMAIN = b"peerlog-key-id\0"
 _FILE_HEADER = "# peerlog identity key. Private: never send this file; `peerlog id` prints what to share."
-
-
-def _key_id(raw: bytes) -> str:
-    # The same definition as `peerlog.sealing.key_id`; it moves there once sealing lands.
-    return hashlib.sha256(_KEY_ID_DOMAIN + raw).hexdigest()[:16]
 
 
 def _check(raw: bytes) -> bytes:
@@ -85,7 +79,9 @@ class PeerKey:
     @property
     def key_id(self) -> str:
         """16 hex characters naming the key in envelopes and file names."""
-        return _key_id(self.raw)
+        from peerlog.sealing import key_id
+
+        return key_id(self.raw)
 
     @classmethod
     def from_code(cls, text: str) -> PeerKey:

@@ -61,11 +61,11 @@ if TYPE_CHECKING:
 __all__ = [
     "FRAME_BYTES",
     "HEAD_BYTES",
-    "looks_sealed",
     "KEY_BLOCK_BYTES",
     "Envelope",
     "Unsealed",
     "key_id",
+    "looks_sealed",
     "read_envelope",
     "seal",
     "unseal",

@@ -20,7 +20,7 @@ from peerlog.errors import INIT_HINT, AmbiguousError, InputError, NotFoundError,
 from peerlog.interchange import KIND_SHARE, JournalDocument
 from peerlog.models import Link, Pair, Person
 from peerlog.pairs import list_pairs, ordered, peer_id_of, resolve_pair
-from peerlog.people import find_self, get_self, name_key
+from peerlog.people import find_self, name_key
 from peerlog.transfer import Origin
 
 

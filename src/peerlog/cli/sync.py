@@ -38,7 +38,9 @@ def describe(report: FolderSync) -> list[str]:
             got += f", {report.removed_here} removed as {report.peer} asked"
         parts.append(f"received {got}")
     if report.arriving:
-        parts.append(f"{_plural(report.arriving, 'file')} still arriving (next sync takes {'it' if report.arriving == 1 else 'them'})")
+        parts.append(
+            f"{_plural(report.arriving, 'file')} still arriving (next sync takes {'it' if report.arriving == 1 else 'them'})"
+        )
     lines = [f"With {report.peer}: {'; '.join(parts) if parts else 'nothing new either way'}."]
     lines += [f"  Left {name} alone: {why}" for name, why in report.refused]
     return lines

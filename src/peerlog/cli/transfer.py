@@ -195,7 +195,11 @@ def _merge_bundle(
         origin = sharing.resolve_origin(session, loaded, pair=chosen)
         result = merge_document(session, loaded, origin)
         # Bundles linked by name still land until the peer's key is added; say once how to add it.
-        note = key_note_once(session, origin.sender_id, origin.sender_name or "your peer") if origin.sender_id else None
+        note = (
+            key_note_once(session, origin.sender_id, origin.sender_name or "your peer")
+            if origin.sender_id
+            else None
+        )
         return result, note
 
     return save(store, merge)

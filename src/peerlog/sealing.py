@@ -43,7 +43,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING
 
 from peerlog.errors import (
     NOTHING_IMPORTED,
@@ -249,7 +249,7 @@ def _sealed(
     yield from frame(held if held is not None else bytes(pending), final_tag)
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     """`size` bytes, or fewer only at the end of the stream (a pipe may hand them over in pieces)."""
     data = stream.read(size)
     if len(data) == size or not data:
@@ -277,7 +277,7 @@ class Unsealed:
         *,
         sender: bytes,
         envelope: Envelope,
-        stream: BinaryIO,
+        stream: IO[bytes],
         state: crypto_secretstream_xchacha20poly1305_state,
     ) -> None:
         #: The sender's 32-byte Ed25519 public key, proven by the signature.
@@ -331,7 +331,7 @@ class Unsealed:
                 yield data
 
 
-def unseal(stream: BinaryIO, *, signing_key: SigningKey) -> Unsealed:
+def unseal(stream: IO[bytes], *, signing_key: SigningKey) -> Unsealed:
     """Open the bundle in `stream` with your key: checks the address, the key block and the signature.
 
     Raises `NotABundleError`, `BundleNotForYouError`, `BundleDamagedError` or `BundleIncompleteError`

@@ -76,7 +76,7 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 # ---------------------------------------------------------------- reading a journal into a document
 
 
-def _person_record(p: Person, *, named: bool = True) -> PersonRecord:
+def person_record(p: Person, *, named: bool = True) -> PersonRecord:
     return PersonRecord(
         id=p.id,
         name=p.name if named else None,
@@ -87,7 +87,7 @@ def _person_record(p: Person, *, named: bool = True) -> PersonRecord:
     )
 
 
-def _pair_record(p: Pair, *, agreement: bool = True) -> PairRecord:
+def pair_record(p: Pair, *, agreement: bool = True) -> PairRecord:
     return PairRecord(
         id=p.id,
         person_a_id=p.person_a_id,
@@ -314,8 +314,8 @@ def collect(
         include_private=include_private,
         self_id=me.id,
         scope=Scope(pair_id=pair_row.id if pair_row else None, since=since or changed_since, until=until),
-        people=tuple(_person_record(p, named=kind == KIND_EXPORT or p.id == me.id) for p in people_rows),
-        pairs=tuple(_pair_record(p, agreement=for_yourself) for p in pair_rows),
+        people=tuple(person_record(p, named=kind == KIND_EXPORT or p.id == me.id) for p in people_rows),
+        pairs=tuple(pair_record(p, agreement=for_yourself) for p in pair_rows),
         checkins=_batched(
             session, CheckIn, conditions[CheckIn], lambda rows: _checkin_records(session, rows)
         ),

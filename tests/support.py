@@ -37,11 +37,13 @@ from peerlog.models import (
     Challenge,
     CheckIn,
     CheckInTag,
+    Delivered,
     Feedback,
     Link,
     Pair,
     Person,
     Reflection,
+    Removal,
     Win,
 )
 from peerlog.pairs import ordered
@@ -325,8 +327,102 @@ def counts(home: Path) -> dict[str, int]:
                 Answer,
                 Feedback,
                 Link,
+                Delivered,
+                Removal,
             )
         }
+
+
+# ---------------------------------------------------------------- change sets between two journals
+
+
+def origin_from_header(session: Session, header: Any) -> Any:
+    """The `Origin` for a change set from a linked peer, made as `sharing.resolve_origin` makes one: the
+    sender's "you" is the peer of the same name here, their record of you is you, their pair is yours."""
+    from peerlog.transfer import Origin
+
+    me = session.exec(select(Person).where(Person.is_self == True)).one()  # noqa: E712
+    _, peer, pair = me_and_pair(session, header.sender.name)
+    return Origin(
+        mine=False,
+        person_map={header.sender.id: peer.id, header.recipient_id: me.id},
+        pair_map={header.pair.id: pair.id},
+        sender_id=peer.id,
+        sender_name=peer.name,
+        new_links=(
+            (header.pair.id, "pair", pair.id),
+            (header.sender.id, "person", peer.id),
+            (header.recipient_id, "person", me.id),
+        ),
+    )
+
+
+def make_changes(
+    home: Path, *, peer: str = "Sam", everything: bool = False, deliver: bool = True, bundle_id: str = "b1"
+) -> bytes:
+    """The change set `changes_for` writes in the journal at `home` for the pair with `peer`, marked
+    delivered (as after a file safely placed) unless `deliver` is False."""
+    from peerlog.changesets import changes_for
+
+    with journal_session(home) as session:
+        _, _, pair = me_and_pair(session, peer)
+        outgoing = changes_for(session, pair_id=pair.id, bundle_id=bundle_id, everything=everything)
+        data = b"".join(outgoing.lines())
+        if deliver:
+            outgoing.mark_delivered(session)
+    return data
+
+
+def apply_change_set(home: Path, data: bytes | list[bytes]) -> Any:
+    """Apply a change set (bytes, or chunks cut anywhere) in the journal at `home`, in one write session."""
+    from peerlog.changesets import apply_changes, read_changes
+
+    with journal_session(home) as session:
+        incoming = read_changes([data] if isinstance(data, bytes) else data)
+        return apply_changes(session, incoming, origin_from_header(session, incoming.header))
+
+
+def change_records(data: bytes) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in data.splitlines()]
+
+
+def change_set_of(records: list[dict[str, Any]]) -> bytes:
+    return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+
+
+def many_checkins(home: Path, count: int, *, peer: str = "Sam", note: str = "A steady day") -> None:
+    """`count` of your shared check-ins in the pair with `peer`, each with a win, written in bulk."""
+    from sqlalchemy import insert
+
+    from peerlog.models import new_id, table_of
+
+    moment = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with journal_session(home) as session:
+        me, _, pair = me_and_pair(session, peer)
+        connection = session.connection()
+        for start in range(0, count, 5000):
+            rows, wins = [], []
+            for i in range(start, min(count, start + 5000)):
+                entry = new_id()
+                stamp = moment + timedelta(seconds=i)
+                rows.append(
+                    {
+                        "id": entry,
+                        "author_id": me.id,
+                        "pair_id": pair.id,
+                        "at": stamp,
+                        "utc_offset": 60,
+                        "mood": 1 + i % 5,
+                        "note": f"{note} {i}",
+                        "visibility": SHARED,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                        "version": 1,
+                    }
+                )
+                wins.append({"id": new_id(), "checkin_id": entry, "position": 0, "text": f"Win {i}"})
+            connection.execute(insert(table_of(CheckIn)), rows)
+            connection.execute(insert(table_of(Win)), wins)
 
 
 def load_json(path: Path) -> dict[str, Any]:

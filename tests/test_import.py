@@ -235,6 +235,7 @@ def test_import_can_report_what_happened_as_json(journal: Invoke, tmp_path: Path
     assert data == {
         "added": {"check-in": 1},
         "updated": {},
+        "removed": {},
         "unchanged": 0,
         "skipped": 0,
         "empty": 0,

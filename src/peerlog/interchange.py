@@ -134,6 +134,16 @@ class FeedbackRecord:
 
 
 @dataclass(frozen=True)
+class RemovalRecord:
+    """A change set's word that its sender no longer shares an entry: deleted, made private, or moved to
+    another pair. `kind` is "checkin", "reflection" or "feedback"; `version` the entry's version then."""
+
+    id: str
+    kind: str
+    version: int
+
+
+@dataclass(frozen=True)
 class LinkRecord:
     foreign_id: str
     kind: str

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -76,7 +76,7 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 # ---------------------------------------------------------------- reading a journal into a document
 
 
-def _person_record(p: Person, *, named: bool = True, key: bool = False) -> PersonRecord:
+def person_record(p: Person, *, named: bool = True, key: bool = False) -> PersonRecord:
     return PersonRecord(
         id=p.id,
         name=p.name if named else None,
@@ -88,7 +88,7 @@ def _person_record(p: Person, *, named: bool = True, key: bool = False) -> Perso
     )
 
 
-def _pair_record(p: Pair, *, agreement: bool = True) -> PairRecord:
+def pair_record(p: Pair, *, agreement: bool = True) -> PairRecord:
     return PairRecord(
         id=p.id,
         person_a_id=p.person_a_id,
@@ -230,6 +230,15 @@ def _feedback_records(rows: list[Any]) -> Iterator[FeedbackRecord]:
         yield _record(FeedbackRecord, f)
 
 
+def entry_records(session: Session, model: type[Entry], rows: list[Any]) -> Iterator[Any]:
+    """The records of one batch of plain rows from an entry table, their children read in one query each."""
+    if model is CheckIn:
+        return _checkin_records(session, rows)
+    if model is Reflection:
+        return _reflection_records(session, rows)
+    return _feedback_records(rows)
+
+
 def _referenced(session: Session, conditions: dict[Any, list[Any]]) -> tuple[set[str], set[str]]:
     """The people and pairs the chosen entries name, found without reading the entries themselves."""
     people: set[str] = set()
@@ -307,10 +316,10 @@ def collect(
         self_id=me.id,
         scope=Scope(pair_id=pair_row.id if pair_row else None, since=since or changed_since, until=until),
         people=tuple(
-            _person_record(p, named=kind == KIND_EXPORT or p.id == me.id, key=for_yourself)
+            person_record(p, named=kind == KIND_EXPORT or p.id == me.id, key=for_yourself)
             for p in people_rows
         ),
-        pairs=tuple(_pair_record(p, agreement=for_yourself) for p in pair_rows),
+        pairs=tuple(pair_record(p, agreement=for_yourself) for p in pair_rows),
         checkins=_batched(
             session, CheckIn, conditions[CheckIn], lambda rows: _checkin_records(session, rows)
         ),
@@ -381,15 +390,19 @@ class ImportResult:
     sender: str | None = None
     linked: bool = False
     replaced: list[Replacement] = field(default_factory=list)
+    #: The peer's entries taken away here because a change set said they removed them (deleted, made
+    #: private, or moved to another pair), by noun as in `added`.
+    removed: Counter[str] = field(default_factory=Counter)
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.added.values()) or sum(self.updated.values()))
+        return bool(sum(self.added.values()) or sum(self.updated.values()) or sum(self.removed.values()))
 
     def to_dict(self) -> dict[str, object]:
         return {
             "added": dict(self.added),
             "updated": dict(self.updated),
+            "removed": dict(self.removed),
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "empty": self.empty,
@@ -417,7 +430,8 @@ def _merge_entries(
 ) -> list[_Incoming]:
     """Add new entries and replace older versions; returns the ones added.
 
-    `names` tells, for a local person id, whether it is you and what they are called (for `replaced`).
+    `names` tells, for a local person id, whether it is you and what they are called; only with it are
+    replaced entries listed in `replaced` (a restore shows them; a change set of any size keeps no list).
     """
     session.flush()
     existing = _existing(session, model, [item.record.id for item in incoming])
@@ -437,8 +451,9 @@ def _merge_entries(
             session.add(row)
             replaced.append(item)
             result.updated[noun] += 1
-            yours, whose = names(row.author_id) if names else (False, "")
-            result.replaced.append(Replacement(noun, short_id(row.id), yours, None if yours else whose))
+            if names is not None:
+                yours, whose = names(row.author_id)
+                result.replaced.append(Replacement(noun, short_id(row.id), yours, None if yours else whose))
         else:
             result.unchanged += 1
     session.flush()
@@ -582,6 +597,83 @@ def _merge_links(session: Session, doc: JournalDocument, local: dict[str, str]) 
             )
 
 
+def accepts(origin: Origin, record: Any) -> bool:
+    """Whether a file from `origin` may bring `record` (an entry) into this journal.
+
+    Your own export brings anything. A peer's file brings only that peer's own shared entries in your pair
+    (feedback only between you two); nothing else, whatever it says.
+    """
+    if origin.mine:
+        return True
+    people = origin.person_map
+    ok = (
+        record.visibility == SHARED
+        and people.get(record.author_id) == origin.sender_id
+        and origin.pair_map.get(record.pair_id) is not None
+    )
+    if ok and isinstance(record, FeedbackRecord):
+        ok = record.recipient_id in people
+    return ok
+
+
+def remember_links(session: Session, origin: Origin, result: ImportResult) -> None:
+    """Keep the links a peer's first file makes, so later ones land in the same pair without asking."""
+    existing = _existing(session, Link, [f for f, _, _ in origin.new_links], "foreign_id")
+    for foreign, kind, local in origin.new_links:
+        if foreign not in existing:
+            session.add(Link(foreign_id=foreign, kind=kind, local_id=local))
+            result.linked = True
+
+
+def merge_batch(
+    session: Session,
+    result: ImportResult,
+    *,
+    people: Mapping[str, str],
+    pairs: Mapping[str, str],
+    checkins: Iterable[CheckInRecord] = (),
+    reflections: Iterable[ReflectionRecord] = (),
+    feedback: Iterable[FeedbackRecord] = (),
+    names: Callable[[str], tuple[bool, str]] | None = None,
+) -> None:
+    """Merge entries already accepted (see `accepts`): a whole document's, or one batch of a change set's.
+
+    `people` and `pairs` map the file's ids to this journal's.
+    """
+
+    def pair_of(record: Any) -> str | None:
+        return pairs[record.pair_id] if record.pair_id else None
+
+    added = _merge_entries(
+        session,
+        CheckIn,
+        [_checkin_incoming(c, people[c.author_id], pair_of(c)) for c in checkins],
+        "check-in",
+        result,
+        names=names,
+    )
+    result.wins_added += sum(len(item.record.wins) for item in added)
+    _merge_entries(
+        session,
+        Reflection,
+        [_reflection_incoming(r, people[r.author_id], pair_of(r)) for r in reflections],
+        "reflection",
+        result,
+        names=names,
+    )
+    _merge_entries(
+        session,
+        Feedback,
+        [
+            _feedback_incoming(f, people[f.author_id], people[f.recipient_id], pairs[f.pair_id])
+            for f in feedback
+        ],
+        "feedback",
+        result,
+        names=names,
+    )
+
+
 def merge_document(session: Session, doc: JournalDocument, origin: Origin) -> ImportResult:
     """Merge a checked document into the journal, in the caller's transaction."""
     result = ImportResult(sender=origin.sender_name)
@@ -595,63 +687,28 @@ def merge_document(session: Session, doc: JournalDocument, origin: Origin) -> Im
             _merge_links(session, doc, {**people, **pairs})
         else:
             people, pairs = origin.person_map, origin.pair_map
-            existing = _existing(session, Link, [f for f, _, _ in origin.new_links], "foreign_id")
-            for foreign, kind, local in origin.new_links:
-                if foreign not in existing:
-                    session.add(Link(foreign_id=foreign, kind=kind, local_id=local))
-                    result.linked = True
+            remember_links(session, origin, result)
 
         def accepted(record: Any) -> bool:
-            if origin.mine:
-                return True
-            # A peer's file brings only that peer's own shared entries in your pair; nothing else.
-            ok = (
-                record.visibility == SHARED
-                and people.get(record.author_id) == origin.sender_id
-                and pairs.get(record.pair_id) is not None
-            )
+            ok = accepts(origin, record)
             if not ok:
                 result.skipped += 1
             return ok
-
-        def pair_of(record: Any) -> str | None:
-            return pairs[record.pair_id] if record.pair_id else None
 
         def names(person_id: str) -> tuple[bool, str]:
             person = session.get(Person, person_id)
             return (bool(person and person.is_self), person.name if person else "someone")
 
-        added = _merge_entries(
+        merge_batch(
             session,
-            CheckIn,
-            [_checkin_incoming(c, people[c.author_id], pair_of(c)) for c in doc.checkins if accepted(c)],
-            "check-in",
             result,
+            people=people,
+            pairs=pairs,
+            checkins=[c for c in doc.checkins if accepted(c)],
+            reflections=[r for r in doc.reflections if accepted(r)],
+            feedback=[f for f in doc.feedback if accepted(f)],
             names=names,
         )
-        result.wins_added += sum(len(item.record.wins) for item in added)
-        _merge_entries(
-            session,
-            Reflection,
-            [
-                _reflection_incoming(r, people[r.author_id], pair_of(r))
-                for r in doc.reflections
-                if accepted(r)
-            ],
-            "reflection",
-            result,
-            names=names,
-        )
-        incoming_feedback = []
-        for f in doc.feedback:
-            if accepted(f):
-                if f.recipient_id not in people:
-                    result.skipped += 1
-                    continue
-                incoming_feedback.append(
-                    _feedback_incoming(f, people[f.author_id], people[f.recipient_id], pairs[f.pair_id])
-                )
-        _merge_entries(session, Feedback, incoming_feedback, "feedback", result, names=names)
         session.flush()
     except IntegrityError:
         raise InputError(

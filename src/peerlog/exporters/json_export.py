@@ -37,7 +37,7 @@ def stamp(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def _person(p: PersonRecord) -> dict[str, Any]:
+def person_dict(p: PersonRecord) -> dict[str, Any]:
     person = {
         "id": p.id,
         "name": p.name,
@@ -52,7 +52,7 @@ def _person(p: PersonRecord) -> dict[str, Any]:
     return person
 
 
-def _pair(p: PairRecord) -> dict[str, Any]:
+def pair_dict(p: PairRecord) -> dict[str, Any]:
     return {
         "id": p.id,
         "person_a_id": p.person_a_id,
@@ -81,7 +81,7 @@ def _fields(record: Any, **rest: Any) -> dict[str, Any]:
     return out
 
 
-def _checkin(c: CheckInRecord) -> dict[str, Any]:
+def checkin_dict(c: CheckInRecord) -> dict[str, Any]:
     # Wins, challenges and tags are sorted here: a document built by hand need not be.
     return _fields(
         c,
@@ -91,11 +91,11 @@ def _checkin(c: CheckInRecord) -> dict[str, Any]:
     )
 
 
-def _reflection(r: ReflectionRecord) -> dict[str, Any]:
+def reflection_dict(r: ReflectionRecord) -> dict[str, Any]:
     return _fields(r, answers=[_fields(a) for a in sorted(r.answers, key=lambda a: (a.position, a.id))])
 
 
-def _feedback(f: FeedbackRecord) -> dict[str, Any]:
+def feedback_dict(f: FeedbackRecord) -> dict[str, Any]:
     return _fields(f)
 
 
@@ -121,12 +121,12 @@ def _header(doc: JournalDocument) -> dict[str, Any]:
 
 def _lists(doc: JournalDocument) -> list[tuple[str, Iterable[dict[str, Any]]]]:
     return [
-        ("people", map(_person, sorted(doc.people, key=lambda p: (not p.is_self, p.id)))),
-        ("pairs", map(_pair, sorted(doc.pairs, key=lambda p: p.id))),
+        ("people", map(person_dict, sorted(doc.people, key=lambda p: (not p.is_self, p.id)))),
+        ("pairs", map(pair_dict, sorted(doc.pairs, key=lambda p: p.id))),
         # Entries arrive oldest first (the document's promise), so a journal of any size streams through.
-        ("checkins", map(_checkin, doc.checkins)),
-        ("reflections", map(_reflection, doc.reflections)),
-        ("feedback", map(_feedback, doc.feedback)),
+        ("checkins", map(checkin_dict, doc.checkins)),
+        ("reflections", map(reflection_dict, doc.reflections)),
+        ("feedback", map(feedback_dict, doc.feedback)),
         ("links", map(_link, sorted(doc.links, key=lambda ln: ln.foreign_id))),
     ]
 

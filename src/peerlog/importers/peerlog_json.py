@@ -65,7 +65,7 @@ def _optional_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
 
-class _Ids:
+class Ids:
     """Every id seen so far, so a repeated one is reported where it repeats."""
 
     def __init__(self) -> None:
@@ -98,7 +98,7 @@ def _author_and_pair(
     return author, pair
 
 
-class _Versions:
+class Versions:
     """Reads each record's `version` the way the file's format version says."""
 
     def __init__(self, format_version: int) -> None:
@@ -134,7 +134,7 @@ def _header(doc: dict[str, Any]) -> tuple[str, bool, int]:
     return kind, INCLUDES[includes], version
 
 
-def _person(obj: dict[str, Any], where: str, *, unnamed: bool, version: _Versions) -> PersonRecord:
+def read_person(obj: dict[str, Any], where: str, *, unnamed: bool, version: Versions) -> PersonRecord:
     """`unnamed`: a share bundle leaves out the sender's own label for the person it is for."""
     if unnamed:
         name = text(
@@ -169,7 +169,7 @@ def _public_key(obj: dict[str, Any], where: str) -> str | None:
         ) from None
 
 
-def _pair(obj: dict[str, Any], where: str, people: set[str], version: _Versions) -> PairRecord:
+def read_pair(obj: dict[str, Any], where: str, people: set[str], version: Versions) -> PairRecord:
     a, b = required_uuid(obj, "person_a_id", where), required_uuid(obj, "person_b_id", where)
     _reference(a, people, path_of(where, "person_a_id"), "a person")
     _reference(b, people, path_of(where, "person_b_id"), "a person")
@@ -198,8 +198,8 @@ def _tag(value: Any, where: str) -> str:
     return value
 
 
-def _checkin(
-    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids, version: _Versions
+def read_checkin(
+    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: Ids, version: Versions
 ) -> CheckInRecord:
     author, pair = _author_and_pair(obj, where, people, pairs)
     wins = []
@@ -254,8 +254,8 @@ def _checkin(
     )
 
 
-def _reflection(
-    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: _Ids, version: _Versions
+def read_reflection(
+    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: Ids, version: Versions
 ) -> ReflectionRecord:
     author, pair = _author_and_pair(obj, where, people, pairs)
     answers = []
@@ -287,8 +287,8 @@ def _reflection(
     )
 
 
-def _feedback(
-    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], version: _Versions
+def read_feedback(
+    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], version: Versions
 ) -> FeedbackRecord:
     pair = required_uuid(obj, "pair_id", where)
     author, recipient = required_uuid(obj, "author_id", where), required_uuid(obj, "recipient_id", where)
@@ -318,13 +318,13 @@ def parse(data: Any) -> JournalDocument:
     """Check a decoded peerlog JSON file and turn it into a document, or raise a `FileProblem`."""
     doc = as_object(data, "the file")
     kind, include_private, format_version = _header(doc)
-    version = _Versions(format_version)
-    ids = _Ids()
+    version = Versions(format_version)
+    ids = Ids()
     self_id = required_uuid(doc, "self_id", "")
     people = []
     for where, obj in _items(doc, "people"):
         unnamed = kind == KIND_SHARE and obj.get("id") != self_id
-        people.append(_person(obj, where, unnamed=unnamed, version=version))
+        people.append(read_person(obj, where, unnamed=unnamed, version=version))
         ids.add(people[-1].id, path_of(where, "id"))
     person_ids = {p.id for p in people}
     _reference(self_id, person_ids, "self_id", "a person")
@@ -333,20 +333,20 @@ def parse(data: Any) -> JournalDocument:
         raise FileProblem("people", "exactly one person must have is_self true, and it must be self_id")
     pairs = []
     for where, obj in _items(doc, "pairs"):
-        pairs.append(_pair(obj, where, person_ids, version))
+        pairs.append(read_pair(obj, where, person_ids, version))
         ids.add(pairs[-1].id, path_of(where, "id"))
     pair_ids = {p.id for p in pairs}
     checkins = []
     for where, obj in _items(doc, "checkins"):
-        checkins.append(_checkin(obj, where, person_ids, pair_ids, ids, version))
+        checkins.append(read_checkin(obj, where, person_ids, pair_ids, ids, version))
         ids.add(checkins[-1].id, path_of(where, "id"))
     reflections = []
     for where, obj in _items(doc, "reflections", default=[]):
-        reflections.append(_reflection(obj, where, person_ids, pair_ids, ids, version))
+        reflections.append(read_reflection(obj, where, person_ids, pair_ids, ids, version))
         ids.add(reflections[-1].id, path_of(where, "id"))
     feedback = []
     for where, obj in _items(doc, "feedback", default=[]):
-        feedback.append(_feedback(obj, where, person_ids, pair_ids, version))
+        feedback.append(read_feedback(obj, where, person_ids, pair_ids, version))
         ids.add(feedback[-1].id, path_of(where, "id"))
     links = []
     for where, obj in _items(doc, "links", default=[]):

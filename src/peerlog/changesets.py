@@ -1,0 +1,729 @@
+"""Change sets: what your journal sends a peer since last time, and how theirs takes it in.
+
+A change set is the plaintext inside a sealed bundle: JSON Lines, one record per line, so a journal of any
+size streams through both ways.
+
+    {"format": "peerlog-changes", "version": 1, "id": BUNDLE_ID, "made_at": ISO, "everything": false,
+     "sender": {PERSON}, "recipient": {"id": SENDER'S ID FOR THE RECIPIENT}, "pair": {PAIR, agreement null}}
+    {"checkin": {...}}   {"reflection": {...}}   {"feedback": {...}}     (each exactly as in the JSON export)
+    {"removed": {"id": ENTRY ID, "kind": "checkin" | "reflection" | "feedback", "version": N}}
+    {"end": {"entries": N, "removed": M}}
+
+Out (`changes_for`): your shared entries in the pair that the peer was not sent at their current version,
+and a removal for each entry they were sent that you no longer share with them (deleted, made private or
+moved to another pair), found with SQL over the entry tables and `delivered`, read a batch at a time.
+`Outgoing.mark_delivered` records what went, in the same write session, once the file is safely placed.
+
+In (`read_changes`, `apply_changes`): every line is checked as it arrives, records by the JSON import's own
+readers, and merged a batch at a time inside the caller's one transaction, so a problem anywhere (a bad line
+far down, the `end` line missing from a file cut short) rolls all of it back. Versions decide, never clocks:
+an entry replaces the copy here only with a higher version; a removal takes away the sender's copy when its
+version is at least the copy's, and is remembered in `removal` so an older change set never brings the entry
+back; only a higher version (the entry shared again) does. The same change set twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+from peerlog.errors import InputError, NotFoundError
+from peerlog.exporters.json_export import (
+    checkin_dict,
+    feedback_dict,
+    pair_dict,
+    person_dict,
+    reflection_dict,
+    stamp,
+)
+from peerlog.importers.fields import (
+    FileProblem,
+    as_object,
+    boolean,
+    describe,
+    field,
+    integer,
+    one_of,
+    required_moment,
+    required_text,
+    required_uuid,
+)
+from peerlog.importers.peerlog_json import (
+    MAX_VERSION,
+    Ids,
+    Versions,
+    read_checkin,
+    read_feedback,
+    read_pair,
+    read_person,
+    read_reflection,
+)
+from peerlog.interchange import (
+    CheckInRecord,
+    FeedbackRecord,
+    PairRecord,
+    PersonRecord,
+    ReflectionRecord,
+    RemovalRecord,
+)
+from peerlog.models import (
+    SHARED,
+    Answer,
+    Challenge,
+    CheckIn,
+    CheckInTag,
+    Delivered,
+    Feedback,
+    Pair,
+    Person,
+    Reflection,
+    Removal,
+    Win,
+    table_of,
+    utcnow,
+)
+from peerlog.pairs import peer_id_of
+from peerlog.people import get_self
+from peerlog.transfer import (
+    CHUNK,
+    ImportResult,
+    Origin,
+    accepts,
+    entry_records,
+    merge_batch,
+    pair_record,
+    person_record,
+    remember_links,
+)
+
+FORMAT = "peerlog-changes"
+VERSION = 1
+#: Entries merged together: a few hundred keeps memory flat and each statement well under SQLite's limits.
+BATCH = CHUNK
+#: Far above any line peerlog writes (an entry's texts are each at most 100,000 characters); a longer one is
+#: not a change set, and reading it whole would hold it all in memory.
+MAX_LINE = 64 * 1024 * 1024
+#: Bundle ids are stored in `received` (64 characters at most).
+MAX_ID = 64
+
+#: Each kind of entry: its word in a change set, the noun `ImportResult` counts it under, its model, the
+#: tables of its children, and its JSON writer.
+_KINDS: tuple[tuple[str, str, Any, tuple[Any, ...]], ...] = (
+    ("checkin", "check-in", CheckIn, (Win, Challenge, CheckInTag)),
+    ("reflection", "reflection", Reflection, (Answer,)),
+    ("feedback", "feedback", Feedback, ()),
+)
+KINDS = tuple(kind for kind, *_ in _KINDS)
+_WRITERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "checkin": checkin_dict,
+    "reflection": reflection_dict,
+    "feedback": feedback_dict,
+}
+_NOUNS = {kind: noun for kind, noun, _, _ in _KINDS}
+_MODELS = {kind: model for kind, _, model, _ in _KINDS}
+_CHILDREN = {kind: children for kind, _, _, children in _KINDS}
+
+_delivered = table_of(Delivered)
+_removal = table_of(Removal)
+
+Change = CheckInRecord | ReflectionRecord | FeedbackRecord | RemovalRecord
+
+
+def _line(value: dict[str, Any]) -> bytes:
+    # JSON escapes every newline inside strings, so one record is always one line.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+# ---------------------------------------------------------------- what goes out
+
+
+def _to_send(table: Table, *, me: str, pair: str, peer: str, everything: bool, columns: Any = None) -> Select:
+    """Your shared entries in the pair, less (unless `everything`) those the peer has at this version."""
+    query = select(*(columns or [table])).where(
+        table.c.author_id == me, table.c.visibility == SHARED, table.c.pair_id == pair
+    )
+    if not everything:
+        d = _delivered
+        query = query.outerjoin(d, and_(d.c.recipient_id == peer, d.c.entry_id == table.c.id)).where(
+            or_(d.c.entry_id.is_(None), d.c.version != table.c.version, d.c.removed.is_(True))
+        )
+    return query
+
+
+def _to_remove(table: Table, kind: str, *, me: str, pair: str, peer: str, everything: bool) -> Select:
+    """Entries the peer was sent that are no longer your shared entries in the pair (deleted, made private,
+    moved); with `everything` also those they were already told about. `current`: the version, if it exists."""
+    d = _delivered
+    still = table.alias("still_shared")
+    now = table.alias("now")
+    query = (
+        select(d.c.entry_id, d.c.version, d.c.removed, now.c.version.label("current"))
+        .select_from(
+            d.outerjoin(
+                still,
+                and_(
+                    still.c.id == d.c.entry_id,
+                    still.c.author_id == me,
+                    still.c.visibility == SHARED,
+                    still.c.pair_id == pair,
+                ),
+            ).outerjoin(now, now.c.id == d.c.entry_id)
+        )
+        .where(d.c.recipient_id == peer, d.c.kind == kind, still.c.id.is_(None))
+    )
+    if not everything:
+        query = query.where(d.c.removed.is_(False))
+    return query
+
+
+def _removal_version(row: Any) -> int:
+    """An entry that still exists was bumped when it stopped being shared, so its own version says it; a
+    deleted one is one past what the peer holds. Never below what they hold, or the removal would not
+    take their copy away."""
+    if row.current is not None:
+        return max(int(row.current), int(row.version))
+    return int(row.version) if row.removed else int(row.version) + 1
+
+
+@dataclass
+class Outgoing:
+    """The change set for one peer: read from the journal as it is written, so use it while the session is
+    open. `entries`, `removed` and `wins` are counted up front; `empty` means there is nothing to send."""
+
+    session: Session
+    me: Person
+    pair: Pair
+    peer_id: str
+    peer_name: str
+    bundle_id: str
+    made_at: datetime
+    everything: bool
+    entries: int = 0
+    removed: int = 0
+    wins: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.entries and not self.removed
+
+    def _scope(self) -> dict[str, Any]:
+        return {"me": self.me.id, "pair": self.pair.id, "peer": self.peer_id, "everything": self.everything}
+
+    def _count(self) -> None:
+        connection = self.session.connection()
+        for kind, _, model, _ in _KINDS:
+            table = table_of(model)
+            sent = _to_send(table, **self._scope(), columns=[table.c.id]).subquery()
+            self.entries += connection.execute(select(func.count()).select_from(sent)).scalar_one()
+            gone = _to_remove(table, kind, **self._scope()).subquery()
+            self.removed += connection.execute(select(func.count()).select_from(gone)).scalar_one()
+        checkin, win = table_of(CheckIn), table_of(Win)
+        sent_ids = _to_send(checkin, **self._scope(), columns=[checkin.c.id])
+        self.wins = connection.execute(
+            select(func.count()).select_from(win).where(win.c.checkin_id.in_(sent_ids))
+        ).scalar_one()
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "id": self.bundle_id,
+            "made_at": stamp(self.made_at),
+            "everything": self.everything,
+            "sender": person_dict(person_record(self.me)),
+            "recipient": {"id": self.peer_id},
+            "pair": pair_dict(pair_record(self.pair, agreement=False)),
+        }
+
+    def lines(self) -> Iterator[bytes]:
+        """The change set, a line at a time (each ends with a newline); entries oldest first, then removals."""
+        yield _line(self.header())
+        connection = self.session.connection()
+        entries = removed = 0
+        for kind, _, model, _ in _KINDS:
+            table = table_of(model)
+            query = _to_send(table, **self._scope()).order_by(table.c.at, table.c.id)
+            result = connection.execute(query.execution_options(yield_per=CHUNK))
+            for partition in result.partitions(CHUNK):
+                for record in entry_records(self.session, model, list(partition)):
+                    entries += 1
+                    yield _line({kind: _WRITERS[kind](record)})
+        for kind, _, model, _ in _KINDS:
+            query = _to_remove(table_of(model), kind, **self._scope()).order_by(_delivered.c.entry_id)
+            result = connection.execute(query.execution_options(yield_per=CHUNK))
+            for partition in result.partitions(CHUNK):
+                for row in partition:
+                    removed += 1
+                    change = {"id": row.entry_id, "kind": kind, "version": _removal_version(row)}
+                    yield _line({"removed": change})
+        yield _line({"end": {"entries": entries, "removed": removed}})
+
+    def mark_delivered(self, session: Session) -> None:
+        """Record that the peer now has what this change set carries. Call it in the same write session as
+        `changes_for`, after the file is safely placed: if writing failed, all of it goes again next time."""
+        connection = session.connection()
+        d = _delivered
+        for kind, _, model, _ in _KINDS:
+            table = table_of(model)
+            # Page by id rather than hold a cursor open over rows this loop is changing.
+            last = ""
+            while True:
+                page = connection.execute(
+                    _to_send(table, **self._scope(), columns=[table.c.id, table.c.version])
+                    .where(table.c.id > last)
+                    .order_by(table.c.id)
+                    .limit(CHUNK)
+                ).all()
+                if not page:
+                    break
+                ids = [row.id for row in page]
+                connection.execute(delete(d).where(d.c.recipient_id == self.peer_id, d.c.entry_id.in_(ids)))
+                connection.execute(
+                    insert(d),
+                    [
+                        {
+                            "recipient_id": self.peer_id,
+                            "entry_id": row.id,
+                            "kind": kind,
+                            "version": row.version,
+                            "removed": False,
+                            "sent_at": self.made_at,
+                        }
+                        for row in page
+                    ],
+                )
+                last = ids[-1]
+            last = ""
+            while True:
+                page = connection.execute(
+                    _to_remove(table, kind, **self._scope())
+                    .where(d.c.entry_id > last)
+                    .order_by(d.c.entry_id)
+                    .limit(CHUNK)
+                ).all()
+                if not page:
+                    break
+                connection.execute(
+                    update(d)
+                    .where(d.c.recipient_id == bindparam("peer"), d.c.entry_id == bindparam("entry"))
+                    .values(version=bindparam("told"), removed=True, sent_at=self.made_at),
+                    [
+                        {"peer": self.peer_id, "entry": row.entry_id, "told": _removal_version(row)}
+                        for row in page
+                    ],
+                )
+                last = page[-1].entry_id
+
+
+def changes_for(session: Session, *, pair_id: str, bundle_id: str, everything: bool = False) -> Outgoing:
+    """What your peer in `pair_id` has not been sent yet (or, with `everything`, all you share with them
+    and every removal again), ready to stream with `Outgoing.lines()`."""
+    me = get_self(session)
+    pair = session.get(Pair, pair_id)
+    if pair is None or me.id not in (pair.person_a_id, pair.person_b_id):
+        raise NotFoundError(
+            "That pair is not in your journal.", hint="See your pairs with `peerlog pair list`."
+        )
+    peer_id = peer_id_of(pair, me.id)
+    peer = session.get(Person, peer_id)
+    outgoing = Outgoing(
+        session=session,
+        me=me,
+        pair=pair,
+        peer_id=peer_id,
+        peer_name=peer.name if peer else "your peer",
+        bundle_id=bundle_id,
+        made_at=utcnow(),
+        everything=everything,
+    )
+    outgoing._count()
+    return outgoing
+
+
+# ---------------------------------------------------------------- reading what comes in
+
+
+class ChangesProblem(FileProblem):
+    """Something in a change set that peerlog cannot use, with the line (and field) where it is."""
+
+    def __init__(self, line: int, where: str, what: str, *, after: bool = False) -> None:
+        place = f"after line {line}" if after else f"line {line}"
+        place = f"{place}, {where}" if where else place
+        super().__init__(place, what)
+        self.line = line
+        self.message = f"This change set cannot be applied, so nothing was imported: {place}: {what}."
+        self.args = (self.message,)
+
+
+@dataclass(frozen=True)
+class ChangesHeader:
+    """The first line: which change set this is, who sent it, to whom, and in which pair (all in the
+    sender's own ids)."""
+
+    bundle_id: str
+    made_at: datetime
+    everything: bool
+    sender: PersonRecord
+    recipient_id: str
+    pair: PairRecord
+    version: int = VERSION
+
+
+def _numbered(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Lines out of chunks cut anywhere (a sealed bundle's frames need not end with a line)."""
+    pending: list[bytes] = []
+    size = number = 0
+    for chunk in chunks:
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            piece = bytes(chunk[start:end])
+            number += 1
+            yield number, b"".join([*pending, piece]) if pending else piece
+            pending, size, start = [], 0, end + 1
+        if start < len(chunk):
+            pending.append(bytes(chunk[start:]))
+            size += len(chunk) - start
+            if size > MAX_LINE:
+                raise ChangesProblem(number + 1, "", "is far longer than any line peerlog writes")
+    if pending:
+        number += 1
+        yield number, b"".join(pending)
+
+
+def _decode(number: int, raw: bytes) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ChangesProblem(number, "", "is not UTF-8 text") from None
+    if not text.strip():
+        raise ChangesProblem(number, "", "is empty, and every line of a change set holds one record")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
+            raise ChangesProblem(number, "", "ends in the middle of a record: it looks cut off") from None
+        raise ChangesProblem(number, "", f"is not valid JSON (column {error.colno}: {error.msg})") from None
+    except (ValueError, RecursionError):
+        raise ChangesProblem(
+            number, "", "is not a record peerlog writes (far too long or too deep)"
+        ) from None
+    if not isinstance(value, dict):
+        raise ChangesProblem(number, "", f"must be an object with named fields, not {describe(value)}")
+    return value
+
+
+def _read_header(doc: dict[str, Any]) -> ChangesHeader:
+    if doc.get("format") != FORMAT:
+        raise FileProblem("format", f'this is not a peerlog change set: it has no "format": "{FORMAT}"')
+    version = integer(doc, "version", "", low=1, high=MAX_VERSION)
+    if version is not None and version > VERSION:
+        raise FileProblem(
+            "version",
+            f"the change set is in format version {version}, from a newer peerlog; this one reads version "
+            f"{VERSION}. Please upgrade peerlog to apply it",
+        )
+    versions = Versions(2)  # people, pairs and entries always carry their version here
+    sender_obj = as_object(field(doc, "sender", ""), "sender")
+    sender = read_person(sender_obj, "sender", unnamed=False, version=versions)
+    recipient = required_uuid(as_object(field(doc, "recipient", ""), "recipient"), "id", "recipient")
+    if recipient == sender.id:
+        raise FileProblem("recipient.id", "must be a different person from the sender")
+    pair_obj = as_object(field(doc, "pair", ""), "pair")
+    return ChangesHeader(
+        bundle_id=required_text(doc, "id", "", non_empty=True, max_length=MAX_ID, keep=""),
+        made_at=required_moment(doc, "made_at", ""),
+        everything=boolean(doc, "everything", ""),
+        sender=sender,
+        recipient_id=recipient,
+        pair=read_pair(pair_obj, "pair", {sender.id, recipient}, versions),
+        version=version or VERSION,
+    )
+
+
+def _read_removal(obj: dict[str, Any], where: str) -> RemovalRecord:
+    return RemovalRecord(
+        id=required_uuid(obj, "id", where),
+        kind=one_of(obj, "kind", where, KINDS),
+        version=integer(obj, "version", where, low=1, high=MAX_VERSION) or 1,
+    )
+
+
+@dataclass
+class IncomingChanges:
+    """A change set being read: its `header` at once, then its entries and removals as it is iterated
+    (once: they stream). Iterating raises a `ChangesProblem` at the first line that is wrong, or at the end
+    when the `end` line is missing or its counts disagree with what came."""
+
+    header: ChangesHeader
+    _lines: Iterator[tuple[int, bytes]]
+    _read: bool = dataclass_field(default=False, repr=False)
+
+    def __iter__(self) -> Iterator[Change]:
+        if self._read:
+            raise RuntimeError("a change set streams, so it can be read only once")
+        self._read = True
+        people = {self.header.sender.id, self.header.recipient_id}
+        pairs = {self.header.pair.id}
+        versions = Versions(2)
+        entries = removed = 0
+        last, ended = 1, False
+        for number, raw in self._lines:
+            last = number
+            doc = _decode(number, raw)
+            if ended:
+                raise ChangesProblem(number, "", "comes after the end line, where nothing should")
+            if len(doc) != 1:
+                raise ChangesProblem(
+                    number, "", 'must hold exactly one record, such as {"checkin": {...}} or {"end": {...}}'
+                )
+            ((key, value),) = doc.items()
+            try:
+                body = as_object(value, key)
+                if key == "checkin":
+                    yield read_checkin(body, key, people, pairs, Ids(), versions)
+                    entries += 1
+                elif key == "reflection":
+                    yield read_reflection(body, key, people, pairs, Ids(), versions)
+                    entries += 1
+                elif key == "feedback":
+                    yield read_feedback(body, key, people, pairs, versions)
+                    entries += 1
+                elif key == "removed":
+                    yield _read_removal(body, key)
+                    removed += 1
+                elif key == "end":
+                    self._check_end(body, entries, removed)
+                    ended = True
+                else:
+                    raise FileProblem(
+                        "",
+                        f"holds a {describe(key)} record; a change set holds {', '.join(KINDS)}, removed and end",
+                    )
+            except ChangesProblem:
+                raise
+            except FileProblem as problem:
+                raise ChangesProblem(number, problem.where, problem.what) from None
+        if not ended:
+            raise ChangesProblem(
+                last,
+                "",
+                "the end line is missing, so the change set was cut short (in a sync folder it may still be "
+                "arriving)",
+                after=True,
+            )
+
+    @staticmethod
+    def _check_end(body: dict[str, Any], entries: int, removed: int) -> None:
+        said_entries = integer(body, "entries", "end", low=0, high=MAX_VERSION) or 0
+        said_removed = integer(body, "removed", "end", low=0, high=MAX_VERSION) or 0
+        if said_entries != entries:
+            raise FileProblem(
+                "end.entries", f"says {said_entries}, but the change set holds {entries} entries"
+            )
+        if said_removed != removed:
+            raise FileProblem(
+                "end.removed", f"says {said_removed}, but the change set holds {removed} removals"
+            )
+
+
+def read_changes(lines: Iterable[bytes]) -> IncomingChanges:
+    """Start reading a change set: its header is checked now, its records as they are iterated.
+
+    `lines` may be cut anywhere (the frames of a sealed bundle): it is split into lines here."""
+    numbered = _numbered(lines)
+    first = next(numbered, None)
+    if first is None:
+        raise ChangesProblem(1, "", "there is nothing in this change set")
+    number, raw = first
+    try:
+        header = _read_header(_decode(number, raw))
+    except ChangesProblem:
+        raise
+    except FileProblem as problem:
+        raise ChangesProblem(number, problem.where, problem.what) from None
+    return IncomingChanges(header, numbered)
+
+
+# ---------------------------------------------------------------- merging it in
+
+
+def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -> ImportResult:
+    """Merge a peer's change set into the journal, a batch at a time, in the caller's one transaction.
+
+    `origin` maps the sender's ids onto this journal's (as `sharing.resolve_origin` or a key link decides).
+    Only the sender's own shared entries in the linked pair come in; anything else is counted as skipped.
+    """
+    header = incoming.header
+    if (
+        origin.mine
+        or origin.sender_id is None
+        or origin.person_map.get(header.sender.id) != origin.sender_id
+        or header.pair.id not in origin.pair_map
+    ):
+        raise InputError(
+            "This change set is not from the journal linked to this pair, so nothing was imported."
+        )
+    result = ImportResult(sender=origin.sender_name)
+    try:
+        remember_links(session, origin, result)
+        batch: list[Change] = []
+        for change in incoming:
+            batch.append(change)
+            if len(batch) >= BATCH:
+                _apply_batch(session, batch, origin, result)
+                batch = []
+        _apply_batch(session, batch, origin, result)
+        session.flush()
+    except IntegrityError:
+        raise InputError(
+            "An id in this change set already belongs to a different entry in your journal, so it cannot be "
+            "merged safely. Nothing was imported."
+        ) from None
+    return result
+
+
+def _apply_batch(session: Session, batch: list[Change], origin: Origin, result: ImportResult) -> None:
+    assert origin.sender_id is not None
+    entries: dict[type[Any], list[Any]] = {CheckInRecord: [], ReflectionRecord: [], FeedbackRecord: []}
+    removals: list[RemovalRecord] = []
+    for change in batch:
+        if isinstance(change, RemovalRecord):
+            removals.append(change)
+        elif accepts(origin, change):
+            entries[type(change)].append(change)
+        else:
+            result.skipped += 1
+    _drop_removed(session, origin.sender_id, entries, result)
+    merge_batch(
+        session,
+        result,
+        people=origin.person_map,
+        pairs=origin.pair_map,
+        checkins=entries[CheckInRecord],
+        reflections=entries[ReflectionRecord],
+        feedback=entries[FeedbackRecord],
+    )
+    session.flush()
+    if removals:
+        _remove(session, origin.sender_id, removals, result)
+
+
+def _drop_removed(
+    session: Session, sender: str, entries: dict[type[Any], list[Any]], result: ImportResult
+) -> None:
+    """Leave out entries the sender removed at the same or a later version; a higher version comes back."""
+    ids = [record.id for records in entries.values() for record in records]
+    if not ids:
+        return
+    connection = session.connection()
+    rm = _removal
+    query = select(rm.c.entry_id, rm.c.version).where(rm.c.entry_id.in_(ids), rm.c.author_id == sender)
+    blocked = {row.entry_id: row.version for row in connection.execute(query)}
+    if not blocked:
+        return
+    back = []
+    for kind, records in entries.items():
+        kept = []
+        for record in records:
+            removed_at = blocked.get(record.id)
+            if removed_at is not None and record.version <= removed_at:
+                result.unchanged += 1
+                continue
+            if removed_at is not None:
+                back.append(record.id)
+            kept.append(record)
+        entries[kind] = kept
+    if back:
+        connection.execute(delete(rm).where(rm.c.entry_id.in_(back)))
+
+
+def _remove(session: Session, sender: str, removals: list[RemovalRecord], result: ImportResult) -> None:
+    """Take away the sender's copies the removals reach, children too, and remember each removal."""
+    connection = session.connection()
+    remembered: dict[str, RemovalRecord] = {}
+    for kind in KINDS:
+        wanted = [r for r in removals if r.kind == kind]
+        if not wanted:
+            continue
+        model = _MODELS[kind]
+        table = table_of(model)
+        copies = {
+            row.id: row
+            for row in connection.execute(
+                select(table.c.id, table.c.author_id, table.c.version).where(
+                    table.c.id.in_([r.id for r in wanted])
+                )
+            )
+        }
+        gone: set[str] = set()
+        for removal in wanted:
+            copy = copies.get(removal.id)
+            if copy is not None and copy.author_id != sender:
+                result.skipped += 1  # a change set only ever takes away its sender's own entries
+                continue
+            if copy is not None and removal.id not in gone and removal.version >= copy.version:
+                gone.add(removal.id)
+                result.removed[_NOUNS[kind]] += 1
+            else:
+                result.unchanged += 1
+            if copy is None or removal.version >= copy.version:
+                earlier = remembered.get(removal.id)
+                if earlier is None or removal.version > earlier.version:
+                    remembered[removal.id] = removal
+        if gone:
+            ids = sorted(gone)
+            # Children first and explicitly, as `delete` does, so every backend behaves the same.
+            for child in _CHILDREN[kind]:
+                parent = next(c for c in table_of(child).c if c.foreign_keys)
+                connection.execute(delete(table_of(child)).where(parent.in_(ids)))
+            connection.execute(delete(table).where(table.c.id.in_(ids)))
+            for entry_id in ids:
+                # An ORM copy loaded by an earlier merge must not outlive its row.
+                stale = session.identity_map.get(identity_key(model, entry_id))
+                if stale is not None:
+                    session.expunge(stale)
+    _remember(connection, sender, list(remembered.values()))
+
+
+def _remember(connection: Any, sender: str, removals: list[RemovalRecord]) -> None:
+    if not removals:
+        return
+    rm = _removal
+    known = {
+        row.entry_id: row
+        for row in connection.execute(
+            select(rm.c.entry_id, rm.c.author_id, rm.c.version).where(
+                rm.c.entry_id.in_([r.id for r in removals])
+            )
+        )
+    }
+    now = utcnow()
+    new = []
+    for removal in removals:
+        row = known.get(removal.id)
+        if row is None:
+            new.append(
+                {
+                    "entry_id": removal.id,
+                    "kind": removal.kind,
+                    "author_id": sender,
+                    "version": removal.version,
+                    "removed_at": now,
+                }
+            )
+        elif row.author_id == sender and removal.version > row.version:
+            connection.execute(
+                update(rm).where(rm.c.entry_id == removal.id).values(version=removal.version, removed_at=now)
+            )
+    if new:
+        connection.execute(insert(rm), new)

@@ -265,7 +265,7 @@ class FolderSync:
 
     @property
     def removed_here(self) -> int:
-        return sum(getattr(a.result, "removed", 0) for a in self.arrivals)
+        return sum(sum(a.result.removed.values()) for a in self.arrivals)
 
     @property
     def quiet(self) -> bool:

@@ -219,9 +219,9 @@ def _import_summary(file: Path, result, verb: str = "Imported") -> str:
         parts.append(f"; {_plural(updated, 'entry', 'entries')} updated to a newer version")
     if result.unchanged:
         parts.append(f"; {result.unchanged} already here")
-    if getattr(result, "removed", 0):
+    if removed := sum(result.removed.values()):
         who = result.sender or "they"
-        parts.append(f"; removed {_plural(result.removed, 'entry', 'entries')} {who} no longer shares")
+        parts.append(f"; removed {_plural(removed, 'entry', 'entries')} {who} no longer shares")
     text = " ".join(parts[:2]) + "".join(parts[2:]) + "."
     if result.wins_added:
         text += f" {_plural(result.wins_added, 'win')} among them. Lovely."

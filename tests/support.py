@@ -386,6 +386,18 @@ def change_records(data: bytes) -> list[dict[str, Any]]:
     return [json.loads(line) for line in data.splitlines()]
 
 
+def opened_bundle(bundle: Path, home: Path) -> list[dict[str, Any]]:
+    """The change set inside a sealed bundle, opened with the key of the journal at `home` (the recipient's),
+    one record a line: to look inside as only the peer can."""
+    from peerlog.identity import load_identity
+    from peerlog.sealing import unseal
+
+    identity = load_identity(home / "peerlog.db")
+    assert identity is not None, f"no key beside the journal at {home}"
+    with bundle.open("rb") as stream:
+        return change_records(b"".join(unseal(stream, signing_key=identity.signing_key).plaintext()))
+
+
 def change_set_of(records: list[dict[str, Any]]) -> bytes:
     return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
 

@@ -64,7 +64,7 @@ COMMANDS = [
     ["challenge", "list"],
     ["checkin", "--note", "A new one"],
     ["edit", "{id}", "--mood", "3"],
-    ["share", "--pair", "Sam", "--output", "{home}/bundle.json"],
+    ["share", "--pair", "Sam", "--output", "{home}/bundle.sealed"],
     ["import", "{jrnl}", "--from", "jrnl"],
 ]
 
@@ -75,9 +75,13 @@ def lived_in(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("lived-in")
     runner = CliRunner()
     env = {"PEERLOG_HOME": str(home), "PEERLOG_DB": "", "PEERLOG_DEBUG": "", "COLUMNS": "100"}
+    # Sam's key, so that `share` has someone to seal to and reads the journal as it would.
+    sams = {**env, "PEERLOG_HOME": str(tmp_path_factory.mktemp("sam"))}
+    assert runner.invoke(app, ["init", "--name", "Sam"], env=sams).exit_code == 0
+    sam_code = json.loads(runner.invoke(app, ["id", "--json"], env=sams).stdout)["code"]
     for args in (
         ["init", "--name", "Ana"],
-        ["pair", "add", "Sam"],
+        ["pair", "add", "Sam", "--key", sam_code],
         [
             *("checkin", "--pair", "Sam", "--mood", "4", "--note", "A good talk", "--win", "Asked for help"),
             *("--challenge", "Sleep", "--tag", "work", "--shared"),

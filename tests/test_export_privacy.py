@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from peerlog.exporters import EXPORTERS
-from support import Invoke, add_feedback, add_reflection, journal_session, load_json, me_and_pair
+from support import Invoke, add_feedback, add_reflection, journal_session, me_and_pair, opened_bundle
 
 SECRETS = {
     "note": "SECRET-NOTE-4471",
@@ -93,17 +94,23 @@ def test_include_private_adds_your_private_entries_but_never_a_peers(
 
 
 def test_private_entries_never_reach_a_share_bundle(
-    mixed: dict[str, str], journal: Invoke, tmp_path: Path
+    mixed: dict[str, str], journal: Invoke, sam: Invoke, sam_home: Path, tmp_path: Path
 ) -> None:
-    bundle = tmp_path / "for-sam.json"
+    bundle = tmp_path / "for-sam.sealed"
     assert journal("share", "--pair", "sam", "--output", str(bundle)).exit_code == 0
-    text = bundle.read_text(encoding="utf-8")
+    # Inside, as Sam opens it with his key: only the shared entries, nothing of the private ones.
+    records = opened_bundle(bundle, sam_home)
+    for text in (bundle.read_bytes().decode("latin-1"), json.dumps(records, ensure_ascii=False)):
+        for secret in SECRETS.values():
+            assert secret not in text
+        for private_id in mixed.values():
+            assert private_id not in text
+    assert [r["checkin"]["note"] for r in records if "checkin" in r] == ["Shared note"]
+    assert len([r for r in records if "reflection" in r]) == 1
+    assert [r["feedback"]["message"] for r in records if "feedback" in r] == ["Shared thanks"]
+    # And what arrives in Sam's journal.
+    assert sam("import", str(bundle)).exit_code == 0
+    everything = sam("export", "--format", "json", "--include-private").stdout
+    assert "Shared note" in everything and "Shared thanks" in everything
     for secret in SECRETS.values():
-        assert secret not in text
-    for private_id in mixed.values():
-        assert private_id not in text
-    data = load_json(bundle)
-    assert data["includes"] == "shared only"
-    assert [c["note"] for c in data["checkins"]] == ["Shared note"]
-    assert len(data["reflections"]) == 1
-    assert [f["message"] for f in data["feedback"]] == ["Shared thanks"]
+        assert secret not in everything

@@ -14,7 +14,7 @@ import pytest
 
 from peerlog.errors import InputError
 from peerlog.identity import PeerKey, ensure_identity, key_path, load_identity, write_key_file
-from support import Invoke, own_code, read_only, refused_cleanly
+from support import Invoke, opened_bundle, own_code, read_only, refused_cleanly
 
 FIRST_RELEASE = Path(__file__).parent / "data" / "first-release-702e064.db"
 
@@ -26,6 +26,12 @@ def _key_bytes(home: Path) -> bytes:
 def _public_keys(home: Path) -> dict[str, str | None]:
     with sqlite3.connect(home / "peerlog.db") as db:
         return dict(db.execute("SELECT name, public_key FROM person").fetchall())
+
+
+def _new_journal(invoke: Invoke, home: Path, name: str) -> str:
+    """A peer's own journal in `home` (not yet known to Ana's): their code, as `peerlog id` prints it."""
+    assert invoke("init", "--name", name, env={"PEERLOG_HOME": str(home)}).exit_code == 0
+    return own_code(invoke, env={"PEERLOG_HOME": str(home)})
 
 
 def _pair(invoke: Invoke, name: str, **kw: object) -> dict[str, object]:
@@ -217,54 +223,56 @@ def test_a_journal_that_lost_its_key_gets_a_new_one_when_it_is_needed(journal: I
 
 
 def test_pair_add_with_a_key_links_the_peer_and_shows_the_fingerprint_to_check(
-    journal: Invoke, sam: Invoke
+    journal: Invoke, tmp_path: Path
 ) -> None:
-    code = own_code(sam)
-    sams = PeerKey.from_code(code)
-    assert journal("pair", "end", "sam").exit_code == 0
-    result = journal("pair", "add", "Sam", "--key", code.upper())
+    lee_home = tmp_path / "lee-home"
+    code = _new_journal(journal, lee_home, "Lee")
+    lees = PeerKey.from_code(code)
+    result = journal("pair", "add", "Lee", "--key", code.upper())
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[1:] == [
-        f"Sam's fingerprint: {sams.fingerprint}",
-        "Check it with Sam: read it to each other; it should match what `peerlog id` shows them.",
+        f"Lee's fingerprint: {lees.fingerprint}",
+        "Check it with Lee: read it to each other; it should match what `peerlog id` shows them.",
     ]
-    shown = _pair(journal, "sam")
-    assert (shown["key"], shown["fingerprint"]) == (code, sams.fingerprint)
+    shown = _pair(journal, "lee")
+    assert (shown["key"], shown["fingerprint"]) == (code, lees.fingerprint)
     listed = json.loads(journal("pair", "list", "--json").stdout)
-    assert [(p["peer"], p["key"], p["fingerprint"]) for p in listed] == [("Sam", code, sams.fingerprint)]
-    assert f"Sam's fingerprint: {sams.fingerprint}" in journal("pair", "show", "sam").stdout
-    # What Sam reads out on their side is the same.
-    assert json.loads(sam("id", "--json").stdout)["fingerprint"] == sams.fingerprint
+    assert [(p["key"], p["fingerprint"]) for p in listed if p["peer"] == "Lee"] == [(code, lees.fingerprint)]
+    assert f"Lee's fingerprint: {lees.fingerprint}" in journal("pair", "show", "lee").stdout
+    # What Lee reads out on their side is the same.
+    lee = {"PEERLOG_HOME": str(lee_home)}
+    assert json.loads(journal("id", "--json", env=lee).stdout)["fingerprint"] == lees.fingerprint
 
 
 def test_pair_show_says_how_to_add_a_key_when_there_is_none(journal: Invoke) -> None:
-    shown = journal("pair", "show", "sam", env={"COLUMNS": "200"}).stdout
-    assert 'No key yet: ask Sam for `peerlog id`, then `peerlog pair set "Sam" --key CODE`.' in shown
-    assert (_pair(journal, "sam")["key"], _pair(journal, "sam")["fingerprint"]) == (None, None)
+    assert journal("pair", "add", "Lee").exit_code == 0
+    shown = journal("pair", "show", "lee", env={"COLUMNS": "200"}).stdout
+    assert 'No key yet: ask Lee for `peerlog id`, then `peerlog pair set "Lee" --key CODE`.' in shown
+    assert (_pair(journal, "lee")["key"], _pair(journal, "lee")["fingerprint"]) == (None, None)
+    assert "No key yet" not in journal("pair", "show", "sam", env={"COLUMNS": "200"}).stdout
 
 
 def test_pair_set_adds_a_key_then_replacing_it_shows_both_fingerprints(
-    journal: Invoke, sam: Invoke, tmp_path: Path
+    journal: Invoke, tmp_path: Path
 ) -> None:
-    first = PeerKey.from_code(own_code(sam))
-    added = journal("pair", "set", "sam", "--key", first.code)
+    assert journal("pair", "add", "Lee").exit_code == 0  # a peer without a key yet
+    first = PeerKey.from_code(_new_journal(journal, tmp_path / "lee-home", "Lee"))
+    added = journal("pair", "set", "lee", "--key", first.code)
     assert added.exit_code == 0, added.stderr
-    assert f"Sam's fingerprint: {first.fingerprint}" in added.stdout
-    again = journal("pair", "set", "sam", "--key", first.code)
-    assert again.stdout == f"Sam's key is unchanged (fingerprint {first.fingerprint}).\n"
-    # Sam moved to a new machine without their backup: a new journal, a new key.
-    new_sam = {"PEERLOG_HOME": str(tmp_path / "sam-new")}
-    journal("init", "--name", "Sam", env=new_sam)
-    second = PeerKey.from_code(own_code(journal, env=new_sam))
-    replaced = journal("pair", "set", "sam", "--key", second.code)
+    assert f"Lee's fingerprint: {first.fingerprint}" in added.stdout
+    again = journal("pair", "set", "lee", "--key", first.code)
+    assert again.stdout == f"Lee's key is unchanged (fingerprint {first.fingerprint}).\n"
+    # Lee moved to a new machine without their backup: a new journal, a new key.
+    second = PeerKey.from_code(_new_journal(journal, tmp_path / "lee-new", "Lee"))
+    replaced = journal("pair", "set", "lee", "--key", second.code)
     assert replaced.exit_code == 0, replaced.stderr
     assert replaced.stdout == (
-        "Sam's key is replaced.\n"
+        "Lee's key is replaced.\n"
         f"  old fingerprint: {first.fingerprint}\n"
         f"  new fingerprint: {second.fingerprint}\n"
-        "Bundles made with the old key are no longer accepted. Check the new fingerprint with Sam.\n"
+        "Bundles made with the old key are no longer accepted. Check the new fingerprint with Lee.\n"
     )
-    assert _pair(journal, "sam")["key"] == second.code
+    assert _pair(journal, "lee")["key"] == second.code
 
 
 def test_pair_add_never_replaces_a_key_a_peer_already_has(
@@ -283,13 +291,14 @@ def test_pair_add_never_replaces_a_key_a_peer_already_has(
     assert _pair(journal, "sam")["ended_at"] is not None  # the pair was not picked up again either
 
 
-def test_a_key_held_by_another_person_is_refused(journal: Invoke, sam: Invoke, home: Path) -> None:
-    code = own_code(sam)
+def test_a_key_held_by_another_person_is_refused(journal: Invoke, home: Path, tmp_path: Path) -> None:
+    sams = _public_keys(home)["Sam"]
+    code = _new_journal(journal, tmp_path / "kai-home", "Kai")
     assert journal("pair", "add", "Kai", "--key", code).exit_code == 0
     result = journal("pair", "set", "sam", "--key", code)
     refused_cleanly(result)
     assert result.stderr.startswith("peerlog: That key is Kai's in your journal")
-    assert _public_keys(home)["Sam"] is None
+    assert _public_keys(home)["Sam"] == sams
     # Adding a new peer with it is refused too, and no pair (nor person) is left half-made.
     refused_cleanly(journal("pair", "add", "Lee", "--key", code))
     assert "Lee" not in _public_keys(home)
@@ -302,24 +311,28 @@ def test_your_own_code_is_refused_as_a_peers(journal: Invoke, home: Path) -> Non
         "peerlog: That is your own code, not Lee's. Ask Lee to run `peerlog id` and send you theirs.\n"
     )
     assert "Lee" not in _public_keys(home)
+    sams = _public_keys(home)["Sam"]
     refused_cleanly(journal("pair", "set", "sam", "--key", own_code(journal)))
-    assert _public_keys(home)["Sam"] is None
+    assert _public_keys(home)["Sam"] == sams
 
 
 @pytest.mark.parametrize("typed", ["", "not a code", "pl1abc"])
 def test_a_malformed_code_is_refused_before_anything_changes(journal: Invoke, home: Path, typed: str) -> None:
+    before = _public_keys(home)
+    assert set(before) == {"Ana", "Sam"}
     refused_cleanly(journal("pair", "add", "Lee", "--key", typed))
     refused_cleanly(journal("pair", "set", "sam", "--key", typed))
-    assert _public_keys(home) == {"Ana": own_code(journal), "Sam": None}
+    assert _public_keys(home) == before
 
 
-def test_a_typo_in_a_peers_code_is_refused(journal: Invoke, sam: Invoke, home: Path) -> None:
-    code = own_code(sam)
+def test_a_typo_in_a_peers_code_is_refused(journal: Invoke, home: Path, tmp_path: Path) -> None:
+    assert journal("pair", "add", "Lee").exit_code == 0
+    code = _new_journal(journal, tmp_path / "lee-home", "Lee")
     typo = code[:30] + ("a" if code[30] != "a" else "b") + code[31:]
-    result = journal("pair", "set", "sam", "--key", typo)
+    result = journal("pair", "set", "lee", "--key", typo)
     refused_cleanly(result)
     assert "has a typo somewhere" in result.stderr
-    assert _public_keys(home)["Sam"] is None
+    assert _public_keys(home)["Lee"] is None
 
 
 # ---------------------------------------------------------------- the sync folder
@@ -412,19 +425,23 @@ def test_backup_help_explains_restoring_the_journal_and_its_key(journal: Invoke)
 
 
 def test_an_export_for_yourself_carries_every_key_and_others_carry_none(
-    journal: Invoke, sam: Invoke, tmp_path: Path
+    journal: Invoke, sam: Invoke, sam_home: Path, tmp_path: Path
 ) -> None:
     journal("pair", "set", "sam", "--key", own_code(sam))
     journal("checkin", "--pair", "sam", "--shared", "--note", "Hello")
-    mine, plain, bundle = tmp_path / "mine.json", tmp_path / "plain.json", tmp_path / "bundle.json"
+    mine, plain, bundle = tmp_path / "mine.json", tmp_path / "plain.json", tmp_path / "bundle.sealed"
     journal("export", "-f", "json", "--include-private", "-o", str(mine))
     journal("export", "-f", "json", "-o", str(plain))
-    journal("share", "--pair", "sam", "-o", str(bundle))
+    assert journal("share", "--pair", "sam", "-o", str(bundle)).exit_code == 0
     keys = {p["name"]: p["public_key"] for p in json.loads(mine.read_text())["people"]}
     assert keys == {"Ana": own_code(journal), "Sam": own_code(sam)}
-    for other in (plain, bundle):
-        assert "public_key" not in other.read_text()
-        assert own_code(journal) not in other.read_text()
+    # The bundle's inside, as Sam opens it: the entry, and no key (the signature already proves the sender).
+    inside = json.dumps(opened_bundle(bundle, sam_home))
+    assert "Hello" in inside
+    for text in (plain.read_text(), inside):
+        assert "public_key" not in text
+        assert own_code(journal) not in text
+        assert own_code(sam) not in text
 
 
 def test_restoring_your_export_on_a_new_machine_brings_back_peers_keys_and_keeps_the_new_key(

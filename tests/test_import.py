@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from support import Invoke, counts, load_json
+from support import Invoke, counts, load_json, plain_share
 
 
 @pytest.fixture
@@ -229,8 +229,7 @@ def test_import_can_report_what_happened_as_json(journal: Invoke, tmp_path: Path
     journal("init", "--name", "Sam", env=sam)
     journal("pair", "add", "Ana", env=sam)
     journal("checkin", "--pair", "ana", "--note", "Hello", "--win", "Said hello", "--shared", env=sam)
-    bundle = tmp_path / "sam.json"
-    journal("share", "--pair", "ana", "--output", str(bundle), env=sam)
+    bundle = plain_share(tmp_path / "sam", "ana", tmp_path / "sam.json")
     data = json.loads(journal("import", str(bundle), "--json").stdout)
     assert data == {
         "added": {"check-in": 1},

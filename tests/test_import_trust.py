@@ -22,20 +22,19 @@ from prompt_toolkit.output import DummyOutput
 from typer.testing import CliRunner
 
 from peerlog.cli import app
-from support import Invoke, counts, load_json
+from support import Invoke, counts, load_json, opened_bundle, own_code, plain_share
 
 Json = dict[str, Any]
 FORGED = "0f0f0f0f-0000-4000-8000-0000000000{:02x}"
 
 
 @pytest.fixture(scope="module")
-def exchange(tmp_path_factory: pytest.TempPathFactory, journal_template: Path) -> Path:
+def exchange(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One honest exchange, made once for this file through the CLI: both homes and the two bundles.
 
     Ana holds Sam's bundle imported and Sam holds Ana's; each test gets its own copy of all four.
     """
     root = tmp_path_factory.mktemp("exchange")
-    shutil.copytree(journal_template, root / "peerlog-home")
     runner = CliRunner()
 
     def as_(home: str) -> Callable[..., Any]:
@@ -48,6 +47,9 @@ def exchange(tmp_path_factory: pytest.TempPathFactory, journal_template: Path) -
         return run
 
     ana, sam = as_("peerlog-home"), as_("sam-home")
+    # Two journals from before keys: each peer linked by name only, as plain bundles need.
+    ana("init", "--name", "Ana")
+    ana("pair", "add", "Sam")
     sam("init", "--name", "Sam")
     sam("pair", "add", "Ana")
     ana(
@@ -57,8 +59,8 @@ def exchange(tmp_path_factory: pytest.TempPathFactory, journal_template: Path) -
     ana("feedback", "sam", "You listened so well", "--kind", "appreciation", "--shared")
     ana("checkin", "--note", "Ana's private day")
     sam("checkin", "--pair", "ana", "--note", "Sam's week", "--win", "Finished the course", "--shared")
-    ana("share", "--pair", "sam", "--output", str(root / "from-ana.json"))
-    sam("share", "--pair", "ana", "--output", str(root / "from-sam.json"))
+    plain_share(root / "peerlog-home", "sam", root / "from-ana.json")
+    plain_share(root / "sam-home", "ana", root / "from-sam.json")
     sam("import", str(root / "from-ana.json"))
     ana("import", str(root / "from-sam.json"))
     return root
@@ -349,8 +351,7 @@ def test_a_bundle_forged_from_yours_with_your_own_ids_is_refused_even_as_a_first
     journal: Invoke, home: Path, tmp_path: Path
 ) -> None:
     journal("checkin", "--pair", "sam", "--note", "Ana's week", "--shared")
-    from_ana = tmp_path / "from-ana.json"
-    journal("share", "--pair", "sam", "--output", str(from_ana))
+    from_ana = plain_share(home, "sam", tmp_path / "from-ana.json")
 
     def as_sam(data: Json) -> None:
         ana, sam = _person(data, is_self=True), _person(data, is_self=False)
@@ -376,9 +377,7 @@ def _impostor(journal: Invoke, tmp_path: Path, name: str = "Sam") -> Path:
     journal("init", "--name", name, env=other)
     journal("pair", "add", "Ana", env=other)
     journal("checkin", "--pair", "ana", "--note", "Not really Sam", "--shared", env=other)
-    bundle = tmp_path / "impostor.json"
-    assert journal("share", "--pair", "ana", "--output", str(bundle), env=other).exit_code == 0
-    return bundle
+    return plain_share(tmp_path / "impostor", "ana", tmp_path / "impostor.json")
 
 
 @pytest.mark.parametrize("extra", [[], ["--pair", "sam"]], ids=["by name", "with --pair"])
@@ -409,12 +408,11 @@ def test_a_first_bundle_by_name_still_lands_when_no_journal_is_linked_yet(
 
 
 def test_a_peers_real_bundles_keep_landing_after_a_refused_impostor(
-    bundles: tuple[Path, Path], journal: Invoke, sam: Invoke, tmp_path: Path
+    bundles: tuple[Path, Path], journal: Invoke, sam: Invoke, sam_home: Path, tmp_path: Path
 ) -> None:
     journal("import", str(_impostor(journal, tmp_path)))
     sam("checkin", "--pair", "ana", "--note", "Sam, really", "--shared")
-    later = tmp_path / "sam-later.json"
-    sam("share", "--pair", "ana", "--since-last", "--output", str(later))
+    later = plain_share(sam_home, "ana", tmp_path / "sam-later.json", since_last=True)
     assert journal("import", str(later)).stdout.startswith(
         "Imported sam-later.json from Sam: 1 check-in added."
     )
@@ -426,17 +424,26 @@ def test_a_peers_real_bundles_keep_landing_after_a_refused_impostor(
 def test_a_bundle_carries_neither_your_label_for_your_peer_nor_your_agreement(
     journal: Invoke, tmp_path: Path
 ) -> None:
-    journal("pair", "add", "Lee (gets defensive, be careful)", "--agreement", "Never mention the divorce")
+    lee_home = tmp_path / "lee-home"
+    lee = {"PEERLOG_HOME": str(lee_home)}
+    journal("init", "--name", "Lee", env=lee)
+    code = own_code(journal, env=lee)
+    label = "Lee (gets defensive, be careful)"
+    journal("pair", "add", label, "--agreement", "Never mention the divorce", "--key", code)
     journal("checkin", "--pair", "lee", "--note", "Coffee with Lee", "--shared")
-    bundle = tmp_path / "for-lee.json"
-    journal("share", "--pair", "lee", "--output", str(bundle))
-    text = bundle.read_text(encoding="utf-8")
+    bundle = tmp_path / "for-lee.sealed"
+    assert journal("share", "--pair", "lee", "--output", str(bundle)).exit_code == 0
+    # Opened as only Lee can: the whole change set, header and entries.
+    records = opened_bundle(bundle, lee_home)
+    text = json.dumps(records, ensure_ascii=False)
+    assert "Coffee with Lee" in text
     assert "defensive" not in text
     assert "divorce" not in text
-    data = json.loads(text)
-    assert [p["name"] for p in data["people"]] == ["Ana", None]
-    assert data["pairs"][0]["agreement"] is None
-    assert data["links"] == []
+    header = records[0]
+    assert header["sender"]["name"] == "Ana"
+    assert list(header["recipient"]) == ["id"]  # your label for Lee stays with you
+    assert header["pair"].get("agreement") is None
+    assert not any("links" in record or "link" in record for record in records)
 
 
 def test_a_shared_only_export_names_only_what_its_entries_refer_to(
@@ -469,11 +476,10 @@ def test_a_full_export_with_private_entries_keeps_everything_for_a_restore(
 
 
 def test_a_copy_stamped_in_the_future_does_not_block_the_authors_later_edit(
-    bundles: tuple[Path, Path], journal: Invoke, sam: Invoke, tmp_path: Path
+    bundles: tuple[Path, Path], journal: Invoke, sam: Invoke, sam_home: Path, tmp_path: Path
 ) -> None:
     sam("checkin", "--pair", "ana", "--note", "Written on a skewed clock", "--shared")
-    skewed = tmp_path / "skewed.json"
-    sam("share", "--pair", "ana", "--since-last", "--output", str(skewed))
+    skewed = plain_share(sam_home, "ana", tmp_path / "skewed.json", since_last=True)
 
     def far_future(data: Json) -> None:
         for c in data["checkins"]:
@@ -483,8 +489,7 @@ def test_a_copy_stamped_in_the_future_does_not_block_the_authors_later_edit(
     assert journal("import", str(_tampered(skewed, far_future))).exit_code == 0
     entry = next(e for e in json.loads(sam("log", "--json").stdout) if e["note"].startswith("Written"))
     sam("edit", entry["id"], "--note", "Edited once the clock was right")
-    later = tmp_path / "later.json"
-    sam("share", "--pair", "ana", "--since-last", "--output", str(later))
+    later = plain_share(sam_home, "ana", tmp_path / "later.json", since_last=True)
     assert load_json(later)["checkins"][0]["version"] == 2
     result = journal("import", str(later))
     assert result.stdout == "Imported later.json from Sam: nothing new; 1 entry updated to a newer version.\n"
@@ -528,11 +533,10 @@ def test_every_change_by_the_author_counts_a_new_version(journal: Invoke) -> Non
 
 
 def test_a_file_from_before_versions_still_imports(
-    bundles: tuple[Path, Path], journal: Invoke, sam: Invoke, tmp_path: Path
+    bundles: tuple[Path, Path], journal: Invoke, sam: Invoke, sam_home: Path, tmp_path: Path
 ) -> None:
     sam("checkin", "--pair", "ana", "--note", "From an older peerlog", "--shared")
-    bundle = tmp_path / "old-format.json"
-    sam("share", "--pair", "ana", "--since-last", "--output", str(bundle))
+    bundle = plain_share(sam_home, "ana", tmp_path / "old-format.json", since_last=True)
 
     def version_one(data: Json) -> None:
         data["version"] = 1

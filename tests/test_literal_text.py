@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from support import Invoke
+from support import Invoke, own_code
 
 WIDE = {"COLUMNS": "400"}
 RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -204,11 +204,16 @@ def test_escape_sequences_in_a_doctored_journal_are_shown_never_obeyed(
 def test_plain_messages_that_quote_stored_words_show_escape_sequences_visibly(
     marked: dict[str, str], invoke: Invoke, home: Path
 ) -> None:
+    # The peer's key, so that `share` seals a bundle and says so (its words quote the peer's name).
+    peer = {"PEERLOG_HOME": str(home.parent / "peer-home")}
+    assert invoke("init", "--name", "Peer", env=peer).exit_code == 0
+    keyed = invoke("pair", "set", TYPED["bracket"], "--key", own_code(invoke, env=peer))
+    assert keyed.exit_code == 0, keyed.output
     _doctor(home / "peerlog.db")
     reopened = invoke("challenge", "reopen", marked["challenge"])
     deleted = invoke("delete", marked["checkin"], input="n\n")
     ended = invoke("pair", "end", TYPED["jo"])
-    shared = invoke("share", "--pair", TYPED["bracket"], "--output", str(home.parent / "bundle.json"))
+    shared = invoke("share", "--pair", TYPED["bracket"], "--output", str(home.parent / "bundle.sealed"))
     for result in (reopened, deleted, ended, shared):
         assert result.exit_code == 0, result.output
         assert not RAW_CONTROLS.search(result.output), result.output

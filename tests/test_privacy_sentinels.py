@@ -8,6 +8,7 @@ Adding a read command is adding a line to `COMMANDS`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from peerlog import search as search_module
 from peerlog.models import PRIVATE, SHARED, Challenge, CheckIn, Pair, Person, Win
 from peerlog.pairs import ordered
 from peerlog.people import name_key
-from support import Invoke, add_feedback, add_reflection, journal_session, me_and_pair
+from support import Invoke, add_feedback, add_reflection, journal_session, me_and_pair, opened_bundle
 
 #: Every sentinel holds this word, so one search reaches all of them.
 WORD = "lantern"
@@ -191,14 +192,26 @@ def sentinels(journal: Invoke, home: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("case", COMMANDS, ids=lambda c: c.name)
 def test_no_private_entry_shows_where_it_must_not(
-    sentinels: dict[str, str], journal: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Case
+    sentinels: dict[str, str],
+    journal: Invoke,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    case: Case,
 ) -> None:
     if case.portable_search:
         monkeypatch.setattr(search_module, "BACKENDS", {})
     out = tmp_path / "written.out"
     result = journal(*(arg.format(out=out) for arg in case.argv))
     assert result.exit_code == 0, result.output
-    text = out.read_text() if case.writes else result.stdout
+    if case.rule == "bundle":
+        # A sealed bundle: nothing at all in its bytes; inside, as Sam opens it with his key, the rule holds.
+        raw = out.read_bytes()
+        assert WORD.encode() not in raw and not [m for m in marks(ENTRIES) if m.encode() in raw]
+        request.getfixturevalue("sam")
+        text = json.dumps(opened_bundle(out, request.getfixturevalue("sam_home")), ensure_ascii=False)
+    else:
+        text = out.read_text() if case.writes else result.stdout
     shows, never = expected(case)
     assert not {m for m in never if m in text}, "private entries showed where they must not"
     assert not shows - {m for m in shows if m in text}, "entries that should show are missing"

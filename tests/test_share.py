@@ -19,7 +19,16 @@ from prompt_toolkit.output import DummyOutput
 from sqlmodel import select
 
 from peerlog.models import Feedback, Link, Person
-from support import Invoke, add_feedback, counts, journal_session, load_json, me_and_pair
+from support import (
+    Invoke,
+    add_feedback,
+    counts,
+    journal_session,
+    load_json,
+    me_and_pair,
+    opened_bundle,
+    plain_share,
+)
 
 DOWN = "\x1b[B"
 
@@ -28,10 +37,15 @@ def _log(invoke: Callable[..., Any], *args: str) -> list[dict[str, Any]]:
     return json.loads(invoke("log", "--json", "--limit", "100", *args).stdout)
 
 
+def _entries(records: list[dict[str, Any]], kind: str = "checkin") -> list[dict[str, Any]]:
+    """The entries of one kind in an opened change set."""
+    return [record[kind] for record in records if kind in record]
+
+
 def _exchange(journal: Invoke, sam: Invoke, tmp_path: Path, *, since_last: bool = False) -> tuple[Path, Path]:
     extra = ["--since-last"] if since_last else []
-    n = len(list(tmp_path.glob("*.json")))
-    from_ana, from_sam = tmp_path / f"ana-{n}.json", tmp_path / f"sam-{n}.json"
+    n = len(list(tmp_path.glob("*.sealed")))
+    from_ana, from_sam = tmp_path / f"ana-{n}.sealed", tmp_path / f"sam-{n}.sealed"
     assert journal("share", "--pair", "sam", "--output", str(from_ana), *extra).exit_code == 0
     assert sam("share", "--pair", "ana", "--output", str(from_sam), *extra).exit_code == 0
     ana_import, sam_import = journal("import", str(from_sam)), sam("import", str(from_ana))
@@ -97,7 +111,7 @@ def test_the_wins_view_shows_both_peers_after_an_exchange(
 
 
 def test_later_bundles_bring_only_what_changed_and_edits_replace_older_copies(
-    journal: Invoke, sam: Invoke, tmp_path: Path
+    journal: Invoke, sam: Invoke, home: Path, tmp_path: Path
 ) -> None:
     sam("checkin", "--pair", "ana", "--note", "Draft thoughts", "--shared")
     sam("checkin", "--pair", "ana", "--note", "Unchanged", "--shared")
@@ -105,29 +119,38 @@ def test_later_bundles_bring_only_what_changed_and_edits_replace_older_copies(
     draft = next(e for e in _log(sam) if e["note"] == "Draft thoughts")
     sam("edit", draft["id"], "--note", "Clearer thoughts", "--add-win", "Wrote it down")
     sam("checkin", "--pair", "ana", "--note", "Something new", "--shared")
-    bundle = tmp_path / "sam-weekly.json"
+    bundle = tmp_path / "sam-weekly.sealed"
     assert sam("share", "--pair", "ana", "--since-last", "--output", str(bundle)).exit_code == 0
-    assert sorted(c["note"] for c in load_json(bundle)["checkins"]) == ["Clearer thoughts", "Something new"]
+    sent = _entries(opened_bundle(bundle, home))  # opened with Ana's key, as only she can
+    assert sorted(c["note"] for c in sent) == ["Clearer thoughts", "Something new"]
     result = journal("import", str(bundle))
     assert result.stdout == (
-        "Imported sam-weekly.json from Sam: 1 check-in added; 1 entry updated to a newer version.\n"
+        "Imported sam-weekly.sealed from Sam: 1 check-in added; 1 entry updated to a newer version.\n"
     )
     notes = {e["note"]: e for e in _log(journal, "--pair", "sam")}
     assert set(notes) == {"Clearer thoughts", "Unchanged", "Something new"}
     assert notes["Clearer thoughts"]["wins"] == ["Wrote it down"]
 
 
-def test_since_last_with_nothing_new_says_so(journal: Invoke, tmp_path: Path) -> None:
+def test_since_last_with_nothing_new_says_so(
+    journal: Invoke, sam: Invoke, sam_home: Path, tmp_path: Path
+) -> None:
     journal("checkin", "--pair", "sam", "--note", "Shared", "--shared")
-    first = journal("share", "--pair", "sam", "--since-last", "--output", str(tmp_path / "one.json"))
-    assert first.stdout.startswith("Wrote 1 shared entry to ")
-    second = journal("share", "--pair", "sam", "--since-last", "--output", str(tmp_path / "two.json"))
-    assert second.stdout.startswith("No new shared entries since your last share (")
-    assert load_json(tmp_path / "two.json")["checkins"] == []
+    one, two = tmp_path / "one.sealed", tmp_path / "two.sealed"
+    first = journal("share", "--pair", "sam", "--since-last", "--output", str(one))
+    assert first.stdout.startswith(f"Wrote to {one}: 1 shared entry.\n")
+    second = journal("share", "--pair", "sam", "--since-last", "--output", str(two))
+    assert second.stdout.startswith(f"Wrote to {two}: nothing new since your last share (an empty bundle).\n")
+    # Opened with Sam's key: the first holds the entry, the second nothing at all.
+    assert [c["note"] for c in _entries(opened_bundle(one, sam_home))] == ["Shared"]
+    records = opened_bundle(two, sam_home)
+    assert [list(r) for r in records[1:]] == [["end"]]
+    assert records[-1]["end"] == {"entries": 0, "removed": 0}
+    assert sam("import", str(two)).stdout == "Imported two.sealed from Ana: nothing new.\n"
 
 
 def test_a_bundle_holds_only_your_shared_entries_in_that_pair(
-    journal: Invoke, home: Path, tmp_path: Path
+    journal: Invoke, sam: Invoke, home: Path, sam_home: Path, tmp_path: Path
 ) -> None:
     journal("pair", "add", "Lee")
     journal("checkin", "--pair", "sam", "--note", "In the bundle", "--shared")
@@ -138,16 +161,20 @@ def test_a_bundle_holds_only_your_shared_entries_in_that_pair(
         me, peer, pair = me_and_pair(session)
         add_feedback(session, author=peer, recipient=me, pair=pair, message="Sam's, already Sam's", at=moment)
         add_feedback(session, author=me, recipient=peer, pair=pair, message="Ana's thanks", at=moment)
-    bundle = tmp_path / "for-sam.json"
-    journal("share", "--pair", "sam", "--output", str(bundle))
-    data = load_json(bundle)
-    assert data["kind"] == "share"
-    assert [c["note"] for c in data["checkins"]] == ["In the bundle"]
-    assert [f["message"] for f in data["feedback"]] == ["Ana's thanks"]
+    bundle = tmp_path / "for-sam.sealed"
+    assert journal("share", "--pair", "sam", "--output", str(bundle)).exit_code == 0
+    records = opened_bundle(bundle, sam_home)  # as only Sam can read it
+    header = records[0]
+    assert header["format"] == "peerlog-changes"
+    assert [c["note"] for c in _entries(records)] == ["In the bundle"]
+    assert [f["message"] for f in _entries(records, "feedback")] == ["Ana's thanks"]
+    assert _entries(records, "reflection") == []
     # Your own name for your peer stays with you: they know what they are called.
-    assert [(p["name"], p["is_self"]) for p in data["people"]] == [("Ana", True), (None, False)]
-    assert len(data["pairs"]) == 1
-    assert data["links"] == []
+    assert header["sender"]["name"] == "Ana" and list(header["recipient"]) == ["id"]
+    assert {record_kind for r in records[1:] for record_kind in r} == {"checkin", "feedback", "end"}
+    # And on Sam's side, exactly those arrive.
+    assert sam("import", str(bundle)).exit_code == 0
+    assert [e["note"] for e in _log(sam) if not e["by_you"]] == ["In the bundle"]
 
 
 def test_feedback_from_a_peer_arrives_addressed_to_you(
@@ -179,8 +206,7 @@ def test_a_first_bundle_under_another_name_needs_the_pair_named_once(
     journal("pair", "add", "Ana", env=samuel)
     journal("checkin", "--pair", "ana", "--win", "First win", "--shared", env=samuel)
     journal("pair", "add", "Lee")
-    bundle = tmp_path / "samuel.json"
-    journal("share", "--pair", "ana", "--output", str(bundle), env=samuel)
+    bundle = plain_share(tmp_path / "samuel", "ana", tmp_path / "samuel.json")
     before = counts(home)
     asked = journal("import", str(bundle))
     assert asked.exit_code == 2
@@ -192,8 +218,7 @@ def test_a_first_bundle_under_another_name_needs_the_pair_named_once(
     linked = journal("import", str(bundle), "--pair", "sam")
     assert linked.stdout.endswith("Bundles from Sam will land in this pair from now on.\n")
     journal("checkin", "--pair", "ana", "--win", "Second win", "--shared", env=samuel)
-    later = tmp_path / "samuel-2.json"
-    journal("share", "--pair", "ana", "--since-last", "--output", str(later), env=samuel)
+    later = plain_share(tmp_path / "samuel", "ana", tmp_path / "samuel-2.json", since_last=True)
     assert journal("import", str(later)).stdout.startswith(
         "Imported samuel-2.json from Sam: 1 check-in added."
     )
@@ -210,8 +235,7 @@ def test_on_a_terminal_it_asks_which_pair_a_first_bundle_belongs_to(
     journal("init", "--name", "Samuel", env=samuel)
     journal("pair", "add", "Ana", env=samuel)
     journal("checkin", "--pair", "ana", "--note", "Hello from Samuel", "--shared", env=samuel)
-    bundle = tmp_path / "samuel.json"
-    journal("share", "--pair", "ana", "--output", str(bundle), env=samuel)
+    bundle = plain_share(tmp_path / "samuel", "ana", tmp_path / "samuel.json")
     journal("pair", "add", "Lee")
     monkeypatch.setattr("peerlog.cli.transfer.is_interactive", lambda: True)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
@@ -227,8 +251,7 @@ def test_choosing_none_of_the_pairs_imports_nothing(
     other = {"PEERLOG_HOME": str(tmp_path / "kim")}
     journal("init", "--name", "Kim", env=other)
     journal("pair", "add", "Ana", env=other)
-    bundle = tmp_path / "kim.json"
-    journal("share", "--pair", "ana", "--output", str(bundle), env=other)
+    bundle = plain_share(tmp_path / "kim", "ana", tmp_path / "kim.json")
     before = counts(home)
     monkeypatch.setattr("peerlog.cli.transfer.is_interactive", lambda: True)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
@@ -240,11 +263,13 @@ def test_choosing_none_of_the_pairs_imports_nothing(
 
 
 def test_a_bundle_can_never_change_your_own_entries_or_bring_private_ones(
-    journal: Invoke, sam: Invoke, tmp_path: Path
+    journal: Invoke, sam: Invoke, sam_home: Path, tmp_path: Path
 ) -> None:
     journal("checkin", "--pair", "sam", "--note", "Ana's own words", "--shared")
     sam("checkin", "--pair", "ana", "--note", "Sam's words", "--shared")
-    _, from_sam = _exchange(journal, sam, tmp_path)
+    _exchange(journal, sam, tmp_path)
+    # A plain bundle, as an older peerlog writes, edited by hand: it still lands by name, never as yours.
+    from_sam = plain_share(sam_home, "ana", tmp_path / "from-sam.json")
     mine = next(e for e in _log(journal) if e["by_you"])
     data = load_json(from_sam)
     ana_in_sams_journal = next(p["id"] for p in data["people"] if not p["is_self"])
@@ -267,8 +292,8 @@ def test_a_bundle_can_never_change_your_own_entries_or_bring_private_ones(
 
 
 def test_a_peers_bundle_needs_your_journal_set_up_first(journal: Invoke, sam: Invoke, tmp_path: Path) -> None:
-    bundle = tmp_path / "sam.json"
-    sam("share", "--pair", "ana", "--output", str(bundle))
+    bundle = tmp_path / "sam.sealed"
+    assert sam("share", "--pair", "ana", "--output", str(bundle)).exit_code == 0
     result = journal("import", str(bundle), env={"PEERLOG_HOME": str(tmp_path / "nobody")})
     assert result.exit_code == 1
     assert result.stderr.startswith("peerlog: There is no journal at ")
@@ -280,15 +305,14 @@ def test_your_peer_keeps_the_name_you_know_them_by(journal: Invoke, home: Path, 
     samuel = {"PEERLOG_HOME": str(tmp_path / "samuel")}
     journal("init", "--name", "Samuel", env=samuel)
     journal("pair", "add", "Ana", env=samuel)
-    bundle = tmp_path / "samuel.json"
-    journal("share", "--pair", "ana", "--output", str(bundle), env=samuel)
-    journal("import", str(bundle), "--pair", "sam")
+    bundle = plain_share(tmp_path / "samuel", "ana", tmp_path / "samuel.json")
+    assert journal("import", str(bundle), "--pair", "sam").exit_code == 0
     with journal_session(home, write=False) as session:
         assert sorted(p.name for p in session.exec(select(Person))) == ["Ana", "Sam"]
 
 
 def test_a_challenge_marked_overcome_reaches_the_peer_in_the_next_bundle(
-    journal: Invoke, sam: Invoke, tmp_path: Path
+    journal: Invoke, sam: Invoke, home: Path, tmp_path: Path
 ) -> None:
     sam("checkin", "--pair", "ana", "--challenge", "Public speaking", "--shared")
     _exchange(journal, sam, tmp_path)
@@ -296,9 +320,12 @@ def test_a_challenge_marked_overcome_reaches_the_peer_in_the_next_bundle(
     challenge_id = entry["challenges"][0]["id"]
     assert sam("challenge", "done", challenge_id[:8]).exit_code == 0
 
-    bundle = tmp_path / "sam-after.json"
+    bundle = tmp_path / "sam-after.sealed"
     assert sam("share", "--pair", "ana", "--since-last", "--output", str(bundle)).exit_code == 0
-    assert [c["text"] for c in load_json(bundle)["checkins"][0]["challenges"]] == ["Public speaking"]
+    (sent,) = _entries(opened_bundle(bundle, home))
+    assert [(c["text"], c["overcome_at"] is not None) for c in sent["challenges"]] == [
+        ("Public speaking", True)
+    ]
     assert journal("import", str(bundle)).exit_code == 0
     (copy,) = _log(journal, "--pair", "sam")
     assert copy["challenges"][0]["overcome_at"] is not None

@@ -145,7 +145,7 @@ def _import_sealed(app_state: AppState, file: Path, as_json: bool) -> None:
     elif arrival.already:
         say(f"{file.name} from {arrival.sender} was imported before; nothing changed.")
     else:
-        say(_import_summary(file, arrival.result))
+        say(_import_summary(file, arrival.result, by_key=True))
 
 
 def _merge_bundle(
@@ -208,7 +208,7 @@ def _merge_bundle(
 ENTRY_WORDS = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
 
 
-def _import_summary(file: Path, result, verb: str = "Imported") -> str:
+def _import_summary(file: Path, result, verb: str = "Imported", *, by_key: bool = False) -> str:
     words = ENTRY_WORDS
     added = [_plural(n, words[k]) for k, n in result.added.items() if k in words and n]
     updated = sum(n for k, n in result.updated.items() if k in words)
@@ -230,7 +230,8 @@ def _import_summary(file: Path, result, verb: str = "Imported") -> str:
         text += f" Left out {_plural(result.skipped, 'entry', 'entries')} that {were} not theirs to share."
     if result.empty:
         text += f" Skipped {_plural(result.empty, 'empty entry', 'empty entries')}."
-    if result.linked:
+    if result.linked and not by_key:
+        # Only news for a bundle linked by name; a sealed one always goes where its key says.
         text += f" Bundles from {result.sender} will land in this pair from now on."
     return text
 

@@ -73,14 +73,18 @@ def _build(draw: Any, ana: Run, sam: Run, folder: Path) -> None:
         ana("pair", "add", "Lee", f"--agreement={draw(typed)}")
     if draw(st.booleans()):
         # A peer's shared entries, arrived in a bundle, belong in the restore too.
+        # First contact by codes, then a sealed bundle from Sam.
         sam("init", "--name", "Sam")
-        sam("pair", "add", "Ana")
+        sam("pair", "add", "Ana", "--key", json.loads(ana("id", "--json").stdout)["code"])
+        ana("pair", "set", "Sam", "--key", json.loads(sam("id", "--json").stdout)["code"])
         for _ in range(draw(st.integers(1, 2))):
             sam(*_checkin_args(draw, "ana"))
         sam("feedback", "ana", f"{draw(typed)}", "--shared")
-        bundle = folder / "sam.json"
-        sam("share", "--pair", "ana", "--output", str(bundle))
-        ana("import", str(bundle))
+        bundle = folder / "sam.sealed"
+        shared = sam("share", "--pair", "ana", "--output", str(bundle))
+        assert shared.exit_code == 0, shared.output
+        imported = ana("import", str(bundle))
+        assert imported.exit_code == 0, imported.output
     for _ in range(draw(st.integers(1, 4))):
         ana(*_checkin_args(draw, draw(st.sampled_from([None, "sam", "lee"]))))
     ana("checkin", f"--note={draw(_refused)}", "--shared")

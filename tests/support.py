@@ -675,6 +675,15 @@ def plain_share(home: Path, peer: str, output: Path, *, since_last: bool = False
     return output
 
 
+def journal_before_keys(invoke: Invoke, home: Path, *, name: str = "Ana", peer: str = "Sam") -> None:
+    """Replace the journal at `home` with one whose peer has no key yet, made through the CLI: plain bundles
+    from a peer land by name only until their key is added."""
+    shutil.rmtree(home, ignore_errors=True)
+    env = {"PEERLOG_HOME": str(home)}
+    assert invoke("init", "--name", name, env=env).exit_code == 0
+    assert invoke("pair", "add", peer, env=env).exit_code == 0
+
+
 def code_of(invoke: Invoke, **kw: Any) -> str:
     """The identity code `peerlog id` prints in a journal: what a peer types to pair by key."""
     result = invoke("id", "--json", **kw)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from support import Invoke, counts, load_json, plain_share
+from support import Invoke, counts, journal_before_keys, load_json, plain_share
 
 
 @pytest.fixture
@@ -224,7 +224,8 @@ def test_a_problem_found_while_merging_undoes_the_whole_import(
     assert "New and fine" not in _notes(journal)
 
 
-def test_import_can_report_what_happened_as_json(journal: Invoke, tmp_path: Path) -> None:
+def test_import_can_report_what_happened_as_json(journal: Invoke, home: Path, tmp_path: Path) -> None:
+    journal_before_keys(journal, home)  # a plain bundle lands by name only while Sam has no key
     sam = {"PEERLOG_HOME": str(tmp_path / "sam")}
     journal("init", "--name", "Sam", env=sam)
     journal("pair", "add", "Ana", env=sam)

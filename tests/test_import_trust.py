@@ -22,7 +22,7 @@ from prompt_toolkit.output import DummyOutput
 from typer.testing import CliRunner
 
 from peerlog.cli import app
-from support import Invoke, counts, load_json, opened_bundle, own_code, plain_share
+from support import Invoke, counts, journal_before_keys, load_json, opened_bundle, own_code, plain_share
 
 Json = dict[str, Any]
 FORGED = "0f0f0f0f-0000-4000-8000-0000000000{:02x}"
@@ -399,12 +399,46 @@ def test_a_bundle_under_your_peers_name_from_another_journal_is_refused(
 
 
 def test_a_first_bundle_by_name_still_lands_when_no_journal_is_linked_yet(
-    journal: Invoke, tmp_path: Path
+    journal: Invoke, home: Path, tmp_path: Path
 ) -> None:
+    journal_before_keys(journal, home)  # nor any key held for Sam
     bundle = _impostor(journal, tmp_path)
     result = journal("import", str(bundle))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.endswith("Bundles from Sam will land in this pair from now on.\n")
+    first, note = result.stdout.splitlines()
+    assert first.endswith("Bundles from Sam will land in this pair from now on.")
+    # Said once, while Sam is linked by name only: how to add the key.
+    assert note.startswith(
+        "Sam's bundles are linked to your pair by name. To seal what you two exchange, add "
+    )
+
+
+@pytest.mark.parametrize("linked", ["by name before", "never"])
+def test_once_your_peers_key_is_held_a_plain_bundle_under_their_name_is_refused(
+    linked: str,
+    bundles: tuple[Path, Path],
+    journal: Invoke,
+    sam: Invoke,
+    home: Path,
+    sam_home: Path,
+    tmp_path: Path,
+) -> None:
+    if linked == "never":
+        journal_before_keys(journal, home)
+    assert journal("pair", "set", "sam", "--key", own_code(sam)).exit_code == 0
+    sam("checkin", "--pair", "ana", "--note", "Plain words", "--shared")
+    for bundle in (plain_share(sam_home, "ana", tmp_path / "plain.json"), _impostor(journal, tmp_path)):
+        before, before_counts = _everything(journal), counts(home)
+        for extra in ([], ["--pair", "sam"]):
+            result = journal("import", str(bundle), *extra)
+            assert result.exit_code == 2
+            assert result.stderr.splitlines() == [
+                "peerlog: This is a plain bundle, and your journal holds Sam's key, so only bundles sealed by "
+                "Sam are taken; nothing was imported. Ask Sam to share again with `peerlog share`, which "
+                "seals it to you."
+            ]
+            assert _everything(journal) == before
+            assert counts(home) == before_counts
 
 
 def test_a_peers_real_bundles_keep_landing_after_a_refused_impostor(

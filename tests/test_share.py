@@ -23,6 +23,7 @@ from support import (
     Invoke,
     add_feedback,
     counts,
+    journal_before_keys,
     journal_session,
     load_json,
     me_and_pair,
@@ -201,6 +202,7 @@ def test_feedback_from_a_peer_arrives_addressed_to_you(
 def test_a_first_bundle_under_another_name_needs_the_pair_named_once(
     journal: Invoke, home: Path, tmp_path: Path
 ) -> None:
+    journal_before_keys(journal, home)  # plain bundles land by name only while the peer has no key
     samuel = {"PEERLOG_HOME": str(tmp_path / "samuel")}
     journal("init", "--name", "Samuel", env=samuel)
     journal("pair", "add", "Ana", env=samuel)
@@ -216,7 +218,12 @@ def test_a_first_bundle_under_another_name_needs_the_pair_named_once(
     )
     assert counts(home) == before
     linked = journal("import", str(bundle), "--pair", "sam")
-    assert linked.stdout.endswith("Bundles from Sam will land in this pair from now on.\n")
+    first, note = linked.stdout.splitlines()
+    assert first.endswith("Bundles from Sam will land in this pair from now on.")
+    # Said once, while Sam is linked by name only: how to add the key.
+    assert note.startswith(
+        "Sam's bundles are linked to your pair by name. To seal what you two exchange, add "
+    )
     journal("checkin", "--pair", "ana", "--win", "Second win", "--shared", env=samuel)
     later = plain_share(tmp_path / "samuel", "ana", tmp_path / "samuel-2.json", since_last=True)
     assert journal("import", str(later)).stdout.startswith(
@@ -229,8 +236,9 @@ def test_a_first_bundle_under_another_name_needs_the_pair_named_once(
 
 
 def test_on_a_terminal_it_asks_which_pair_a_first_bundle_belongs_to(
-    journal: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    journal: Invoke, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    journal_before_keys(journal, home)
     samuel = {"PEERLOG_HOME": str(tmp_path / "samuel")}
     journal("init", "--name", "Samuel", env=samuel)
     journal("pair", "add", "Ana", env=samuel)
@@ -263,13 +271,15 @@ def test_choosing_none_of_the_pairs_imports_nothing(
 
 
 def test_a_bundle_can_never_change_your_own_entries_or_bring_private_ones(
-    journal: Invoke, sam: Invoke, sam_home: Path, tmp_path: Path
+    journal: Invoke, sam: Invoke, home: Path, sam_home: Path, tmp_path: Path
 ) -> None:
+    # Plain bundles, as an older peerlog writes, from a peer linked by name (no key yet): one honest, then
+    # one edited by hand. Neither can ever speak as you.
+    journal_before_keys(journal, home)
     journal("checkin", "--pair", "sam", "--note", "Ana's own words", "--shared")
     sam("checkin", "--pair", "ana", "--note", "Sam's words", "--shared")
-    _exchange(journal, sam, tmp_path)
-    # A plain bundle, as an older peerlog writes, edited by hand: it still lands by name, never as yours.
     from_sam = plain_share(sam_home, "ana", tmp_path / "from-sam.json")
+    assert journal("import", str(from_sam)).exit_code == 0
     mine = next(e for e in _log(journal) if e["by_you"])
     data = load_json(from_sam)
     ana_in_sams_journal = next(p["id"] for p in data["people"] if not p["is_self"])
@@ -302,6 +312,7 @@ def test_a_peers_bundle_needs_your_journal_set_up_first(journal: Invoke, sam: In
 
 
 def test_your_peer_keeps_the_name_you_know_them_by(journal: Invoke, home: Path, tmp_path: Path) -> None:
+    journal_before_keys(journal, home)
     samuel = {"PEERLOG_HOME": str(tmp_path / "samuel")}
     journal("init", "--name", "Samuel", env=samuel)
     journal("pair", "add", "Ana", env=samuel)

@@ -6,7 +6,8 @@ added. Each journal has its own ids for "you", your peer and your pair. A bundle
 the first bundle from a peer is linked to one of your pairs (by the sender's name, by `--pair`, or by
 asking), and the links are kept in the `link` table: the sender's "you" is your peer, the sender's record of
 you is you, and their pair is yours. Later bundles land without questions, and a file whose ids disagree
-with those links (one that only carries your peer's name) is refused.
+with those links (one that only carries your peer's name) is refused. Once your peer's key is added, plain
+bundles for that pair are refused altogether: only what their key sealed counts.
 
 A bundle holds only its sender's own shared entries in that pair. Since each side only edits its own
 entries, merging the two directions never conflicts.
@@ -112,6 +113,18 @@ def _check_links(
         )
 
 
+def _refuse_once_keyed(session: Session, local_pair: Pair, me: Person) -> None:
+    """A peer whose key you hold sends sealed bundles only: a plain file under their name proves nothing, so
+    name links end the moment a key is added."""
+    peer = session.get(Person, peer_id_of(local_pair, me.id))
+    if peer is not None and peer.public_key:
+        raise InputError(
+            f"This is a plain bundle, and your journal holds {peer.name}'s key, so only bundles sealed by "
+            f"{peer.name} are taken; nothing was imported.",
+            hint=f"Ask {peer.name} to share again with `peerlog share`, which seals it to you.",
+        )
+
+
 def resolve_origin(session: Session, doc: JournalDocument, *, pair: str | None = None) -> Origin:
     """Decide which peer's bundle `doc` is and how its ids map here; raises `LinkNeededError` if it must ask.
 
@@ -179,6 +192,7 @@ def resolve_origin(session: Session, doc: JournalDocument, *, pair: str | None =
         local_pair = chosen
     if local_pair is None:
         local_pair = _pair_by_name(session, me, sender_name)
+    _refuse_once_keyed(session, local_pair, me)
     _check_links(
         session,
         links,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tracemalloc
 from pathlib import Path
 
@@ -305,7 +306,7 @@ def test_a_change_set_of_any_other_origin_is_refused(
 def test_a_change_set_of_100000_entries_builds_and_applies_with_flat_memory(
     journal: Invoke, home: Path, sam_home: Path, sam: Invoke, tmp_path: Path
 ) -> None:
-    count = 100_000
+    count = int(os.environ.get("PEERLOG_TEST_CHANGESET_ENTRIES", "100000"))
     many_checkins(home, count)
     path = tmp_path / "changes.jsonl"
     tracemalloc.start()

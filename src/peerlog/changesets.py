@@ -31,10 +31,24 @@ from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
 
 from peerlog.errors import InputError, NotFoundError
@@ -134,7 +148,16 @@ _MODELS = {kind: model for kind, _, model, _ in _KINDS}
 _CHILDREN = {kind: children for kind, _, _, children in _KINDS}
 
 _delivered = table_of(Delivered)
+#: `delivered` as the queries below read it, an alias apart from the table `mark_delivered` changes.
+_sent = _delivered.alias("sent")
 _removal = table_of(Removal)
+
+#: Statements built once with their ids bound at execution: a new `in_(list)` per batch would leave a
+#: cached copy of every batch's ids in SQLAlchemy's statement cache, and memory would grow with the file.
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_REMOVED_ALREADY = select(_removal.c.entry_id, _removal.c.version).where(
+    _removal.c.entry_id.in_(_IDS), _removal.c.author_id == bindparam("sender")
+)
 
 Change = CheckInRecord | ReflectionRecord | FeedbackRecord | RemovalRecord
 
@@ -153,7 +176,7 @@ def _to_send(table: Table, *, me: str, pair: str, peer: str, everything: bool, c
         table.c.author_id == me, table.c.visibility == SHARED, table.c.pair_id == pair
     )
     if not everything:
-        d = _delivered
+        d = _sent
         query = query.outerjoin(d, and_(d.c.recipient_id == peer, d.c.entry_id == table.c.id)).where(
             or_(d.c.entry_id.is_(None), d.c.version != table.c.version, d.c.removed.is_(True))
         )
@@ -163,7 +186,7 @@ def _to_send(table: Table, *, me: str, pair: str, peer: str, everything: bool, c
 def _to_remove(table: Table, kind: str, *, me: str, pair: str, peer: str, everything: bool) -> Select:
     """Entries the peer was sent that are no longer your shared entries in the pair (deleted, made private,
     moved); with `everything` also those they were already told about. `current`: the version, if it exists."""
-    d = _delivered
+    d = _sent
     still = table.alias("still_shared")
     now = table.alias("now")
     query = (
@@ -259,7 +282,7 @@ class Outgoing:
                     entries += 1
                     yield _line({kind: _WRITERS[kind](record)})
         for kind, _, model, _ in _KINDS:
-            query = _to_remove(table_of(model), kind, **self._scope()).order_by(_delivered.c.entry_id)
+            query = _to_remove(table_of(model), kind, **self._scope()).order_by(_sent.c.entry_id)
             result = connection.execute(query.execution_options(yield_per=CHUNK))
             for partition in result.partitions(CHUNK):
                 for row in partition:
@@ -270,59 +293,45 @@ class Outgoing:
 
     def mark_delivered(self, session: Session) -> None:
         """Record that the peer now has what this change set carries. Call it in the same write session as
-        `changes_for`, after the file is safely placed: if writing failed, all of it goes again next time."""
+        `changes_for`, after the file is safely placed: if writing failed, all of it goes again next time.
+
+        A few statements over whole sets, inside the database: nothing is read into memory."""
         connection = session.connection()
         d = _delivered
+        scope = self._scope()
         for kind, _, model, _ in _KINDS:
             table = table_of(model)
-            # Page by id rather than hold a cursor open over rows this loop is changing.
-            last = ""
-            while True:
-                page = connection.execute(
-                    _to_send(table, **self._scope(), columns=[table.c.id, table.c.version])
-                    .where(table.c.id > last)
-                    .order_by(table.c.id)
-                    .limit(CHUNK)
-                ).all()
-                if not page:
-                    break
-                ids = [row.id for row in page]
-                connection.execute(delete(d).where(d.c.recipient_id == self.peer_id, d.c.entry_id.in_(ids)))
-                connection.execute(
-                    insert(d),
-                    [
-                        {
-                            "recipient_id": self.peer_id,
-                            "entry_id": row.id,
-                            "kind": kind,
-                            "version": row.version,
-                            "removed": False,
-                            "sent_at": self.made_at,
-                        }
-                        for row in page
-                    ],
-                )
-                last = ids[-1]
-            last = ""
-            while True:
-                page = connection.execute(
-                    _to_remove(table, kind, **self._scope())
-                    .where(d.c.entry_id > last)
-                    .order_by(d.c.entry_id)
-                    .limit(CHUNK)
-                ).all()
-                if not page:
-                    break
-                connection.execute(
-                    update(d)
-                    .where(d.c.recipient_id == bindparam("peer"), d.c.entry_id == bindparam("entry"))
-                    .values(version=bindparam("told"), removed=True, sent_at=self.made_at),
-                    [
-                        {"peer": self.peer_id, "entry": row.entry_id, "told": _removal_version(row)}
-                        for row in page
-                    ],
-                )
-                last = page[-1].entry_id
+            gone = _to_remove(table, kind, **scope).with_only_columns(_sent.c.entry_id)
+            current = select(table.c.version).where(table.c.id == d.c.entry_id).scalar_subquery()
+            # As `_removal_version` reckons it, for each row the removal query found.
+            told = case(
+                (current.is_(None), case((d.c.removed.is_(True), d.c.version), else_=d.c.version + 1)),
+                (current > d.c.version, current),
+                else_=d.c.version,
+            )
+            connection.execute(
+                update(d)
+                .where(d.c.recipient_id == self.peer_id, d.c.entry_id.in_(gone))
+                .values(version=told, removed=True, sent_at=self.made_at)
+            )
+            sent = _to_send(table, **scope, columns=[table.c.id])
+            connection.execute(delete(d).where(d.c.recipient_id == self.peer_id, d.c.entry_id.in_(sent)))
+            # Every shared entry in the pair without a row now is one this change set carried.
+            fresh = select(
+                literal(self.peer_id, d.c.recipient_id.type),
+                table.c.id,
+                literal(kind, d.c.kind.type),
+                table.c.version,
+                literal(False, d.c.removed.type),
+                literal(self.made_at, d.c.sent_at.type),
+            ).where(
+                table.c.author_id == self.me.id,
+                table.c.visibility == SHARED,
+                table.c.pair_id == self.pair.id,
+                ~exists().where(_sent.c.recipient_id == self.peer_id, _sent.c.entry_id == table.c.id),
+            )
+            columns = ["recipient_id", "entry_id", "kind", "version", "removed", "sent_at"]
+            connection.execute(insert(d).from_select(columns, fresh))
 
 
 def changes_for(session: Session, *, pair_id: str, bundle_id: str, everything: bool = False) -> Outgoing:
@@ -627,8 +636,10 @@ def _drop_removed(
         return
     connection = session.connection()
     rm = _removal
-    query = select(rm.c.entry_id, rm.c.version).where(rm.c.entry_id.in_(ids), rm.c.author_id == sender)
-    blocked = {row.entry_id: row.version for row in connection.execute(query)}
+    blocked = {
+        row.entry_id: row.version
+        for row in connection.execute(_REMOVED_ALREADY, {"ids": ids, "sender": sender})
+    }
     if not blocked:
         return
     back = []
@@ -644,7 +655,7 @@ def _drop_removed(
             kept.append(record)
         entries[kind] = kept
     if back:
-        connection.execute(delete(rm).where(rm.c.entry_id.in_(back)))
+        connection.execute(delete(rm).where(rm.c.entry_id.in_(_IDS)), {"ids": back})
 
 
 def _remove(session: Session, sender: str, removals: list[RemovalRecord], result: ImportResult) -> None:
@@ -660,9 +671,8 @@ def _remove(session: Session, sender: str, removals: list[RemovalRecord], result
         copies = {
             row.id: row
             for row in connection.execute(
-                select(table.c.id, table.c.author_id, table.c.version).where(
-                    table.c.id.in_([r.id for r in wanted])
-                )
+                select(table.c.id, table.c.author_id, table.c.version).where(table.c.id.in_(_IDS)),
+                {"ids": [r.id for r in wanted]},
             )
         }
         gone: set[str] = set()
@@ -685,8 +695,8 @@ def _remove(session: Session, sender: str, removals: list[RemovalRecord], result
             # Children first and explicitly, as `delete` does, so every backend behaves the same.
             for child in _CHILDREN[kind]:
                 parent = next(c for c in table_of(child).c if c.foreign_keys)
-                connection.execute(delete(table_of(child)).where(parent.in_(ids)))
-            connection.execute(delete(table).where(table.c.id.in_(ids)))
+                connection.execute(delete(table_of(child)).where(parent.in_(_IDS)), {"ids": ids})
+            connection.execute(delete(table).where(table.c.id.in_(_IDS)), {"ids": ids})
             for entry_id in ids:
                 # An ORM copy loaded by an earlier merge must not outlive its row.
                 stale = session.identity_map.get(identity_key(model, entry_id))
@@ -702,9 +712,8 @@ def _remember(connection: Any, sender: str, removals: list[RemovalRecord]) -> No
     known = {
         row.entry_id: row
         for row in connection.execute(
-            select(rm.c.entry_id, rm.c.author_id, rm.c.version).where(
-                rm.c.entry_id.in_([r.id for r in removals])
-            )
+            select(rm.c.entry_id, rm.c.author_id, rm.c.version).where(rm.c.entry_id.in_(_IDS)),
+            {"ids": [r.id for r in removals]},
         )
     }
     now = utcnow()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import bindparam, delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -334,8 +334,11 @@ def collect(
 def _rows_by_id(session: Session, model: type[Row], ids: Sequence[str], key: str = "id") -> list[Row]:
     rows: list[Row] = []
     column = getattr(model, key)
+    # One statement whatever the ids: a new `in_(list)` per chunk would leave a cached copy of each list
+    # behind in SQLAlchemy's statement cache, and memory would grow with a change set's size.
+    query = select(model).where(col(column).in_(bindparam("ids", expanding=True)))
     for chunk in _chunks(ids):
-        rows.extend(session.exec(select(model).where(col(column).in_(chunk))))
+        rows.extend(session.exec(query, params={"ids": list(chunk)}))
     return rows
 
 

@@ -218,9 +218,24 @@ def heading(title: str, people: Sequence[PersonRef], since: datetime, until: dat
     return text
 
 
+def privacy_line(view: SummaryView | WinsView, command: str) -> Text:
+    """What the view includes, said up front: two people may be reading it on one screen."""
+    if view.scope.together:
+        return Text("Only what you both can see: shared entries, no private notes.", style="dim")
+    pair = f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
+    return Text(
+        f"Includes your private notes · together: `peerlog {command} --together{pair}`",
+        style="dim",
+    )
+
+
 def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> RenderableType:
     """Wins by week; a very full week lists the first few per person and counts the rest (`show_all`: all)."""
-    parts: list[RenderableType] = [heading("Wins", view.people, view.period.since, view.period.until), Text()]
+    parts: list[RenderableType] = [
+        heading("Wins", view.people, view.period.since, view.period.until),
+        privacy_line(view, "wins"),
+        Text(),
+    ]
     if view.is_empty:
         parts.append(
             Panel(
@@ -273,7 +288,11 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
     from rich import box
 
     people = view.people
-    parts: list[RenderableType] = [heading("Summary", people, view.period.since, view.period.until), Text()]
+    parts: list[RenderableType] = [
+        heading("Summary", people, view.period.since, view.period.until),
+        privacy_line(view, "summary"),
+        Text(),
+    ]
     if view.is_empty:
         parts.append(
             Panel(
@@ -413,7 +432,8 @@ def _same_view(view: SummaryView | WinsView) -> str:
     """The flags that show the same pair and period again, for a hint that leads to the rest of it."""
     since = view.period.since
     moment = f"{since:%Y-%m-%d}" if since.time() == time.min else f"{since:%Y-%m-%dT%H:%M}"
-    flags = f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
+    flags = " --together" if view.scope.together else ""
+    flags += f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
     return f"{flags} --since {moment}"
 
 
@@ -430,13 +450,18 @@ def feedback_block(view: SummaryView) -> RenderableType:
             if flow.suggestions:
                 bits.append(f"{flow.suggestions} suggestion{'s' if flow.suggestions != 1 else ''}")
             line.append(", ".join(bits), style="")
+            if flow.not_given:
+                line.append(f" ({flow.not_given} not given yet)", style="dim")
         parts.append(line)
         for item in flow.latest:
             mark = "♥" if item.kind == "appreciation" else "•"
             parts.append(
                 Padding(
                     Text.assemble(
-                        (f"{mark} ", WIN_STYLE), visible(item.message), (f"  {short_day(item.at)}", "dim")
+                        (f"{mark} ", WIN_STYLE),
+                        visible(item.message),
+                        (f"  {short_day(item.at)}", "dim"),
+                        ("" if item.given else " · not given yet", "dim"),
                     ),
                     (0, 0, 0, 4),
                 )

@@ -71,7 +71,7 @@ def checkin(
             if fields.is_empty():
                 # Tags or "shared" alone describe a check-in that is not there: say so, not "you skipped".
                 answered = bool(fields.tags) or fields.shared is not None
-                typer.echo(ONLY_LABELS if answered else SKIPPED_ALL)
+                say(ONLY_LABELS if answered else SKIPPED_ALL)
                 return
         else:
             fields.note = _piped_note()
@@ -140,7 +140,7 @@ def log(
         say_json([v.to_dict() for v in views])
         return
     if not views:
-        typer.echo("No check-ins here yet. `peerlog checkin` takes a few seconds whenever you're ready.")
+        say("No check-ins here yet. `peerlog checkin` takes a few seconds whenever you're ready.")
         return
     from peerlog import render
     from peerlog.render import journal
@@ -235,7 +235,7 @@ def edit(
     if all(v is None or v == [] for v in (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)):
         edited = _edit_note(store, checkin_id)
         if edited is None:
-            typer.echo("No changes made; the check-in is as it was.")
+            say("No changes made; the check-in is as it was.")
             return
         note, drafts = edited
     with _draft_kept(note, drafts):
@@ -332,7 +332,7 @@ def delete(
                 raise
             confirmed = False
         if not confirmed:
-            typer.echo("Kept it; nothing was deleted.")
+            say("Kept it; nothing was deleted.")
             return
     if kind != reflect.CHECKIN:
         reflect.delete_entry(store, kind, full_id)

@@ -46,7 +46,7 @@ def init(
         me, what = init_self(session, name)
     if what == "created":
         say(f"Welcome, {me.name}! Your journal is at {store.path} and is private to you.")
-        typer.echo('Next: `peerlog pair add "Peer name"`, then `peerlog checkin`.')
+        say('Next: `peerlog pair add "Peer name"`, then `peerlog checkin`.')
     elif what == "renamed":
         say(f"Your name in this journal is now {me.name}.")
     else:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import questionary
 
+from peerlog.cli.say import fit_to_terminal
 from peerlog.packs import Given, Prompt, Value
 from peerlog.rules import visible
 
@@ -68,7 +69,7 @@ def _fit(question: str, instruction: str) -> tuple[str, str]:
 
 def _show_help(prompt: Prompt) -> None:
     if prompt.help:
-        questionary.print(f"  {prompt.help}", style=_HELP_STYLE)
+        questionary.print(fit_to_terminal(f"  {prompt.help}"), style=_HELP_STYLE)
 
 
 # ---------------------------------------------------------------- one question of each kind
@@ -250,7 +251,7 @@ def ask_prompt(prompt: Prompt, *, check: Check | None = None) -> Value | None:
 
 def show_hints(hints: Sequence[Hint]) -> None:
     for hint in hints:
-        questionary.print(f"  A gentle note: {hint.message()}", style=_HINT_STYLE)
+        questionary.print(fit_to_terminal(f"  A gentle note: {hint.message()}"), style=_HINT_STYLE)
 
 
 def ask_hint_choice(hints: Sequence[Hint], *, cancel: str = "Cancel (save nothing)") -> HintChoice:
@@ -304,7 +305,7 @@ def ask_pack(
         if hints_for is not None and prompt.kind in ("text", "long"):
             value = _review_answer(prompt, value, hints_for, check)
             if value is None:
-                questionary.print("  Left that answer out.", style=_HELP_STYLE)
+                questionary.print(fit_to_terminal("  Left that answer out."), style=_HELP_STYLE)
                 continue
         given.append(Given(prompt, value))
     return given

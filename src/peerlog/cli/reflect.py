@@ -14,7 +14,10 @@ from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from peerlog.asking import PairChoice
+    from peerlog.carryover import CarriedAnswer
     from peerlog.hints import Hint
     from peerlog.packs import Given, Pack
     from peerlog.store import Store
@@ -30,7 +33,7 @@ def _say_hints(hints: Sequence[Hint], about: str) -> None:
     for hint in hints:
         say(f"peerlog: a gentle note on {about}: {hint.message()}", err=True)
     if hints:
-        typer.echo(f"peerlog: kept your words as you wrote them ({HINTS_OFF}).", err=True)
+        say(f"peerlog: kept your words as you wrote them ({HINTS_OFF}).", err=True)
 
 
 def _where(visibility: str, peer: str | None) -> str:
@@ -81,7 +84,7 @@ def reflect(
     store = state(ctx).store()
     pair, given = _answers(store, chosen, pair, answer, no_hints)
     if not given:
-        typer.echo(SKIPPED_ALL)
+        say(SKIPPED_ALL)
         return
     visibility = SHARED if shared else PRIVATE
     view = save(
@@ -114,17 +117,50 @@ def _answers(
                 _say_hints([h for t in texts for h in find_hints(t)], f"your answer to '{item.prompt.id}'")
         return pair, given
     if is_interactive():
-        return check_then_ask(
-            store, lambda session: choose_pair(session, pair), lambda c: _ask_pack(chosen, pair, c, no_hints)
-        )
+
+        def check(session: Session) -> tuple[PairChoice, dict[str, list[CarriedAnswer]]]:
+            choice = choose_pair(session, pair)
+            return choice, _carried(session, [choice.peer] if choice.peer else choice.peers)
+
+        return check_then_ask(store, check, lambda c: _ask_pack(chosen, pair, *c, no_hints))
     raise InputError(
         "There is nothing to save: no --answer was given, and there is no terminal to ask you in.",
         hint=f"Give answers like --answer {chosen.prompts[0].id}='...' (`peerlog prompts show {chosen.name}` lists the ids).",
     )
 
 
+def _carried(session: Session, peers: Sequence[str]) -> dict[str, list[CarriedAnswer]]:
+    """Each pair's "next time" answers from its latest session, read before any question is asked."""
+    from peerlog.carryover import carried_over
+    from peerlog.errors import PeerlogError
+
+    found: dict[str, list[CarriedAnswer]] = {}
+    for peer in peers:
+        try:
+            found[peer] = carried_over(session.connection(), peer)
+        except PeerlogError:
+            continue  # two peers of one name: no carry-over is better than the wrong pair's
+    return found
+
+
+def carry_over_lines(carried: Sequence[CarriedAnswer], peer: str) -> list[str]:
+    """Kind words for what the pair wanted to try or talk about, yours first, then your peer's."""
+    lines: list[str] = []
+    for about in dict.fromkeys(c.about for c in carried):
+        lines.append(f"Last time, you two wanted to {about}:")
+        for c in (c for c in carried if c.about == about):
+            first, *rest = c.text.splitlines() or [""]
+            lines.append(f"  {'You' if c.you else peer}: {first}")
+            lines += [f"    {more}" for more in rest]
+    return lines
+
+
 def _ask_pack(
-    chosen: Pack, pair: str | None, choice: PairChoice, no_hints: bool
+    chosen: Pack,
+    pair: str | None,
+    choice: PairChoice,
+    carried: dict[str, list[CarriedAnswer]],
+    no_hints: bool,
 ) -> tuple[str | None, list[Given]]:
     from peerlog.checkins import check_answer_text
     from peerlog.cli import interactive
@@ -133,6 +169,9 @@ def _ask_pack(
     if pair is None and choice.peers:
         pair = interactive.ask_pair(choice.peers, "Was this with one of your peers?")
     say(f"{chosen.title}: {chosen.description} Every question can be skipped.")
+    peer = choice.peer or pair
+    for line in carry_over_lines(carried.get(peer, []), peer) if peer else []:
+        say(line)
     given = interactive.ask_pack(
         chosen.prompts, check=check_answer_text, hints_for=None if no_hints else find_hints
     )
@@ -161,7 +200,7 @@ def reflections(
         say_json([v.to_dict() for v in views])
         return
     if not views:
-        typer.echo("No reflections here yet. `peerlog reflect` asks a few questions whenever you're ready.")
+        say("No reflections here yet. `peerlog reflect` asks a few questions whenever you're ready.")
         return
     from peerlog import render
     from peerlog.render import reflections as shown
@@ -283,7 +322,7 @@ def _show_feedback(store: Store, name: str | None, as_json: bool) -> None:
     if as_json:
         say_json([v.to_dict() for v in views])
     elif not views:
-        typer.echo('No feedback yet. `peerlog feedback NAME "what you valued"` gives some.')
+        say('No feedback yet. `peerlog feedback NAME "what you valued"` gives some.')
     else:
         from peerlog import render
         from peerlog.render import reflections as shown
@@ -310,7 +349,7 @@ def _words(
             message = sys.stdin.read()
     if not message or not message.strip():
         if asking:
-            typer.echo("Nothing was saved; come back whenever you have words for it.")
+            say("Nothing was saved; come back whenever you have words for it.")
             return None
         raise InputError(
             "There is no feedback to save.",
@@ -327,7 +366,7 @@ def _words(
         message, find_hints, lambda text: interactive.edit_line("Your words:", text)
     )
     if reviewed is None:
-        typer.echo("Cancelled. Nothing was saved.")
+        say("Cancelled. Nothing was saved.")
         return None
     return kind, reviewed, peer
 
@@ -407,7 +446,7 @@ def edit_entry(
             )
         note = _edit_words(store, prefix)
         if note is None:
-            typer.echo("No changes made; the feedback is as it was.")
+            say("No changes made; the feedback is as it was.")
             return
     if kind == REFLECTION:
         thought = save(

@@ -185,7 +185,7 @@ def challenge_list(
         _print_json([c.to_dict() for c in items])
         return
     if not items:
-        typer.echo(
+        say(
             "No open challenges here. If something feels hard, "
             '`peerlog checkin --challenge "…"` keeps it in view.'
         )

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -783,3 +783,74 @@ def run_as_a_plain_user(*args: str, home: Path) -> subprocess.CompletedProcess[s
     env = {**os.environ, "PEERLOG_HOME": str(home), "COLUMNS": "120"}
     env.pop("PEERLOG_DB", None)
     return subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=60)
+
+
+# ---------------------------------------------------------------- a real terminal
+
+
+def on_a_screen(
+    *args: str,
+    home: Path,
+    columns: int,
+    keys: Sequence[tuple[str, str]] = (),
+    rows: int = 50,
+    timeout: float = 30,
+) -> list[str]:
+    """Run `peerlog ARGS` in a pseudo-terminal `columns` wide and return its screen as a person sees it.
+
+    `keys` are (text on the screen, keys to type then) in order. The screen is pyte's terminal in memory,
+    wrapping as a terminal does, so a message cut mid-word by the terminal shows cut here too. Cursor
+    position requests (prompt_toolkit's) are answered as a terminal would.
+    """
+    import fcntl
+    import pty
+    import select as io
+    import struct
+    import termios
+
+    import pyte
+
+    screen = pyte.Screen(columns, rows)
+    stream = pyte.ByteStream(screen)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "PEERLOG_DB", "PEERLOG_DEBUG")
+    }
+    env |= {"PEERLOG_HOME": str(home), "TERM": "xterm"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "peerlog", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(follower)
+    waiting = list(keys)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = io.select([leader], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:
+                    break  # the child has gone and closed its side
+                if not chunk:
+                    break
+                stream.feed(chunk)
+                if b"\x1b[6n" in chunk:
+                    os.write(leader, f"\x1b[{screen.cursor.y + 1};{screen.cursor.x + 1}R".encode())
+            if waiting and waiting[0][0] in "\n".join(screen.display):
+                os.write(leader, waiting.pop(0)[1].encode())
+            elif not ready and process.poll() is not None:
+                break
+        else:
+            raise AssertionError("peerlog did not finish in time:\n" + "\n".join(screen.display))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        os.close(leader)
+    return [line.rstrip() for line in screen.display]

@@ -33,12 +33,37 @@ HintsFor = Callable[[str], "Sequence[Hint]"]
 HintChoice = Literal["keep", "edit", "cancel"]
 
 
-def _ask(question: questionary.Question) -> Any:
+_NOTHING = object()
+
+
+def _ask(question: questionary.Question, *, on_escape: object = _NOTHING) -> Any:
+    """Ask `question`. `on_escape`: what Esc, Enter answers in a list question (its way to skip).
+
+    Every list question (select, checkbox, confirm) sits on a hidden line of text whose Esc, Enter
+    (the "finish" of a long answer) would hand back that empty line: an answer no choice has. So each
+    one says what Esc, Enter means for it, the same as skipping.
+    """
+    if on_escape is not _NOTHING:
+        _answer_escape_enter_with(question, on_escape)
     # Ctrl-D (end of input) means the same as Ctrl-C here: stop, and save nothing.
     try:
         return question.unsafe_ask()
     except EOFError:
         raise KeyboardInterrupt from None
+
+
+def _answer_escape_enter_with(question: questionary.Question, value: object) -> None:
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    keys = KeyBindings()
+
+    # Eager, so it comes before the hidden line's own Esc, Enter.
+    @keys.add("escape", "enter", eager=True)
+    def _skip(event: Any) -> None:
+        event.app.exit(result=value)
+
+    app = question.application
+    app.key_bindings = merge_key_bindings([b for b in (app.key_bindings, keys) if b is not None])
 
 
 def _validator(prompt: Prompt, check: Check | None) -> Callable[[str], bool | str]:
@@ -158,7 +183,8 @@ def _select(
             default=_SKIPPED,
             use_shortcuts=shortcuts,
             instruction=instruction,
-        )
+        ),
+        on_escape=_SKIPPED,
     )
     return None if picked == _SKIPPED else picked
 
@@ -208,7 +234,8 @@ def ask_multi(prompt: Prompt) -> list[str] | None:
             prompt.text,
             choices=list(prompt.choices),
             instruction="(Space to pick, Enter when done; pick none to skip)",
-        )
+        ),
+        on_escape=[],
     )
     return list(picked) or None
 
@@ -265,7 +292,9 @@ def ask_hint_choice(hints: Sequence[Hint], *, cancel: str = "Cancel (save nothin
     return _ask(
         questionary.select(
             "What would you like to do?", choices=choices, use_shortcuts=True, use_jk_keys=False
-        )
+        ),
+        # Skipping the note keeps the words as they were written.
+        on_escape="keep",
     )
 
 
@@ -328,7 +357,7 @@ def ask_pair(pairs: Sequence[str], question: str = "Is this about time with a pe
     # Names come from the journal file: shown with any control characters made visible, kept as stored.
     choices = [questionary.Choice(NO_PAIR, value=NO_PAIR)]
     choices += [questionary.Choice(visible(name), value=name) for name in pairs]
-    choice = _ask(questionary.select(question, choices=choices, default=NO_PAIR))
+    choice = _ask(questionary.select(question, choices=choices, default=NO_PAIR), on_escape=NO_PAIR)
     return None if choice == NO_PAIR else str(choice)
 
 
@@ -350,8 +379,11 @@ def ask_feedback(peer: str, kind: str | None) -> tuple[str, str | None]:
                     questionary.Choice("Appreciation: something you valued", value="appreciation"),
                     questionary.Choice("Suggestion: an idea, offered as an equal", value="suggestion"),
                 ],
-            )
+            ),
+            on_escape=None,
         )
+        if kind is None:
+            return "appreciation", None  # skipped: nothing to save
     question, instruction = _fit(f"Your {kind} for {visible(peer)}:", "(Enter on an empty line to skip)")
     message = _ask(questionary.text(question, instruction=instruction))
     return str(kind), message.strip() or None
@@ -370,11 +402,12 @@ def ask_pair_for_bundle(sender: str, pairs: Sequence[str]) -> str | None:
     picked = _ask(
         questionary.select(
             f"This bundle is from {visible(sender)}. Which of your pairs is it?", choices=choices
-        )
+        ),
+        on_escape=_SKIPPED,
     )
     return None if picked == _SKIPPED else picked
 
 
 def confirm(question: str) -> bool:
     """A yes-or-no question where just pressing Enter means no."""
-    return bool(_ask(questionary.confirm(question, default=False)))
+    return bool(_ask(questionary.confirm(question, default=False), on_escape=False))

@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Log a check-in: mood, what happened, wins and challenges. Every part is optional.",
     ),
     "log": ("peerlog.cli.checkins", "Show your check-ins (and shared ones from your peers), newest first."),
-    "show": ("peerlog.cli.checkins", "Show one check-in in full."),
+    "show": ("peerlog.cli.checkins", "Show one entry in full: a check-in, a reflection or feedback."),
     "edit": (
         "peerlog.cli.checkins",
         "Change one of your entries: with flags, or in $EDITOR on its note when given none.",

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -151,23 +151,46 @@ def log(
 @app.command()
 def show(
     ctx: typer.Context,
-    checkin_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The check-in's id (its first characters).")
+    entry_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Any id peerlog prints (its first characters): a check-in, reflection or feedback, "
+            "or a win, challenge or answer (shown with the entry it is part of).",
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Show one check-in in full."""
+    """Show one entry in full: a check-in, a reflection or feedback."""
     from peerlog.checkins import get_checkin
+    from peerlog.cli import reflect
+    from peerlog.feedback import get_feedback
+    from peerlog.reflections import get_reflection
 
-    with state(ctx).store().session() as session:
-        view = get_checkin(session, checkin_id)
+    store = state(ctx).store()
+    kind, prefix, part = reflect.shown_entry(store, entry_id)
+    with store.session() as session:
+        if kind == reflect.REFLECTION:
+            view: Any = get_reflection(session, prefix)
+        elif kind == reflect.FEEDBACK:
+            view = get_feedback(session, prefix)
+        else:
+            view = get_checkin(session, prefix)
     if as_json:
         say_json(view.to_dict())
         return
     from peerlog import render
-    from peerlog.render import journal
+    from peerlog.render import journal, reflections
 
-    render.console().print(journal.checkin_detail(view))
+    if part:
+        say(f"{part} is part of {kind} {view.short_id}:")
+    if kind == reflect.REFLECTION:
+        shown = reflections.reflection_panel(view)
+    elif kind == reflect.FEEDBACK:
+        shown = reflections.feedback_panel(view)
+    else:
+        shown = journal.checkin_detail(view)
+    render.console().print(shown)
 
 
 @app.command()

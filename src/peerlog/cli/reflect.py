@@ -406,6 +406,28 @@ def entry_kind(store: Store, prefix: str) -> str:
     )
 
 
+def shown_entry(store: Store, prefix: str) -> tuple[str, str, str | None]:
+    """What `show` shows for an id: (the entry's kind, an id to find it by, what the id named when it is
+    a part of the entry, such as "Challenge 3f2a9c1b", or None)."""
+    from peerlog.errors import NotFoundError
+    from peerlog.ids import short_id
+    from peerlog.reflections import entry_of_part
+
+    try:
+        return entry_kind(store, prefix), prefix, None
+    except NotFoundError as missing:
+        with store.session() as session:
+            found = entry_of_part(session, prefix)
+        if found is None:
+            raise NotFoundError(
+                f"No entry has an id starting with '{prefix}'.",
+                hint="`peerlog log`, `peerlog reflections`, `peerlog feedback --list` and `peerlog search` "
+                "show the ids.",
+            ) from missing
+        part, kind, entry_id = found
+        return kind, entry_id, f"{part.capitalize()} {short_id(prefix.strip().lower())}"
+
+
 def edit_entry(
     ctx: typer.Context,
     kind: str,

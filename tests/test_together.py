@@ -83,7 +83,7 @@ def test_the_summary_says_which_feedback_was_not_given_yet(mixed: Invoke) -> Non
     assert mine["appreciations"] == 3 and mine["not_given"] == 2
     out = mixed("summary", "--pair", "sam", env={"COLUMNS": "80"}).output
     assert "3 appreciations (2 not given yet)" in out
-    assert "· not given yet" in out
+    assert "♥ not given yet · Not given yet: your patience" in out
 
 
 def test_summary_together_counts_only_shared_entries(mixed: Invoke) -> None:

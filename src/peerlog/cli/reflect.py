@@ -170,8 +170,11 @@ def _ask_pack(
         pair = interactive.ask_pair(choice.peers, "Was this with one of your peers?")
     say(f"{chosen.title}: {chosen.description} Every question can be skipped.")
     peer = choice.peer or pair
-    for line in carry_over_lines(carried.get(peer, []), peer) if peer else []:
-        say(line)
+    carried_lines = carry_over_lines(carried.get(peer, []), peer) if peer else []
+    for line in carried_lines:
+        say(line, hang=2)
+    if carried_lines:
+        say("")
     given = interactive.ask_pack(
         chosen.prompts, check=check_answer_text, hints_for=None if no_hints else find_hints
     )

@@ -459,9 +459,10 @@ def feedback_block(view: SummaryView) -> RenderableType:
                 Padding(
                     Text.assemble(
                         (f"{mark} ", WIN_STYLE),
+                        # Said first, so a long message never leaves it dangling on a line of its own.
+                        ("" if item.given else "not given yet · ", "dim"),
                         visible(item.message),
                         (f"  {short_day(item.at)}", "dim"),
-                        ("" if item.given else " · not given yet", "dim"),
                     ),
                     (0, 0, 0, 4),
                 )

@@ -86,3 +86,25 @@ def test_fit_to_terminal_keeps_words_line_breaks_and_long_paths_whole(
     assert " ".join(line.strip() for line in lines) == " ".join(message.split())
     assert len(lines) > 3
     assert lines[-1].startswith("  ")  # the second line's indent carries onto the lines it wraps onto
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_a_long_question_of_a_list_wraps_at_word_boundaries(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    asked: list[str] = []
+    real = interactive.questionary.confirm
+
+    def confirm(message: str, **kw: object) -> object:
+        asked.append(message)
+        return real(message, **kw)  # type: ignore[arg-type]  # why: questionary's keywords, passed on
+
+    monkeypatch.setattr(interactive.questionary, "confirm", confirm)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    question = f"{LONG_IDEA}: save the check-in for then?"
+    with typed(ENTER):
+        assert interactive.confirm(question) is False
+    [shown] = asked
+    lines = shown.split("\n")
+    assert len(lines) > 1 and all(len(line) + 2 < columns for line in lines)
+    assert " ".join(line.strip() for line in lines) == question

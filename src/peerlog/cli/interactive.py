@@ -92,6 +92,11 @@ def _fit(question: str, instruction: str) -> tuple[str, str]:
     return message, "\n  " + "\n  ".join(textwrap.wrap(instruction, width - 2))
 
 
+def _wrapped(question: str) -> str:
+    """A question with questionary's own instruction after it, wrapped to the terminal (see `_fit`)."""
+    return _fit(question, "")[0]
+
+
 def _show_help(prompt: Prompt) -> None:
     if prompt.help:
         questionary.print(fit_to_terminal(f"  {prompt.help}"), style=_HELP_STYLE)
@@ -357,7 +362,7 @@ def ask_pair(pairs: Sequence[str], question: str = "Is this about time with a pe
     # Names come from the journal file: shown with any control characters made visible, kept as stored.
     choices = [questionary.Choice(NO_PAIR, value=NO_PAIR)]
     choices += [questionary.Choice(visible(name), value=name) for name in pairs]
-    choice = _ask(questionary.select(question, choices=choices, default=NO_PAIR), on_escape=NO_PAIR)
+    choice = _ask(questionary.select(_wrapped(question), choices=choices, default=NO_PAIR), on_escape=NO_PAIR)
     return None if choice == NO_PAIR else str(choice)
 
 
@@ -374,7 +379,7 @@ def ask_feedback(peer: str, kind: str | None) -> tuple[str, str | None]:
     if kind is None:
         kind = _ask(
             questionary.select(
-                f"What kind of feedback for {visible(peer)}?",
+                _wrapped(f"What kind of feedback for {visible(peer)}?"),
                 choices=[
                     questionary.Choice("Appreciation: something you valued", value="appreciation"),
                     questionary.Choice("Suggestion: an idea, offered as an equal", value="suggestion"),
@@ -401,7 +406,7 @@ def ask_pair_for_bundle(sender: str, pairs: Sequence[str]) -> str | None:
     choices.append(questionary.Choice("None of these (import nothing for now)", value=_SKIPPED))
     picked = _ask(
         questionary.select(
-            f"This bundle is from {visible(sender)}. Which of your pairs is it?", choices=choices
+            _wrapped(f"This bundle is from {visible(sender)}. Which of your pairs is it?"), choices=choices
         ),
         on_escape=_SKIPPED,
     )
@@ -410,4 +415,4 @@ def ask_pair_for_bundle(sender: str, pairs: Sequence[str]) -> str | None:
 
 def confirm(question: str) -> bool:
     """A yes-or-no question where just pressing Enter means no."""
-    return bool(_ask(questionary.confirm(question, default=False), on_escape=False))
+    return bool(_ask(questionary.confirm(_wrapped(question), default=False), on_escape=False))

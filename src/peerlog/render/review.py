@@ -223,9 +223,9 @@ def privacy_line(view: SummaryView | WinsView, command: str) -> Text:
     if view.scope.together:
         return Text("Only what you both can see: shared entries, no private notes.", style="dim")
     pair = f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
+    # The name comes from the journal file: shown with any control characters made visible.
     return Text(
-        f"Includes your private notes · together: `peerlog {command} --together{pair}`",
-        style="dim",
+        visible(f"Includes your private notes · together: `peerlog {command} --together{pair}`"), style="dim"
     )
 
 
@@ -263,7 +263,7 @@ def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> Render
         for p in view.people
     )
     if capped:
-        parts += [Text(f"Every win: `peerlog wins --all{_same_view(view)}`", style="dim"), Text()]
+        parts += [Text(visible(f"Every win: `peerlog wins --all{_same_view(view)}`"), style="dim"), Text()]
     if any(m.first is not None for m in view.moods):
         parts += [mood_trends(view.moods, view.trend_buckets), Text()]
     # Counts of zero say nothing kind on day one: the journey shows once there is one to show.
@@ -346,7 +346,10 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
         more = sum(view.win_counts.values()) - len(view.recent_wins)
         if more > 0:
             parts.append(
-                Text(f"  and {more} more: `peerlog wins{_same_view(view)}` shows them all", style="dim")
+                Text(
+                    visible(f"  and {more} more: `peerlog wins{_same_view(view)}` shows them all"),
+                    style="dim",
+                )
             )
 
     if view.challenges:
@@ -470,7 +473,7 @@ def feedback_block(view: SummaryView) -> RenderableType:
         if flow.total > len(flow.latest):
             peer = flow.recipient if flow.author.you else flow.author
             hint = f"and {flow.total - len(flow.latest)} more: `peerlog feedback {shlex.quote(peer.name)} --list`"
-            parts.append(Padding(Text(hint, style="dim"), (0, 0, 0, 4)))
+            parts.append(Padding(Text(visible(hint), style="dim"), (0, 0, 0, 4)))
     return Group(*parts)
 
 

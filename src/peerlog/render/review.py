@@ -135,21 +135,26 @@ def win_line(item: WinItem) -> Text:
     else:
         line.append("★ ", style=WIN_STYLE)
         line.append(visible(item.text))
-    line.append(f"  {item.at:%a} {item.at.day}", style="dim")
     return line
 
 
-def _win_cell(mine: list[WinItem], cap: int | None) -> Text:
+def _win_cell(mine: list[WinItem], cap: int | None) -> RenderableType:
     if not mine:
         return Text("—", style="dim")
     shown = mine if cap is None or len(mine) <= cap else mine[:cap]
-    cell = Text("\n").join(win_line(w) for w in shown)
+    # The day in a column of its own: a long win wraps within its column, and "Tue 1" never breaks in two.
+    grid = Table.grid(padding=(0, 0, 0, 2))
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_column(no_wrap=True, style="dim")
+    for w in shown:
+        grid.add_row(win_line(w), f"{w.at:%a} {w.at.day}")
     if len(shown) < len(mine):
         rest = len(mine) - len(shown)
-        cell.append(
-            f"\n★ and {rest} more win{'s' if rest != 1 else ''} this week (see --all)", style=WIN_STYLE
+        grid.add_row(
+            Text(f"★ and {rest} more win{'s' if rest != 1 else ''} this week (see --all)", style=WIN_STYLE),
+            "",
         )
-    return cell
+    return grid
 
 
 def _week_block(

@@ -28,7 +28,8 @@ app = typer.Typer(
 ROUND_PACK = "group-round"
 GroupName = Annotated[str, typer.Argument(metavar="NAME", help="The group's name (any case, or its start).")]
 Members = Annotated[
-    list[str] | None, typer.Option("--member", "-m", help="A member's name (repeatable).", show_default=False)
+    list[str] | None,
+    typer.Option("--member", "-m", metavar="NAME", help="A member's name (repeatable).", show_default=False),
 ]
 
 
@@ -199,7 +200,10 @@ def session_(
     came: Annotated[
         list[str] | None,
         typer.Option(
-            "--came", help="A member who came (repeatable); you are counted as there.", show_default=False
+            "--came",
+            metavar="NAME",
+            help="A member who came (repeatable); you are counted as there.",
+            show_default=False,
         ),
     ] = None,
     facilitator: Annotated[
@@ -228,7 +232,7 @@ def session_(
         bool,
         typer.Option(
             "--shared/--private",
-            help="Share your round and this record with the group, or keep them to yourself.",
+            help="Mark your round and this record shared with the group; private ones never leave this journal.",
         ),
     ] = False,
 ) -> None:
@@ -309,30 +313,37 @@ def _ask_session(
     """Who came (unless --came said), who facilitated (unless --facilitator said), then your round."""
     from peerlog.checkins import check_answer_text
     from peerlog.cli import interactive
+    from peerlog.errors import InputError
     from peerlog.hints import find_hints
     from peerlog.lookup import name_key
     from peerlog.packs import Prompt
 
     if not came and plan.others:
-        picked = interactive.ask_multi(
+        picked = interactive.ask_prompt(
             Prompt(
                 id="came",
-                text=f"Who came to {plan.group}? You are counted as there.",
+                text="Who came this time?",
                 kind="multi",
+                help="You are counted as there.",
                 choices=tuple(plan.others),
             )
         )
-        came = list(picked or [])
+        came = list(picked) if isinstance(picked, list) else []
+        if not came:
+            raise InputError(
+                "A session needs at least one other member there, so nothing was saved.",
+                hint="Pick who came with Space, then Enter.",
+            )
     if facilitator is None:
         here = {name_key(n) for n in [plan.you, *came]}
         present = [n for n in plan.rotation if name_key(n) in here]
         suggested = plan.suggest(came)
         labels = {("you" if n == plan.you else n): n for n in present}
-        hint = (
-            f"peerlog suggests {'you' if suggested == plan.you else suggested}: of those here, the one who has "
-            "gone longest without facilitating. Whoever the group chose is welcome."
+        hint = _wrapped(
+            f"Suggested: {'you' if suggested == plan.you else suggested} (first below), who has gone longest "
+            "without facilitating. Whoever the group chose is welcome."
         )
-        picked_one = interactive.ask_choice(
+        picked_one = interactive.ask_prompt(
             Prompt(
                 id="facilitator",
                 text="Who facilitated this time?",
@@ -341,11 +352,20 @@ def _ask_session(
                 choices=tuple(labels),
             )
         )
-        facilitator = labels.get(picked_one) if picked_one else None
+        facilitator = labels.get(str(picked_one)) if picked_one else None
     given: list[Given] = []
     if pack is not None:
-        say(f"{pack.title}: {pack.description} Every question can be skipped.")
+        say(_wrapped(f"{pack.title}: {pack.description} Every question can be skipped.", indent=""))
         given = interactive.ask_pack(pack.prompts, check=check_answer_text, hints_for=find_hints)
         if not given:
             typer.echo("No round this time; the session is still saved.")
     return came, facilitator, given
+
+
+def _wrapped(text: str, *, indent: str = "  ") -> str:
+    """Text wrapped to the terminal between words; help lines are printed after two spaces."""
+    import shutil
+    import textwrap
+
+    width = max(shutil.get_terminal_size().columns - 1 - len(indent), 20)
+    return f"\n{indent}".join(textwrap.wrap(text, width))

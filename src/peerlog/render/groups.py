@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from rich.console import Group as Stack
 from rich.console import RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -36,19 +37,27 @@ def group_table(groups: Sequence[GroupView]) -> Table:
     return table
 
 
+#: The widest a member's name column gets before the name wraps, so dates keep room at 80 columns.
+NAME_WIDTH = 32
+
+
 def _heading(text: str) -> Text:
     return Text(text, style="bold")
 
 
-def _member_rows(members: Sequence[MemberView], *, past: bool) -> Table:
+def _member_name(m: MemberView) -> str:
+    return f"you ({m.name})" if m.is_you else m.name
+
+
+def _member_rows(members: Sequence[MemberView], *, past: bool, name_width: int) -> Table:
+    # Current and past members share one name width, so their dates line up under each other.
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(no_wrap=False, max_width=30)
+    grid.add_column(no_wrap=False, min_width=name_width, max_width=NAME_WIDTH)
     grid.add_column(no_wrap=True)
     for m in members:
-        name = f"you ({m.name})" if m.is_you else m.name
         joined = short_day(local(m.joined_at))
         when = f"{joined} to {short_day(local(m.left_at))}" if past and m.left_at else f"since {joined}"
-        grid.add_row(plain("  " + name), when)
+        grid.add_row(plain("  " + _member_name(m)), when)
     return grid
 
 
@@ -72,11 +81,12 @@ def group_detail(g: GroupView) -> Panel:
     if g.ended_at:
         since += f", ended {short_day(local(g.ended_at))}"
     parts.append(Text(since))
-    parts += [Text(""), _heading("Members"), _member_rows(g.current, past=False)]
+    width = min(max(len(visible(_member_name(m))) + 2 for m in g.members), NAME_WIDTH)
+    parts += [Text(""), _heading("Members"), _member_rows(g.current, past=False, name_width=width)]
     if g.past:
-        parts += [_heading("Were part of it"), _member_rows(g.past, past=True)]
+        parts += [_heading("Were part of it"), _member_rows(g.past, past=True, name_width=width)]
     if g.agreement:
-        parts += [Text(""), _heading("Our agreement"), plain(g.agreement)]
+        parts += [Text(""), _heading("Our agreement"), Padding(plain(g.agreement), (0, 0, 0, 2))]
     if g.rotation:
         up_next, *later = [_who(n, g.you) for n in g.rotation]
         line = Text(visible(f"  Up next: {up_next}"))

@@ -284,6 +284,7 @@ def test_a_session_records_who_came_who_facilitated_and_your_round(circle: Invok
     assert held["visibility"] == PRIVATE
     rounds = json.loads(circle("reflections", "--json").stdout)
     assert [r["id"] for r in rounds] == [held["round_id"]]
+    assert held["round_visibility"] == PRIVATE
     assert [a["value"] for a in rounds[0]["answers"]] == ["Work was heavy this week", 4]
     assert group_ids_of(home, "reflection") == [shown(circle)["id"]]
 
@@ -314,6 +315,10 @@ def test_a_shared_round_says_truthfully_where_it_goes(circle: Invoke) -> None:
         (["--came", "Kai", "--no-round", "-a", "felt=3"], "--no-round leaves your round out"),
         (["--came", "Kai", "-a", "felt=9"], "a number from 1 to 5"),
         (["--came", "Kai", "--pack", "no-such-pack", "-a", "x=1"], "no-such-pack"),
+        (
+            ["--came", "Kai", "--at", "2099-01-01"],
+            "is still to come, and a session is recorded once it has happened",
+        ),
     ],
     ids=[
         "nobody",
@@ -324,6 +329,7 @@ def test_a_shared_round_says_truthfully_where_it_goes(circle: Invoke) -> None:
         "no-round",
         "bad-answer",
         "pack",
+        "future",
     ],
 )
 def test_a_session_that_cannot_be_saved_is_refused_and_nothing_changes(
@@ -585,3 +591,23 @@ def test_reflect_with_group_at_a_terminal_asks_the_pack_without_asking_for_a_pai
     (saved,) = json.loads(circle("reflections", "--json").stdout)
     assert [(a["prompt_id"], a["value"]) for a in saved["answers"]] == [("take-away", "Patience")]
     assert group_ids_of(home, "reflection") == [shown(circle)["id"]]
+
+
+def test_a_round_keeps_its_own_visibility_and_a_deleted_one_is_no_longer_named(circle: Invoke) -> None:
+    session(circle, "--came", "Kai", "-a", "take-away=Patience")
+    round_id = shown(circle)["sessions"][0]["round_id"]
+    assert circle("edit", round_id[:8], "--shared").exit_code == 0
+    assert shown(circle)["sessions"][0]["round_visibility"] == "shared"
+    assert "(shared with the group)" in circle("group", "show", CIRCLE).stdout
+    assert circle("delete", round_id[:8], "--yes").exit_code == 0
+    (held,) = shown(circle)["sessions"]
+    assert held["round_id"] is None and held["came"] == ["Ana", "Kai"]
+    assert round_id[:8] not in circle("group", "show", CIRCLE).stdout
+
+
+def test_show_lists_the_latest_sessions_and_json_lists_them_all(circle: Invoke) -> None:
+    for day in range(11):
+        session(circle, "--came", "Kai", "--no-round", "--at", f"{day + 1}d")
+    text = circle("group", "show", CIRCLE).stdout
+    assert "Sessions: 11 (the latest 10 below; `--json` lists them all)" in text
+    assert len(shown(circle)["sessions"]) == 11

@@ -78,8 +78,10 @@ class SessionView:
     facilitated_by_you: bool
     #: Who came, by name, you included (as your name); in the group's member order.
     came: list[str]
-    round_id: str | None
     visibility: str
+    #: Your round in it, while it is still in your journal, and who may see that round.
+    round_id: str | None = None
+    round_visibility: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -91,8 +93,9 @@ class SessionView:
             "at": self.at.isoformat(),
             "facilitator": self.facilitator,
             "came": list(self.came),
-            "round_id": self.round_id,
             "visibility": self.visibility,
+            "round_id": self.round_id,
+            "round_visibility": self.round_visibility,
         }
 
 
@@ -325,6 +328,16 @@ def _sessions(session: Session, group: Group, me: Person, limit: int | None) -> 
         came.setdefault(a.session_id, set()).add(a.person_id)
     ids = {p for ps in came.values() for p in ps} | {r.facilitator_id for r in rows if r.facilitator_id}
     people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
+    # A round deleted since (`peerlog delete`) is simply no longer there; one made shared or private since
+    # is shown as it is now.
+    rounds = dict(
+        session.exec(
+            select(Reflection.id, Reflection.visibility).where(
+                col(Reflection.id).in_([r.round_id for r in rows if r.round_id]),
+                visible_in_group(Reflection, me.id, group.id),
+            )
+        ).all()
+    )
 
     def ordered_names(person_ids: set[str]) -> list[str]:
         found = [people[i] for i in person_ids if i in people]
@@ -337,8 +350,9 @@ def _sessions(session: Session, group: Group, me: Person, limit: int | None) -> 
             facilitator=people[r.facilitator_id].name if r.facilitator_id in people else None,
             facilitated_by_you=r.facilitator_id == me.id,
             came=ordered_names(came.get(r.id, set())),
-            round_id=r.round_id,
             visibility=r.visibility,
+            round_id=r.round_id if r.round_id in rounds else None,
+            round_visibility=rounds.get(r.round_id) if r.round_id else None,
         )
         for r in rows
     ]

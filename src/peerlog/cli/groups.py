@@ -17,6 +17,8 @@ from peerlog.cli.say import say, say_json
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from peerlog.groups import GroupView, SessionPlan
     from peerlog.packs import Given, Pack
 
@@ -249,6 +251,7 @@ def session_(
     if no_round and answer:
         raise InputError("--no-round leaves your round out, so it cannot take --answer; nothing was saved.")
     moment = parse_moment(at, "at")
+    _check_happened(moment)
     chosen = None if no_round else load_catalog(ctx).get(pack)
     given: list[Given] = []
     if answer and chosen is not None:
@@ -304,6 +307,20 @@ def session_(
         say(
             f'A short check for you as facilitator, whenever you like: `peerlog reflect --group "{recorded.group}" '
             "--pack facilitator-check`."
+        )
+
+
+def _check_happened(moment: datetime | None) -> None:
+    """A session is recorded once it has happened: a moment still to come is most likely a slip."""
+    from datetime import timedelta
+
+    from peerlog.dates import local_now, short_day
+    from peerlog.errors import InputError
+
+    if moment is not None and moment > local_now() + timedelta(minutes=1):
+        raise InputError(
+            f"{short_day(moment)} is still to come, and a session is recorded once it has happened; nothing was saved.",
+            hint="Give --at a past moment, or leave it out for now.",
         )
 
 

@@ -69,7 +69,7 @@ def _session_rows(sessions: Sequence[SessionView], you: str) -> Table:
         led = f"{_who(s.facilitator, you)} facilitated" if s.facilitator else "no facilitator noted"
         details = Text(visible(f"{led}; came: {', '.join(_who(n, you) for n in s.came)}"))
         if s.round_id:
-            where = "shared with the group" if s.visibility == "shared" else "private"
+            where = "shared with the group" if s.round_visibility == "shared" else "private"
             details.append(f"\nyour round {s.round_id[:8]} ({where})", style="dim")
         grid.add_row("  " + short_day(s.at), details)
     return grid

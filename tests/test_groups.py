@@ -611,3 +611,19 @@ def test_show_lists_the_latest_sessions_and_json_lists_them_all(circle: Invoke) 
     text = circle("group", "show", CIRCLE).stdout
     assert "Sessions: 11 (the latest 10 below; `--json` lists them all)" in text
     assert len(shown(circle)["sessions"]) == 11
+
+
+def test_a_shared_group_entry_never_goes_into_a_pair_bundle_even_to_a_member(
+    circle: Invoke, sam: Invoke, tmp_path: Path
+) -> None:
+    # Sam is in the group and your pair: what is shared with the group is not Sam's alone to receive.
+    assert circle("checkin", "--group", CIRCLE, "--note", "GROUP-ONLY-NOTE", "--shared").exit_code == 0
+    session(circle, "--came", "Sam", "-a", "take-away=GROUP-ONLY-ROUND", "--shared")
+    assert circle("checkin", "--pair", "Sam", "--note", "Pair note", "--shared").exit_code == 0
+    bundle = tmp_path / "bundle.json"
+    assert circle("share", "--pair", "sam", "--output", str(bundle)).exit_code == 0
+    imported = sam("import", str(bundle))
+    assert imported.exit_code == 0, imported.output
+    received = sam("log").stdout + sam("reflections").stdout
+    assert "Pair note" in received
+    assert "GROUP-ONLY" not in received

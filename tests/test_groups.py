@@ -574,11 +574,17 @@ def test_ctrl_c_during_a_session_saves_nothing(circle: Invoke, home: Path, termi
 def test_checkin_with_group_at_a_terminal_asks_the_daily_pack_without_asking_for_a_pair(
     circle: Invoke, home: Path, terminal: None
 ) -> None:
-    with typed("4" + ENTER + "A warm circle" + ENTER + ENTER + ENTER + ENTER + ENTER):
+    with typed("4" + ENTER + "A warm circle" + ENTER + ENTER + ENTER + ENTER + "y" + ENTER):
         result = circle("checkin", "--group", CIRCLE)
     assert result.exit_code == 0, result.output
+    assert "shared with Tuesday circle: it goes into your exports" in result.stdout
     (saved,) = json.loads(circle("log", "--json").stdout)
-    assert (saved["mood"], saved["note"], saved["pair"]) == (4, "A warm circle", None)
+    assert (saved["mood"], saved["note"], saved["pair"], saved["visibility"]) == (
+        4,
+        "A warm circle",
+        None,
+        "shared",
+    )
     assert group_ids_of(home, "checkin") == [shown(circle)["id"]]
 
 
@@ -627,3 +633,24 @@ def test_a_shared_group_entry_never_goes_into_a_pair_bundle_even_to_a_member(
     received = sam("log").stdout + sam("reflections").stdout
     assert "Pair note" in received
     assert "GROUP-ONLY" not in received
+
+
+def test_a_check_in_in_a_group_asks_about_sharing_with_the_group_not_a_peer(
+    circle: Invoke, terminal: None
+) -> None:
+    import io
+
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.data_structures import Size
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    screen = io.StringIO()
+    output = Vt100_Output(screen, lambda: Size(rows=40, columns=120), term="xterm")
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=output):
+        pipe.send_text("3" + ENTER + "Calm" + ENTER + ENTER + ENTER + ENTER + ENTER)
+        pipe.close()
+        assert circle("checkin", "--group", CIRCLE).exit_code == 0
+    shown_on_screen = screen.getvalue()
+    assert "Mark it shared with Tuesday circle?" in shown_on_screen
+    assert "share with your peer" not in shown_on_screen

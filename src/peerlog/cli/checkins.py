@@ -15,9 +15,11 @@ from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
 
     from peerlog.checkins import CheckInFields
+    from peerlog.packs import Prompt
     from peerlog.store import Store
 
 app = typer.Typer()
@@ -123,17 +125,22 @@ def _ask_daily(
 
     daily = load_catalog(ctx).get("daily-checkin")
 
-    def ask(choice: PairChoice) -> tuple[str | None, CheckInFields]:
+    def ask(
+        choice: PairChoice, prompts: Sequence[Prompt] = daily.prompts
+    ) -> tuple[str | None, CheckInFields]:
         chosen, given = interactive.ask_checkin(
-            [] if pair or group else choice.peers, daily.prompts, check=check_daily_answer
+            [] if pair or group else choice.peers, prompts, check=check_daily_answer
         )
         return pair or chosen, checkin_fields(given)
 
     if group:
+        from peerlog.cli.groups import asked_in_group
         from peerlog.groups import check_group
 
         return check_then_ask(
-            store, lambda session: check_group(session, group), lambda _: ask(PairChoice(None, []))
+            store,
+            lambda session: check_group(session, group),
+            lambda name: ask(PairChoice(None, []), asked_in_group(daily.prompts, name)),
         )
     return check_then_ask(store, lambda session: choose_pair(session, pair), ask)
 

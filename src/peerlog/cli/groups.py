@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from peerlog.groups import GroupView, SessionPlan
-    from peerlog.packs import Given, Pack
+    from peerlog.packs import Given, Pack, Prompt
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -52,6 +52,14 @@ def refuse_pair_and_group() -> None:
         "An entry belongs to a pair or to a group, not both; nothing was saved.",
         hint="Give --pair NAME or --group NAME.",
     )
+
+
+def asked_in_group(prompts: Sequence[Prompt], group: str) -> list[Prompt]:
+    """The daily pack's questions for a check-in in a group: "shared" is asked about the group, truthfully."""
+    from dataclasses import replace
+
+    question = f"Mark it shared with {group}? For now a shared group entry goes into your exports only."
+    return [replace(p, text=question) if p.id == "shared" and p.kind == "confirm" else p for p in prompts]
 
 
 def _show(view: GroupView) -> None:

@@ -66,6 +66,13 @@ def test_a_group_is_you_and_the_members_named_with_a_peer_you_pair_with_kept_as_
     assert CIRCLE in listed.stdout and "you, Kai, Noor, Sam" in listed.stdout
 
 
+def test_starting_a_group_says_who_is_new_to_your_journal(journal: Invoke) -> None:
+    result = journal("group", "add", CIRCLE, "-m", "sam", "-m", "Kai", "-m", "Noor")
+    assert result.exit_code == 0, result.output
+    assert "Tuesday circle has started: you, Kai, Noor, Sam." in result.stdout
+    assert "New to your journal: Kai, Noor." in result.stdout
+
+
 def test_a_group_keeps_its_agreement_and_it_can_be_changed(journal: Invoke) -> None:
     added = journal(
         "group", "add", CIRCLE, "-m", "Kai", "-m", "Noor", "--agreement", "What is said here stays here"

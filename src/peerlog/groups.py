@@ -252,9 +252,9 @@ def _check_name_is_free(session: Session, name: str, *, keep: Group | None = Non
             )
 
 
-def _people_named(session: Session, names: Sequence[str], me: Person) -> list[Person]:
-    """The people `--member` names, as people already in your journal or new ones; you and repeats are
-    refused so the group holds each person once."""
+def _people_named(session: Session, names: Sequence[str], me: Person) -> tuple[list[Person], list[str]]:
+    """The people `--member` names, as people already in your journal or new ones (whose names come
+    second); you and repeats are refused so the group holds each person once."""
     seen: dict[str, str] = {}
     cleaned: list[str] = []
     for raw in names:
@@ -269,15 +269,16 @@ def _people_named(session: Session, names: Sequence[str], me: Person) -> list[Pe
             raise InputError(f"{seen[key]} is named twice; give each member once.")
         seen[key] = name
         cleaned.append(name)
-    people = []
+    people, new = [], []
     for name in cleaned:
         person = find_peer(session, name)
         if person is None:
             person = Person(name=name, name_key=name_key(name))
             session.add(person)
+            new.append(name)
         people.append(person)
     session.flush()
-    return people
+    return people, new
 
 
 def _check_size(count: int, group_name: str, *, changing: str) -> None:
@@ -391,8 +392,9 @@ def view(session: Session, group: Group, *, sessions: int | None = 10) -> GroupV
 
 def add_group(
     session: Session, *, name: str, members: Sequence[str], agreement: str | None = None
-) -> GroupView:
-    """Start a group of you and `members` (people you pair with, or new to your journal)."""
+) -> tuple[GroupView, list[str]]:
+    """Start a group of you and `members` (people you pair with, or new to your journal). Returns the
+    group and the names that are new to your journal."""
     from peerlog.checkins import clean_text
 
     me = get_self(session)
@@ -403,14 +405,14 @@ def add_group(
     if agreement is not None:
         agreement = clean_text(agreement, what="agreement") or None
     _check_size(len(members) + 1, group_name, changing="in it")
-    people = _people_named(session, members, me)
+    people, new = _people_named(session, members, me)
     now = utcnow()
     group = Group(name=group_name, name_key=name_key(group_name), agreement=agreement, started_at=now)
     session.add(group)
     session.flush()
     session.add_all(GroupMember(group_id=group.id, person_id=p.id, joined_at=now) for p in [me, *people])
     session.flush()
-    return view(session, group)
+    return view(session, group), new
 
 
 def list_groups(session: Session) -> list[GroupView]:
@@ -474,7 +476,7 @@ def join_group(session: Session, name: str, members: Sequence[str]) -> tuple[Gro
         raise InputError("Who is joining? Give --member NAME for each person.")
     me = get_self(session)
     current = _current(session, group.id)
-    people = _people_named(session, members, me)
+    people, _new = _people_named(session, members, me)
     for person in people:
         if any(p.id == person.id for p in current):
             raise InputError(

@@ -89,9 +89,12 @@ def add(
     from peerlog.groups import add_group
 
     with state(ctx).store().session(write=True) as session:
-        group = add_group(session, name=name, members=list(member or []), agreement=agreement)
+        group, new = add_group(session, name=name, members=list(member or []), agreement=agreement)
     others = [m.name for m in group.current if not m.is_you]
     say(f"{group.name} has started: you, {', '.join(others)}.")
+    if new:
+        # A name typed slightly differently from a peer's makes a new person: said, so it can be seen.
+        say(f"New to your journal: {', '.join(new)}.")
     say(f'Record a meeting with `peerlog group session "{group.name}"`.')
 
 

@@ -661,3 +661,14 @@ def test_a_check_in_in_a_group_asks_about_sharing_with_the_group_not_a_peer(
     shown_on_screen = screen.getvalue()
     assert "Mark it shared with Tuesday circle?" in shown_on_screen
     assert "share with your peer" not in shown_on_screen
+
+
+def test_at_a_terminal_the_facilitator_is_offered_among_who_came_as_typed(
+    circle: Invoke, terminal: None
+) -> None:
+    # --came with the start of a name: Sam is offered; "1" picks the first offered, the one suggested.
+    session(circle, "--came", "Kai", "--came", "Noor", "-f", "Ana", "--no-round", "--at", "2d")
+    with typed("1" + ENTER):
+        result = circle("group", "session", CIRCLE, "--came", "sa", "--no-round")
+    assert result.exit_code == 0, result.output
+    assert shown(circle)["sessions"][0]["facilitator"] == "Sam"

@@ -542,11 +542,21 @@ class SessionPlan:
     #: Everyone current, you included, in facilitation order.
     rotation: list[str]
 
+    def present(self, came: Sequence[str]) -> list[str]:
+        """Who was there as typed for `--came` (any case, or the start of a name; you always), in rotation
+        order. A name that fits nobody is left for `record_session` to refuse."""
+        keys = [name_key(n) for n in came]
+        here = {name_key(self.you)} | {key for key in keys if any(name_key(o) == key for o in self.others)}
+        for key in keys:
+            starts = [name_key(o) for o in self.others if key and name_key(o).startswith(key)]
+            if key not in here and len(starts) == 1:
+                here.add(starts[0])
+        return [n for n in self.rotation if name_key(n) in here]
+
     def suggest(self, came: Sequence[str]) -> str | None:
-        """Who is suggested to facilitate among those present (you are present): the first of them in
-        rotation, i.e. whoever has gone longest without facilitating."""
-        present = {name_key(n) for n in [self.you, *came]}
-        return next((n for n in self.rotation if name_key(n) in present), None)
+        """Who is suggested to facilitate among those present: the first of them in rotation, i.e.
+        whoever has gone longest without facilitating."""
+        return next(iter(self.present(came)), None)
 
 
 def plan_session(session: Session, name: str) -> SessionPlan:

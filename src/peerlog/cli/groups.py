@@ -343,7 +343,6 @@ def _ask_session(
     from peerlog.cli import interactive
     from peerlog.errors import InputError
     from peerlog.hints import find_hints
-    from peerlog.lookup import name_key
     from peerlog.packs import Prompt
 
     if not came and plan.others:
@@ -363,8 +362,7 @@ def _ask_session(
                 hint="Pick who came with Space, then Enter.",
             )
     if facilitator is None:
-        here = {name_key(n) for n in [plan.you, *came]}
-        present = [n for n in plan.rotation if name_key(n) in here]
+        present = plan.present(came)
         suggested = plan.suggest(came)
         labels = {("you" if n == plan.you else n): n for n in present}
         hint = _wrapped(

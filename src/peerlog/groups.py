@@ -6,8 +6,8 @@ longest without facilitating), so the role keeps moving and nobody becomes the p
 
 Membership keeps its history: leaving sets `left_at` on that stretch, coming back starts a new one. You
 are a member of your own groups, so "3 to 12 people including you" is simply the number of current
-members. Rounds and check-ins in a group are entries like any other, private unless shared
-(`store.visibility.visible_in_group`).
+members. Sessions, rounds and check-ins in a group are recorded by `group_sessions`; like every entry
+they are private unless shared (`store.visibility.visible_in_group`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -24,8 +23,6 @@ from peerlog import dates, lookup
 from peerlog.errors import AmbiguousError, InputError, NotFoundError
 from peerlog.ids import short_id
 from peerlog.models import (
-    PRIVATE,
-    CheckIn,
     Group,
     GroupAttendance,
     GroupMember,
@@ -36,11 +33,6 @@ from peerlog.models import (
 )
 from peerlog.people import clean_name, find_peer, get_self, name_key
 from peerlog.store.visibility import visible_in_group
-
-if TYPE_CHECKING:
-    from peerlog.checkins import CheckInFields, CheckInView
-    from peerlog.packs import Given, Pack
-    from peerlog.reflections import ReflectionView
 
 #: How many people a group holds, you included: fewer is a pair or a conversation, more is hard to hold
 #: in one round where everyone gets a turn.
@@ -200,13 +192,13 @@ def _stretches(session: Session, group_id: str) -> list[tuple[GroupMember, Perso
     return [(m, p) for m, p in rows]
 
 
-def _current(session: Session, group_id: str) -> list[Person]:
+def current_members(session: Session, group_id: str) -> list[Person]:
     """Current members in a steady order: you first, then by name (an order to read, not a ranking)."""
     people = [p for m, p in _stretches(session, group_id) if m.left_at is None]
     return sorted(people, key=lambda p: (not p.is_self, p.name_key))
 
 
-def _match_member(people: Sequence[Person], name: str, group: Group) -> Person:
+def match_member(people: Sequence[Person], name: str, group: Group) -> Person:
     """A current member by name: exact (case-insensitive) first, then a unique start of a name."""
     key = name_key(name)
     found = [p for p in people if p.name_key == key] or [
@@ -299,7 +291,7 @@ def _check_size(count: int, group_name: str, *, changing: str) -> None:
 # ---------------------------------------------------------------- views
 
 
-def _rotation(session: Session, group: Group, people: Sequence[Person], me_id: str) -> list[Person]:
+def rotation_of(session: Session, group: Group, people: Sequence[Person], me_id: str) -> list[Person]:
     """`people` in facilitation order: first those who have not facilitated yet, then whoever facilitated
     longest ago. Only the sessions you may see count."""
     last: dict[str, datetime] = dict(
@@ -371,8 +363,8 @@ def view(session: Session, group: Group, *, sessions: int | None = 10) -> GroupV
         )
     ]
     shown, held = _sessions(session, group, me, sessions)
-    current = _current(session, group.id)
-    rotation = [p.name for p in _rotation(session, group, current, me.id)] if group.ended_at is None else []
+    current = current_members(session, group.id)
+    rotation = [p.name for p in rotation_of(session, group, current, me.id)] if group.ended_at is None else []
     return GroupView(
         id=group.id,
         name=group.name,
@@ -475,7 +467,7 @@ def join_group(session: Session, name: str, members: Sequence[str]) -> tuple[Gro
     if not members:
         raise InputError("Who is joining? Give --member NAME for each person.")
     me = get_self(session)
-    current = _current(session, group.id)
+    current = current_members(session, group.id)
     people, _new = _people_named(session, members, me)
     for person in people:
         if any(p.id == person.id for p in current):
@@ -498,7 +490,7 @@ def leave_group(session: Session, name: str, members: Sequence[str]) -> tuple[Gr
     if not members:
         raise InputError("Who is leaving? Give --member NAME for each person.")
     me = get_self(session)
-    current = _current(session, group.id)
+    current = current_members(session, group.id)
     leaving: list[Person] = []
     for raw in members:
         if name_key(raw) == me.name_key:
@@ -506,7 +498,7 @@ def leave_group(session: Session, name: str, members: Sequence[str]) -> tuple[Gr
                 "You are part of every group in your own journal, so you cannot leave one here.",
                 hint=f'When the group stops meeting for you, `peerlog group end "{group.name}"` keeps its history.',
             )
-        person = _match_member([p for p in current if not p.is_self], raw, group)
+        person = match_member([p for p in current if not p.is_self], raw, group)
         if person in leaving:
             raise InputError(f"{person.name} is named twice; give each member once.")
         leaving.append(person)
@@ -526,174 +518,3 @@ def leave_group(session: Session, name: str, members: Sequence[str]) -> tuple[Gr
     session.add(group)
     session.flush()
     return view(session, group), [p.name for p in leaving]
-
-
-# ---------------------------------------------------------------- sessions
-
-
-@dataclass(frozen=True)
-class SessionPlan:
-    """What is checked before a session's questions: the group and its current members in rotation order."""
-
-    group: str
-    you: str
-    #: The other current members, in the group's steady order (for "who came?").
-    others: list[str]
-    #: Everyone current, you included, in facilitation order.
-    rotation: list[str]
-
-    def present(self, came: Sequence[str]) -> list[str]:
-        """Who was there as typed for `--came` (any case, or the start of a name; you always), in rotation
-        order. A name that fits nobody is left for `record_session` to refuse."""
-        keys = [name_key(n) for n in came]
-        here = {name_key(self.you)} | {key for key in keys if any(name_key(o) == key for o in self.others)}
-        for key in keys:
-            starts = [name_key(o) for o in self.others if key and name_key(o).startswith(key)]
-            if key not in here and len(starts) == 1:
-                here.add(starts[0])
-        return [n for n in self.rotation if name_key(n) in here]
-
-    def suggest(self, came: Sequence[str]) -> str | None:
-        """Who is suggested to facilitate among those present: the first of them in rotation, i.e.
-        whoever has gone longest without facilitating."""
-        return next(iter(self.present(came)), None)
-
-
-def plan_session(session: Session, name: str) -> SessionPlan:
-    group = resolve_group(session, name, active_only=True)
-    me = get_self(session)
-    current = _current(session, group.id)
-    return SessionPlan(
-        group=group.name,
-        you=me.name,
-        others=[p.name for p in current if not p.is_self],
-        rotation=[p.name for p in _rotation(session, group, current, me.id)],
-    )
-
-
-@dataclass(frozen=True)
-class RecordedSession:
-    group: str
-    session: SessionView
-    round: ReflectionView | None
-    #: Who the rotation suggests for the next session (among everyone current).
-    next_suggested: str | None
-
-
-def record_session(
-    session: Session,
-    *,
-    group: str,
-    came: Sequence[str],
-    facilitator: str | None = None,
-    at: datetime | None = None,
-    pack: Pack | None = None,
-    answers: Sequence[Given] = (),
-    visibility: str = PRIVATE,
-) -> RecordedSession:
-    """Save a group session: when, who came (you always do), who facilitated, and your round if you kept one.
-
-    Everything is checked before anything is written; the caller's session saves it all together."""
-    from peerlog.checkins import check_visibility
-
-    found = resolve_group(session, group, active_only=True)
-    me = get_self(session)
-    current = _current(session, found.id)
-    others = [p for p in current if not p.is_self]
-    present: list[Person] = [me]
-    for raw in came:
-        if name_key(raw) == me.name_key:
-            continue  # you are there: you are the one recording it
-        person = _match_member(others, raw, found)
-        if person not in present:
-            present.append(person)
-    if len(present) < 2:
-        raise InputError(
-            "Who came? A session needs at least one other member there.",
-            hint=f"Give --came NAME for each member who was there (members: {', '.join(p.name for p in others)}).",
-        )
-    leader: Person | None = None
-    if facilitator is not None and facilitator.strip():
-        leader = me if name_key(facilitator) == me.name_key else _match_member(others, facilitator, found)
-        if leader not in present:
-            raise InputError(
-                f"{leader.name} facilitated, but is not among who came.",
-                hint=f'Add --came "{leader.name}", or name someone who was there.',
-            )
-    moment = at or dates.local_now()
-    round_view = None
-    if answers:
-        if pack is None:
-            raise InputError("There is no pack for the round's answers.")
-        round_view = _record_round(session, found, pack, answers, moment, visibility)
-    row = GroupSession(
-        group_id=found.id,
-        author_id=me.id,
-        facilitator_id=leader.id if leader else None,
-        round_id=round_view.id if round_view else None,
-        at=dates.to_utc(moment),
-        utc_offset=dates.offset_minutes(moment),
-        visibility=check_visibility(visibility),
-    )
-    session.add(row)
-    session.flush()
-    session.add_all(GroupAttendance(session_id=row.id, person_id=p.id) for p in present)
-    session.flush()
-    shown = view(session, found, sessions=None)
-    saved = next(s for s in shown.sessions if s.id == row.id)
-    return RecordedSession(found.name, saved, round_view, shown.suggested)
-
-
-def _record_round(
-    session: Session, group: Group, pack: Pack, answers: Sequence[Given], at: datetime, visibility: str
-) -> ReflectionView:
-    from peerlog.reflections import get_reflection, record_reflection
-
-    saved = record_reflection(session, pack=pack, answers=answers, at=at, visibility=visibility)
-    _file_under(session, Reflection, saved.id, group)
-    return get_reflection(session, saved.id)
-
-
-def _file_under(
-    session: Session, model: type[CheckIn] | type[Reflection], entry_id: str, group: Group
-) -> None:
-    entry = session.get_one(model, entry_id)
-    entry.group_id = group.id
-    session.add(entry)
-    session.flush()
-
-
-# ---------------------------------------------------------------- check-ins and reflections in a group
-
-
-def check_group(session: Session, name: str) -> str:
-    """The name of an active group you may write in, checked before any question is asked."""
-    return resolve_group(session, name, active_only=True).name
-
-
-def record_group_checkin(
-    session: Session, fields: CheckInFields, *, group: str, at: datetime | None, shared: bool
-) -> tuple[CheckInView, str]:
-    """A check-in that belongs to a group (`checkin --group`), like `--pair` for a pair. Returns it and
-    the group's name as written in the journal."""
-    from peerlog.checkins import save_checkin
-
-    found = resolve_group(session, group, active_only=True)
-    saved = save_checkin(session, fields, pair=None, at=at, shared=shared)
-    _file_under(session, CheckIn, saved.id, found)
-    return saved, found.name
-
-
-def record_group_reflection(
-    session: Session,
-    *,
-    group: str,
-    pack: Pack,
-    answers: Sequence[Given],
-    at: datetime | None = None,
-    visibility: str = PRIVATE,
-) -> tuple[ReflectionView, str]:
-    """A reflection that belongs to a group (`reflect --group`), like `--pair` for a pair. Returns it and
-    the group's name as written in the journal."""
-    found = resolve_group(session, group, active_only=True)
-    return _record_round(session, found, pack, answers, at or dates.local_now(), visibility), found.name

@@ -103,7 +103,7 @@ def _save_in_group(
 ) -> None:
     from peerlog.asking import save
     from peerlog.cli.groups import where_it_goes
-    from peerlog.groups import record_group_checkin
+    from peerlog.group_sessions import record_group_checkin
 
     view, name = save(
         store, lambda session: record_group_checkin(session, fields, group=group, at=moment, shared=shared)
@@ -135,7 +135,7 @@ def _ask_daily(
 
     if group:
         from peerlog.cli.groups import asked_in_group
-        from peerlog.groups import check_group
+        from peerlog.group_sessions import check_group
 
         return check_then_ask(
             store,

@@ -19,7 +19,8 @@ from peerlog.cli.state import is_interactive, state
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from peerlog.groups import GroupView, SessionPlan
+    from peerlog.group_sessions import SessionPlan
+    from peerlog.groups import GroupView
     from peerlog.packs import Given, Pack, Prompt
 
 app = typer.Typer(
@@ -256,7 +257,7 @@ def session_(
     """
     from peerlog.asking import check_then_ask, save
     from peerlog.errors import InputError
-    from peerlog.groups import plan_session, record_session
+    from peerlog.group_sessions import plan_session, record_session
     from peerlog.models import PRIVATE, SHARED
 
     if no_round and answer:

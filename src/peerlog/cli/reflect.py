@@ -114,7 +114,7 @@ def _save_in_group(
 ) -> None:
     from peerlog.asking import save
     from peerlog.cli.groups import where_it_goes
-    from peerlog.groups import record_group_reflection
+    from peerlog.group_sessions import record_group_reflection
 
     view, name = save(
         store,
@@ -152,7 +152,7 @@ def _answers(
         return pair, given
     if is_interactive() and group:
         from peerlog.asking import PairChoice
-        from peerlog.groups import check_group
+        from peerlog.group_sessions import check_group
 
         return check_then_ask(
             store,

@@ -489,7 +489,8 @@ def _0006_groups(op: Any) -> None:
         sa.PrimaryKeyConstraint("session_id", "person_id"),
     )
     op.create_index("ix_group_attendance_person_id", "group_attendance", ["person_id"])
-    # Plain ADD COLUMNs, as in 0005: rebuilding these tables (batch mode) would drop the search triggers.
+    # Plain ADD COLUMNs, as in 0005: rebuilding these tables (batch mode) would trip the foreign keys that
+    # point at them (wins, challenges, answers) and lose the search triggers on them.
     for table in ("checkin", "reflection"):
         op.execute(f'ALTER TABLE "{table}" ADD COLUMN group_id VARCHAR(36) REFERENCES peer_group (id)')
         op.create_index(f"ix_{table}_group_at", table, ["group_id", "at"])

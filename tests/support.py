@@ -854,3 +854,64 @@ def on_a_screen(
         process.wait()
         os.close(leader)
     return [line.rstrip() for line in screen.display]
+
+
+# ---------------------------------------------------------------- groups
+
+
+#: The tables a group command may change (people too: a new member is a new person).
+GROUP_TABLES = (
+    "person",
+    "peer_group",
+    "group_member",
+    "group_session",
+    "group_attendance",
+    "checkin",
+    "reflection",
+)
+
+
+def group_rows(home: Path) -> dict[str, list[str]]:
+    """Every row of the tables group commands write, read with plain sqlite3: equal before and after a
+    refusal proves nothing changed."""
+    with sqlite3.connect(home / "peerlog.db") as conn:
+        rows = {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in GROUP_TABLES}
+    conn.close()
+    return rows
+
+
+def group_ids_of(home: Path, table: str) -> list[str | None]:
+    """The `group_id` of every row of `checkin` or `reflection`, as stored."""
+    with sqlite3.connect(home / "peerlog.db") as conn:
+        found = [row[0] for row in conn.execute(f'SELECT group_id FROM "{table}"')]
+    conn.close()
+    return found
+
+
+def add_group_session(
+    session: Session,
+    *,
+    group: str,
+    author: Person,
+    came: list[Person],
+    at: datetime,
+    facilitator: Person | None = None,
+    visibility: str = SHARED,
+) -> str:
+    """A session as if a member recorded it in their journal and it arrived here (its round left out)."""
+    from peerlog.models import Group, GroupAttendance, GroupSession
+
+    found = session.exec(select(Group).where(Group.name_key == name_key(group))).one()
+    row = GroupSession(
+        group_id=found.id,
+        author_id=author.id,
+        facilitator_id=facilitator.id if facilitator else None,
+        at=at.astimezone(UTC),
+        utc_offset=int(at.utcoffset().total_seconds() // 60),  # type: ignore[union-attr]
+        visibility=visibility,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(GroupAttendance(session_id=row.id, person_id=p.id) for p in came)
+    session.flush()
+    return row.id

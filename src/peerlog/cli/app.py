@@ -39,6 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("peerlog.cli.init", "Set up your journal (safe to run again; it never erases anything)."),
     "pair": ("peerlog.cli.pairs", "Start, list, show, change and end pairs with your peers."),
     "person": ("peerlog.cli.people", "Rename a peer in your journal; their entries stay theirs."),
+    "group": (
+        "peerlog.cli.groups",
+        "Groups of peers who meet as equals: start one, record sessions, and see its history.",
+    ),
     "checkin": (
         "peerlog.cli.checkins",
         "Log a check-in: mood, what happened, wins and challenges. Every part is optional.",
@@ -127,6 +131,7 @@ _VALUE_NAMES = {
 #: The order a person meets subcommands in: look first, then act on what you saw. Others follow as defined.
 SUBCOMMAND_ORDER: dict[str, tuple[str, ...]] = {
     "pair": ("add", "list", "show", "set", "end"),
+    "group": ("add", "list", "show", "session", "join", "leave", "set", "rename", "end"),
     "prompts": ("list", "show", "validate", "new"),
     "challenge": ("list", "done", "reopen"),
 }

@@ -15,7 +15,11 @@ from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
     from peerlog.checkins import CheckInFields
+    from peerlog.packs import Prompt
     from peerlog.store import Store
 
 app = typer.Typer()
@@ -30,6 +34,10 @@ ONLY_LABELS = (
 def checkin(
     ctx: typer.Context,
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="The peer this is about, by name.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", "-g", help="The group this is about, by name (instead of --pair)."),
+    ] = None,
     mood: Annotated[
         int | None, typer.Option("--mood", "-m", help="How you feel: 1 (hard) to 5 (great).")
     ] = None,
@@ -59,6 +67,10 @@ def checkin(
     from peerlog.checkins import CheckInFields, save_checkin
     from peerlog.tables import SHARED
 
+    if pair and group:
+        from peerlog.cli.groups import refuse_pair_and_group
+
+        refuse_pair_and_group()
     moment = parse_moment(at, "at")
     check_not_future(moment, future=future)
     store = state(ctx).store()
@@ -67,7 +79,7 @@ def checkin(
     # never be taken for no flags at all.
     if all(v is None for v in (mood, note, win, challenge, tag)):
         if is_interactive():
-            pair, fields = _ask_daily(ctx, store, pair)
+            pair, fields = _ask_daily(ctx, store, pair, group)
             if fields.is_empty():
                 # Tags or "shared" alone describe a check-in that is not there: say so, not "you skipped".
                 answered = bool(fields.tags) or fields.shared is not None
@@ -75,6 +87,9 @@ def checkin(
                 return
         else:
             fields.note = _piped_note()
+    if group:
+        _save_in_group(store, fields, group, moment, shared)
+        return
     view = save(store, lambda session: save_checkin(session, fields, pair=pair, at=moment, shared=shared))
     wins = len(view.wins)
     cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
@@ -83,8 +98,26 @@ def checkin(
         say(f"To share it with a peer, give it a pair: peerlog edit {view.short_id} --pair NAME")
 
 
-def _ask_daily(ctx: typer.Context, store: Store, pair: str | None) -> tuple[str | None, CheckInFields]:
-    """The daily-checkin prompt pack (or your own version of it) asks the questions, after the pair is checked."""
+def _save_in_group(
+    store: Store, fields: CheckInFields, group: str, moment: datetime | None, shared: bool
+) -> None:
+    from peerlog.asking import save
+    from peerlog.cli.groups import where_it_goes
+    from peerlog.group_sessions import record_group_checkin
+
+    view, name = save(
+        store, lambda session: record_group_checkin(session, fields, group=group, at=moment, shared=shared)
+    )
+    wins = len(view.wins)
+    cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
+    say(f"Saved check-in {view.short_id} in {name} ({where_it_goes(view.visibility, name)}).{cheer}")
+
+
+def _ask_daily(
+    ctx: typer.Context, store: Store, pair: str | None, group: str | None = None
+) -> tuple[str | None, CheckInFields]:
+    """The daily-checkin prompt pack (or your own version of it) asks the questions, after the pair (or
+    the group) is checked."""
     from peerlog.asking import PairChoice, check_then_ask, choose_pair
     from peerlog.checkins import check_daily_answer, checkin_fields
     from peerlog.cli import interactive
@@ -92,12 +125,23 @@ def _ask_daily(ctx: typer.Context, store: Store, pair: str | None) -> tuple[str 
 
     daily = load_catalog(ctx).get("daily-checkin")
 
-    def ask(choice: PairChoice) -> tuple[str | None, CheckInFields]:
+    def ask(
+        choice: PairChoice, prompts: Sequence[Prompt] = daily.prompts
+    ) -> tuple[str | None, CheckInFields]:
         chosen, given = interactive.ask_checkin(
-            [] if pair else choice.peers, daily.prompts, check=check_daily_answer
+            [] if pair or group else choice.peers, prompts, check=check_daily_answer
         )
         return pair or chosen, checkin_fields(given)
 
+    if group:
+        from peerlog.cli.groups import asked_in_group
+        from peerlog.group_sessions import check_group
+
+        return check_then_ask(
+            store,
+            lambda session: check_group(session, group),
+            lambda name: ask(PairChoice(None, []), asked_in_group(daily.prompts, name)),
+        )
     return check_then_ask(store, lambda session: choose_pair(session, pair), ask)
 
 

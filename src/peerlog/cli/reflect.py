@@ -14,6 +14,8 @@ from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlmodel import Session
 
     from peerlog.asking import PairChoice
@@ -45,6 +47,9 @@ def reflect(
     ctx: typer.Context,
     pair: Annotated[
         str | None, typer.Option("--pair", "-p", help="The peer the conversation was with.")
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option("--group", "-g", help="The group the session was in (instead of --pair).")
     ] = None,
     pack: Annotated[
         str, typer.Option("--pack", help="Which prompt pack to answer (`peerlog prompts list`).")
@@ -79,14 +84,21 @@ def reflect(
     from peerlog.models import PRIVATE, SHARED
     from peerlog.reflections import record_reflection
 
+    if pair and group:
+        from peerlog.cli.groups import refuse_pair_and_group
+
+        refuse_pair_and_group()
     chosen = load_catalog(ctx).get(pack)
     moment = parse_moment(at, "at")
     store = state(ctx).store()
-    pair, given = _answers(store, chosen, pair, answer, no_hints)
+    pair, given = _answers(store, chosen, pair, answer, no_hints, group)
     if not given:
         say(SKIPPED_ALL)
         return
     visibility = SHARED if shared else PRIVATE
+    if group:
+        _save_in_group(store, chosen, given, group, moment, visibility)
+        return
     view = save(
         store,
         lambda session: record_reflection(
@@ -100,10 +112,35 @@ def reflect(
     )
 
 
+def _save_in_group(
+    store: Store, chosen: Pack, given: list[Given], group: str, moment: datetime | None, visibility: str
+) -> None:
+    from peerlog.asking import save
+    from peerlog.cli.groups import where_it_goes
+    from peerlog.group_sessions import record_group_reflection
+
+    view, name = save(
+        store,
+        lambda session: record_group_reflection(
+            session, group=group, pack=chosen, answers=given, at=moment, visibility=visibility
+        ),
+    )
+    count = len({a.prompt_id for a in view.answers})
+    say(
+        f"Saved your reflection {view.short_id} in {name} ({count} of {len(chosen.prompts)} questions "
+        f"answered; {where_it_goes(view.visibility, name)}). Thank you for taking the time."
+    )
+
+
 def _answers(
-    store: Store, chosen: Pack, pair: str | None, answer: list[str] | None, no_hints: bool
+    store: Store,
+    chosen: Pack,
+    pair: str | None,
+    answer: list[str] | None,
+    no_hints: bool,
+    group: str | None = None,
 ) -> tuple[str | None, list[Given]]:
-    """The pack's answers: from --answer, or asked on a terminal once the pair is checked."""
+    """The pack's answers: from --answer, or asked on a terminal once the pair (or the group) is checked."""
     from peerlog.asking import check_then_ask, choose_pair
     from peerlog.errors import InputError
     from peerlog.hints import find_hints
@@ -116,6 +153,15 @@ def _answers(
                 texts = item.value if isinstance(item.value, list) else [str(item.value)]
                 _say_hints([h for t in texts for h in find_hints(t)], f"your answer to '{item.prompt.id}'")
         return pair, given
+    if is_interactive() and group:
+        from peerlog.asking import PairChoice
+        from peerlog.group_sessions import check_group
+
+        return check_then_ask(
+            store,
+            lambda session: check_group(session, group),
+            lambda _: _ask_pack(chosen, None, PairChoice(None, []), {}, no_hints),
+        )
     if is_interactive():
 
         def check(session: Session) -> tuple[PairChoice, dict[str, list[CarriedAnswer]]]:

@@ -431,6 +431,15 @@ def test_checkin_and_reflect_with_group_belong_to_the_group(circle: Invoke, home
     assert json.loads(circle("log", "--json").stdout)[0]["pair"] is None
 
 
+def test_a_group_checkin_moved_to_a_pair_leaves_the_group(circle: Invoke, home: Path) -> None:
+    assert circle("checkin", "--group", "tues", "--note", "Meant for Sam").exit_code == 0
+    entry = json.loads(circle("log", "--json").stdout)[0]["id"]
+    moved = circle("edit", entry, "--pair", "Sam")
+    assert moved.exit_code == 0, moved.output
+    assert group_ids_of(home, "checkin") == [None]
+    assert json.loads(circle("log", "--json").stdout)[0]["pair"] == "Sam"
+
+
 @pytest.mark.parametrize(
     "args",
     [

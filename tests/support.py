@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -997,3 +997,135 @@ def bundle_layout(blob: bytes) -> BundleLayout:
         frames.append((range(at, at + 4), range(at + 4, at + 4 + length)))
         at += 4 + length
     return BundleLayout(envelope=range(line_end), key_block=key_block, frames=frames)
+
+
+# ---------------------------------------------------------------- a real terminal
+
+
+def on_a_screen(
+    *args: str,
+    home: Path,
+    columns: int,
+    keys: Sequence[tuple[str, str]] = (),
+    rows: int = 50,
+    timeout: float = 30,
+) -> list[str]:
+    """Run `peerlog ARGS` in a pseudo-terminal `columns` wide and return its screen as a person sees it.
+
+    `keys` are (text on the screen, keys to type then) in order. The screen is pyte's terminal in memory,
+    wrapping as a terminal does, so a message cut mid-word by the terminal shows cut here too. Cursor
+    position requests (prompt_toolkit's) are answered as a terminal would.
+    """
+    import fcntl
+    import pty
+    import select as io
+    import struct
+    import termios
+
+    import pyte
+
+    screen = pyte.Screen(columns, rows)
+    stream = pyte.ByteStream(screen)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "PEERLOG_DB", "PEERLOG_DEBUG")
+    }
+    env |= {"PEERLOG_HOME": str(home), "TERM": "xterm"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "peerlog", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(follower)
+    waiting = list(keys)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = io.select([leader], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:
+                    break  # the child has gone and closed its side
+                if not chunk:
+                    break
+                stream.feed(chunk)
+                if b"\x1b[6n" in chunk:
+                    os.write(leader, f"\x1b[{screen.cursor.y + 1};{screen.cursor.x + 1}R".encode())
+            if waiting and waiting[0][0] in "\n".join(screen.display):
+                os.write(leader, waiting.pop(0)[1].encode())
+            elif not ready and process.poll() is not None:
+                break
+        else:
+            raise AssertionError("peerlog did not finish in time:\n" + "\n".join(screen.display))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        os.close(leader)
+    return [line.rstrip() for line in screen.display]
+
+
+# ---------------------------------------------------------------- groups
+
+
+#: The tables a group command may change (people too: a new member is a new person).
+GROUP_TABLES = (
+    "person",
+    "peer_group",
+    "group_member",
+    "group_session",
+    "group_attendance",
+    "checkin",
+    "reflection",
+)
+
+
+def group_rows(home: Path) -> dict[str, list[str]]:
+    """Every row of the tables group commands write, read with plain sqlite3: equal before and after a
+    refusal proves nothing changed."""
+    with sqlite3.connect(home / "peerlog.db") as conn:
+        rows = {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in GROUP_TABLES}
+    conn.close()
+    return rows
+
+
+def group_ids_of(home: Path, table: str) -> list[str | None]:
+    """The `group_id` of every row of `checkin` or `reflection`, as stored."""
+    with sqlite3.connect(home / "peerlog.db") as conn:
+        found = [row[0] for row in conn.execute(f'SELECT group_id FROM "{table}"')]
+    conn.close()
+    return found
+
+
+def add_group_session(
+    session: Session,
+    *,
+    group: str,
+    author: Person,
+    came: list[Person],
+    at: datetime,
+    facilitator: Person | None = None,
+    visibility: str = SHARED,
+) -> str:
+    """A session as if a member recorded it in their journal and it arrived here (its round left out)."""
+    from peerlog.models import Group, GroupAttendance, GroupSession
+
+    found = session.exec(select(Group).where(Group.name_key == name_key(group))).one()
+    row = GroupSession(
+        group_id=found.id,
+        author_id=author.id,
+        facilitator_id=facilitator.id if facilitator else None,
+        at=at.astimezone(UTC),
+        utc_offset=int(at.utcoffset().total_seconds() // 60),  # type: ignore[union-attr]
+        visibility=visibility,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(GroupAttendance(session_id=row.id, person_id=p.id) for p in came)
+    session.flush()
+    return row.id

@@ -184,7 +184,7 @@ def test_delete_yes_skips_the_question(journal: Invoke) -> None:
         (["checkin", "--at", "2099-01-01", "--note", "x"], "Add --future if that is what you mean"),
         (["log", "--since", "31/12/2026"], "not a date"),
         (["show", "zzzz"], "not a check-in id"),
-        (["show", "abcdef12"], "No check-in has an id"),
+        (["show", "abcdef12"], "No entry has an id"),
         (["edit", "abcdef12", "--mood", "3"], "No entry has an id"),
         (["delete", "abcdef12", "--yes"], "No entry has an id"),
         (["checkin", "--tag", "two words", "--note", "x"], "not a tag"),

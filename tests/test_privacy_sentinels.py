@@ -64,6 +64,8 @@ class Case:
     writes: bool = False
     portable_search: bool = False
     ids: tuple[str, ...] = field(default=())
+    #: Kinds that show only once given (shared), yours too: an appreciation is a win when it was given.
+    given_only: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -81,9 +83,16 @@ COMMANDS = [
     Case(("reflections", "--limit", "100", "--json"), ("answer",)),
     Case(("feedback", "--list"), ("feedback",)),
     Case(("feedback", "--list", "--json"), ("feedback",)),
-    Case(("wins", *SINCE), ("win", "feedback")),
-    Case(("wins", *SINCE, "--json"), ("win", "feedback")),
-    Case(("wins", "--pair", "sam", *SINCE, "--json"), ("win", "feedback"), in_pair_only=True),
+    Case(("wins", *SINCE), ("win", "feedback"), given_only=("feedback",)),
+    Case(("wins", *SINCE, "--json"), ("win", "feedback"), given_only=("feedback",)),
+    Case(
+        ("wins", "--pair", "sam", *SINCE, "--json"),
+        ("win", "feedback"),
+        in_pair_only=True,
+        given_only=("feedback",),
+    ),
+    Case(("wins", "--together", *SINCE, "--json"), ("win", "feedback"), rule="shared", in_pair_only=True),
+    Case(("summary", "--together", *SINCE, "--json"), ("win", "challenge"), rule="shared", in_pair_only=True),
     Case(("summary", *SINCE), ("win", "challenge")),
     Case(("summary", *SINCE, "--json"), ("win", "challenge")),
     Case(("summary", "--pair", "sam", *SINCE, "--json"), ("win", "challenge"), in_pair_only=True),
@@ -119,8 +128,13 @@ def expected(case: Case) -> tuple[set[str], set[str]]:
             "mine": mine,
         }[case.rule]
         if allowed and (in_pair or not case.in_pair_only):
-            shows |= marks([(who, visibility, in_pair)], case.kinds)
+            shown = tuple(k for k in case.kinds if visibility == SHARED or k not in case.given_only)
+            shows |= marks([(who, visibility, in_pair)], shown)
     never = marks(ENTRIES) - marks([e for e in ENTRIES if _may_ever(case, *e)])
+    # Your own private note of a kind that shows only once given is never there either.
+    never |= {
+        mark(*e, k) for e in ENTRIES if e[1] == PRIVATE for k in case.given_only if k in kinds_of(e[0], e[2])
+    }
     return shows, never
 
 
@@ -227,10 +241,8 @@ def test_another_persons_private_check_in_cannot_be_opened(
 ) -> None:
     result = journal(command[0], sentinels[f"{whose}-checkin"][:8], *command[1:])
     assert result.exit_code == 2
-    # `edit` and `delete` take any kind of entry, so they say "entry"; either way it is simply not there.
-    assert (
-        "No check-in" if command[0] == "show" else "No entry"
-    ) + " has an id starting with" in result.output
+    # `show`, `edit` and `delete` take any kind of entry, so they say "entry"; it is simply not there.
+    assert "No entry has an id starting with" in result.output
     assert WORD not in result.output
 
 

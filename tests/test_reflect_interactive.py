@@ -122,6 +122,72 @@ def test_every_kind_of_prompt_can_be_skipped_with_enter(prompt: Prompt, keys: st
         assert interactive.ask_prompt(prompt) is None
 
 
+@pytest.mark.parametrize(
+    ("prompt", "keys"),
+    [
+        (TEXT, FINISH),
+        (LONG, FINISH),
+        (SCALE, FINISH),
+        (SCALE, "4" + FINISH),
+        (WIDE, FINISH),
+        (CHOICE, FINISH),
+        (CHOICE, DOWN + FINISH),
+        (MULTI, FINISH),
+        (MULTI, " " + FINISH),
+        (CONFIRM, FINISH),
+        (CONFIRM, "y" + FINISH),
+        (REPEAT, FINISH),
+    ],
+    ids=[
+        "text",
+        "long",
+        "scale",
+        "scale-pointed",
+        "scale-0-10",
+        "choice",
+        "choice-pointed",
+        "multi",
+        "multi-picked",
+        "confirm",
+        "confirm-pointed",
+        "repeat",
+    ],
+)
+def test_esc_then_enter_skips_every_kind_of_prompt(prompt: Prompt, keys: str) -> None:
+    # Esc, Enter finishes a long answer; on a list question it means skip, never an empty "answer".
+    with typed(keys):
+        assert interactive.ask_prompt(prompt) is None
+
+
+def test_esc_then_enter_at_the_other_questions_takes_their_way_out() -> None:
+    with typed(FINISH):
+        assert interactive.ask_pair(["Sam", "Kim"]) is None  # just me
+    with typed(FINISH):
+        assert interactive.ask_feedback("Sam", None)[1] is None  # nothing to save
+    with typed(FINISH):
+        assert interactive.ask_hint_choice(find_hints("You should rest")) == "keep"
+    with typed(FINISH):
+        assert interactive.confirm("Save it for then?") is False
+    with typed(FINISH):
+        assert interactive.ask_pair_for_bundle("Sam", ["Sam"]) is None
+
+
+def test_esc_then_enter_at_each_list_question_of_reflect_saves_the_rest(every_kind: Invoke) -> None:
+    keys = (
+        FINISH  # the pair: just me
+        + "A calm evening" + ENTER
+        + FINISH  # the long answer, empty
+        + FINISH + FINISH + FINISH + FINISH  # scale, choice, multi, confirm
+        + "Walked" + ENTER + ENTER
+    )  # fmt: skip
+    with typed(keys):
+        result = every_kind("reflect", "--pack", "every-kind")
+    assert result.exit_code == 0, result.output
+    (saved,) = reflections(every_kind)
+    assert saved["pair"] is None
+    assert [a["value"] for a in saved["answers"]] == ["A calm evening", "Walked"]
+
+
 def test_ctrl_d_stops_like_ctrl_c() -> None:
     with typed(""), pytest.raises(KeyboardInterrupt):
         interactive.ask_prompt(TEXT)

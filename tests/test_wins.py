@@ -341,3 +341,18 @@ def test_how_far_you_have_come_starts_at_the_first_entry_logged_before_the_pair_
     result = journal("wins", "--pair", "sam", "--since", "2026-01-01", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["how_far"]["since"].startswith("2026-01-05")
+
+
+def test_a_long_wins_day_stays_whole_beside_it_at_80_and_120_columns(journal: Invoke, home: Path) -> None:
+    long_win = "Walked the whole way to the river and back before breakfast, with the dog and a friend"
+    j = journal_at(home)
+    moment = days_ago(2)
+    j.checkin("me", pair="Sam", at=moment, wins=(long_win,))
+    j.checkin("Sam", pair="Sam", at=moment, wins=("Sam's " + long_win,))
+    day = f"{moment:%a} {moment.day}"
+    for command in (("wins", "--pair", "sam"), ("summary", "--pair", "sam")):
+        for width in (80, 120):
+            lines = journal(*command, env={"COLUMNS": str(width)}).output.splitlines()
+            starts = [line for line in lines if "★ Walked" in line or "★ Sam's" in line]
+            assert starts and all(line.count(day) == line.count("★") for line in starts), (width, lines)
+            assert not any(line.strip() in {f"{moment:%a}", str(moment.day)} for line in lines), lines

@@ -383,6 +383,8 @@ def update_checkin(
         changes["at"], changes["utc_offset"] = dates.to_utc(at), dates.offset_minutes(at)
     if pair is not None:
         changes["pair_id"] = find_pair(session, me, pair).id if pair else None
+        # An entry belongs to one place: moved to a pair (or to just you), it leaves its group.
+        changes["group_id"] = None
     wins, challenges = (
         clean_items(add_wins, what="win"),
         clean_items(add_challenges, what="challenge"),

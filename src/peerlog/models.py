@@ -105,6 +105,7 @@ class CheckIn(_Table, table=True):
     __table_args__ = (
         Index("ix_checkin_pair_at", "pair_id", "at"),
         Index("ix_checkin_author_at", "author_id", "at"),
+        Index("ix_checkin_group_at", "group_id", "at"),
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     author_id: str = Field(foreign_key="person.id", max_length=36)
@@ -112,6 +113,8 @@ class CheckIn(_Table, table=True):
     at: datetime = Field(index=True)
     utc_offset: int = 0
     mood: int | None = None
+    #: The group it belongs to (`checkin --group`); an entry is in a pair or a group, never both.
+    group_id: str | None = Field(default=None, foreign_key="peer_group.id", max_length=36)
     note: str = ""
     visibility: str = Field(default=PRIVATE, max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
@@ -151,7 +154,10 @@ class Reflection(_Table, table=True):
     """One person's answers to a prompt pack, usually after a conversation."""
 
     __tablename__ = "reflection"
-    __table_args__ = (Index("ix_reflection_pair_at", "pair_id", "at"),)
+    __table_args__ = (
+        Index("ix_reflection_pair_at", "pair_id", "at"),
+        Index("ix_reflection_group_at", "group_id", "at"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     author_id: str = Field(foreign_key="person.id", index=True, max_length=36)
     pair_id: str | None = Field(default=None, foreign_key="pair.id", max_length=36)
@@ -163,6 +169,8 @@ class Reflection(_Table, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    #: The group it belongs to (a round in a group session, `reflect --group`).
+    group_id: str | None = Field(default=None, foreign_key="peer_group.id", max_length=36)
 
 
 class Answer(_Table, table=True):
@@ -255,3 +263,64 @@ class SyncFolder(_Table, table=True):
     __tablename__ = "sync_folder"
     pair_id: str = Field(foreign_key="pair.id", primary_key=True, max_length=36)
     path: str
+
+
+class Group(_Table, table=True):
+    """A small circle of peers who meet as equals. No column says who leads: facilitation rotates, and
+    each session records who facilitated that time only."""
+
+    # "group" is a reserved word in SQL: a table of that name would need quoting in every statement.
+    __tablename__ = "peer_group"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str
+    # Case-folded name, as for people: `--group tuesday` finds "Tuesday circle".
+    name_key: str = Field(index=True)
+    agreement: str | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class GroupMember(_Table, table=True):
+    """One stretch of someone's time in a group: leaving sets `left_at`, coming back adds a new row, so the
+    history of who was there when is kept. You are a member of your own groups too. No role columns."""
+
+    __tablename__ = "group_member"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    group_id: str = Field(foreign_key="peer_group.id", index=True, max_length=36)
+    person_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    joined_at: datetime = Field(default_factory=utcnow)
+    left_at: datetime | None = None
+
+
+class GroupSession(_Table, table=True):
+    """A meeting of a group as one person recorded it: when, who facilitated this time, and their round."""
+
+    __tablename__ = "group_session"
+    __table_args__ = (Index("ix_group_session_group_at", "group_id", "at"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    group_id: str = Field(foreign_key="peer_group.id", max_length=36)
+    #: Who recorded it (you, for your own); with `visibility`, the one privacy rule applies as to entries.
+    author_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    facilitator_id: str | None = Field(default=None, foreign_key="person.id", max_length=36)
+    #: Your round (a reflection), if you kept one. No foreign key: deleting the reflection with
+    #: `peerlog delete` needs to know nothing of sessions, and a session whose round is gone has none.
+    round_id: str | None = Field(default=None, max_length=36)
+    at: datetime
+    utc_offset: int = 0
+    visibility: str = Field(default=PRIVATE, max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class GroupAttendance(_Table, table=True):
+    """Who came to a session (you included when you were there)."""
+
+    __tablename__ = "group_attendance"
+    session_id: str = Field(
+        foreign_key="group_session.id", ondelete="CASCADE", primary_key=True, max_length=36
+    )
+    person_id: str = Field(foreign_key="person.id", primary_key=True, index=True, max_length=36)

@@ -428,3 +428,42 @@ def delete_reflection(session: Session, prefix: str) -> ReflectionView:
     session.delete(found)
     session.flush()
     return shown
+
+
+#: The parts of entries whose ids peerlog prints (in JSON, in `show`), with the entry each belongs to.
+_PARTS = (
+    ("win", "check-in", "checkin"),
+    ("challenge", "check-in", "checkin"),
+    ("answer", "reflection", "reflection"),
+)
+
+
+def entry_of_part(session: Session, prefix: str) -> tuple[str, str, str] | None:
+    """The entry a win's, a challenge's or an answer's id belongs to: (what the id is, the entry's kind,
+    the entry's id), or None when no part you may see has such an id (an ambiguous prefix raises)."""
+    from sqlalchemy import select as rows_of
+
+    from peerlog.errors import NotFoundError
+
+    me = get_self(session)
+    found: list[tuple[str, str, str]] = []
+    for part, entry_kind, entry_table in _PARTS:
+        table = getattr(t, part)
+        entry = getattr(t, entry_table)
+        link = table.c.checkin_id if entry_table == "checkin" else table.c.reflection_id
+        # Only parts of entries you may see: another person's private entry has no parts to find.
+        yours = link.in_(rows_of(entry.c.id).where(visible_to(entry, me.id)))
+        try:
+            row = find_by_prefix(session, table, prefix, noun=part, hint="", where=yours)
+        except NotFoundError:
+            continue
+        found.append((part, entry_kind, getattr(row, link.name)))
+    if len(found) > 1:
+        from peerlog.errors import AmbiguousError
+
+        raise AmbiguousError(
+            f"'{prefix}' starts more than one id: {', '.join(kind for kind, _, _ in found)}.",
+            candidates=[entry_id for _, _, entry_id in found],
+            hint="Type more of the id.",
+        )
+    return found[0] if found else None

@@ -39,20 +39,30 @@ class PersonRef:
 
 @dataclass(frozen=True)
 class Scope:
-    """Who is looking, and at which pair (None: everything they may see)."""
+    """Who is looking, and at which pair (None: everything they may see).
+
+    `together`: two people looking at one screen, so only what both can see, the shared entries of the
+    pair; your private notes stay out of every list and every count.
+    """
 
     me: PersonRef
     pair_id: str | None = None
     pair_started: datetime | None = None
     peer: PersonRef | None = None
+    together: bool = False
 
     @property
     def pair_people(self) -> list[PersonRef]:
         return [self.me, self.peer] if self.peer else [self.me]
 
     def visible(self, table: Any) -> Any:
-        """Your own rows and shared ones: never another person's private entries."""
-        return visible_to(table, self.me.id)
+        """Your own rows and shared ones (shared ones only, together): never another person's private entries."""
+        return visible_to(table, self.me.id, include_private=not self.together)
+
+    def given(self, table: Any) -> Any:
+        """Feedback the recipient has received: shared. An appreciation you have not shared yet is still
+        your private note, so it is never counted as a win for the one it is about."""
+        return visible_to(table, self.me.id, include_private=False)
 
     def in_pair(self, table: Any) -> Any:
         return table.c.pair_id == self.pair_id if self.pair_id else true()
@@ -64,6 +74,9 @@ class Scope:
         if not self.peer:
             return None
         return {"id": self.pair_id, "people": [self.me.name, self.peer.name]}
+
+    def privacy_dict(self) -> dict[str, object]:
+        return {"together": self.together, "includes_private": not self.together}
 
 
 @dataclass(frozen=True)
@@ -135,18 +148,41 @@ def ordered_people(people: dict[str, PersonRef]) -> list[PersonRef]:
     return sorted(people.values(), key=lambda p: (not p.you, p.name.casefold(), p.id))
 
 
-def scope_for(conn: Connection, pair: str | None) -> Scope:
-    """The view's scope: yours alone, or the pair with the peer called `pair` (same matching as `--pair`)."""
+def scope_for(conn: Connection, pair: str | None, *, together: bool = False) -> Scope:
+    """The view's scope: yours alone, or the pair with the peer called `pair` (same matching as `--pair`).
+
+    `together` needs a pair: the one named, or your one active pair when you have exactly one.
+    """
     me = lookup.load_me(conn)
     you = PersonRef(me.id, me.name, True)
-    if not pair:
+    if together and not pair:
+        found = _only_active_pair(conn, me)
+    elif not pair:
         return Scope(me=you)
-    found = lookup.find_pair(conn, me, pair)
+    else:
+        found = lookup.find_pair(conn, me, pair)
     return Scope(
         me=you,
         pair_id=found.id,
         pair_started=found.started_at,
         peer=PersonRef(found.peer_id or "", found.peer or "?", False),
+        together=together,
+    )
+
+
+def _only_active_pair(conn: Connection, me: lookup.Me) -> lookup.PairRef:
+    active = [p for p in lookup.pairs_of(conn, me) if p.ended_at is None and p.peer is not None]
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        raise InputError(
+            "A together view is for you and a peer, and you have no active pair yet.",
+            hint='Add one with `peerlog pair add "Their name"`.',
+        )
+    names = ", ".join(sorted(p.peer or "" for p in active))
+    raise InputError(
+        "A together view is for one pair: which one?",
+        hint=f"Add --pair with one of: {names}.",
     )
 
 

@@ -84,9 +84,11 @@ class FeedbackItem:
     kind: str
     message: str
     at: datetime
+    #: False for a note you have written but not shared yet: the one it is about has not received it.
+    given: bool = True
 
     def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "message": self.message, "at": self.at.isoformat()}
+        return {"kind": self.kind, "message": self.message, "at": self.at.isoformat(), "given": self.given}
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class FeedbackFlow:
     appreciations: int = 0
     suggestions: int = 0
     latest: list[FeedbackItem] = field(default_factory=list)
+    #: Of the counts above, how many are your private notes, written and not given yet.
+    not_given: int = 0
 
     @property
     def total(self) -> int:
@@ -107,6 +111,7 @@ class FeedbackFlow:
             "to": self.recipient.name,
             "appreciations": self.appreciations,
             "suggestions": self.suggestions,
+            "not_given": self.not_given,
             "latest": [i.to_dict() for i in self.latest],
         }
 
@@ -147,6 +152,7 @@ class SummaryView:
         return {
             "period": self.period.to_dict(),
             "pair": self.scope.pair_dict(),
+            **self.scope.privacy_dict(),
             "people": [p.to_dict() for p in self.people],
             "checkins": named({p.id: self.checkins.get(p.id, 0) for p in self.people}),
             "mood_trend": {
@@ -198,10 +204,12 @@ def summary_view(
     since: datetime | None = None,
     month: bool = False,
     now: datetime | None = None,
+    together: bool = False,
 ) -> SummaryView:
+    """The period's summary; `together`: only what both people of the pair can see (see `review.Scope`)."""
     now = now or datetime.now().astimezone()
     conn = session.connection()
-    scope = review.scope_for(conn, pair)
+    scope = review.scope_for(conn, pair, together=together)
     span = review.period(since, None, default_since=default_since(now, month=month), now=now)
     c, w, ch, f, rf = t.checkin, t.win, t.challenge, t.feedback, t.reflection
     in_period = scope.where(c), span.between(c.c.at)
@@ -242,7 +250,8 @@ def summary_view(
     appreciated = _grouped(
         conn,
         select(f.c.recipient_id, func.count())
-        .where(f.c.kind == wins.APPRECIATION, scope.where(f), span.between(f.c.at))
+        # Only appreciation that was given: a note not shared yet is no win for the one it is about.
+        .where(f.c.kind == wins.APPRECIATION, scope.given(f), scope.in_pair(f), span.between(f.c.at))
         .group_by(f.c.recipient_id),
     )
     pack_rows = conn.execute(
@@ -251,9 +260,9 @@ def summary_view(
         .group_by(rf.c.author_id, rf.c.pack_title)
     ).all()
     flows = conn.execute(
-        select(f.c.author_id, f.c.recipient_id, f.c.kind, func.count())
+        select(f.c.author_id, f.c.recipient_id, f.c.kind, f.c.visibility == t.SHARED, func.count())
         .where(scope.where(f), span.between(f.c.at))
-        .group_by(f.c.author_id, f.c.recipient_id, f.c.kind)
+        .group_by(f.c.author_id, f.c.recipient_id, f.c.kind, f.c.visibility == t.SHARED)
     ).all()
 
     # Who the summary is about: the pair, or you and everyone whose entries you may see in the period.
@@ -394,8 +403,12 @@ def feedback_flows(
     """Feedback in each direction; in a pair both directions always show, even when one is still empty."""
     f = t.feedback
     tally: dict[tuple[str, str], dict[str, int]] = {}
-    for author, recipient, kind, count in counts:
-        tally.setdefault((author, recipient), {})[kind] = int(count)
+    kept: dict[tuple[str, str], int] = {}
+    for author, recipient, kind, given, count in counts:
+        kinds = tally.setdefault((author, recipient), {})
+        kinds[kind] = kinds.get(kind, 0) + int(count)
+        if not given:
+            kept[(author, recipient)] = kept.get((author, recipient), 0) + int(count)
     directions = list(tally)
     if scope.peer:
         a, b = scope.me.id, scope.peer.id
@@ -413,7 +426,7 @@ def feedback_flows(
         latest: list[FeedbackItem] = []
         if kinds:
             rows = conn.execute(
-                select(f.c.kind, f.c.message, f.c.at, f.c.utc_offset)
+                select(f.c.kind, f.c.message, f.c.at, f.c.utc_offset, f.c.visibility)
                 .where(
                     scope.where(f),
                     span.between(f.c.at),
@@ -423,7 +436,10 @@ def feedback_flows(
                 .order_by(f.c.at.desc())
                 .limit(RECENT_FEEDBACK)
             )
-            latest = [FeedbackItem(r.kind, r.message, local(r.at, r.utc_offset)) for r in rows]
+            latest = [
+                FeedbackItem(r.kind, r.message, local(r.at, r.utc_offset), r.visibility == t.SHARED)
+                for r in rows
+            ]
         flows.append(
             FeedbackFlow(
                 author=everyone[author],
@@ -431,6 +447,7 @@ def feedback_flows(
                 appreciations=kinds.get(wins.APPRECIATION, 0),
                 suggestions=sum(v for k, v in kinds.items() if k != wins.APPRECIATION),
                 latest=latest,
+                not_given=kept.get((author, recipient), 0),
             )
         )
     return flows

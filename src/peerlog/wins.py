@@ -3,7 +3,8 @@ each person has come.
 
 A win belongs to a person: the author of the check-in it was logged in, the author of a challenge they
 later overcame, or the recipient of appreciation feedback (being appreciated is a win for the one
-appreciated). In a pair both people get the same queries and the same space; nothing is ranked.
+appreciated, once it was given: shared). In a pair both people get the same queries and the same space;
+nothing is ranked.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class WinsView:
         return {
             "period": self.period.to_dict(),
             "pair": self.scope.pair_dict(),
+            **self.scope.privacy_dict(),
             "people": [p.to_dict() for p in self.people],
             "total": self.total,
             "weeks": [w.to_dict() for w in self.weeks],
@@ -185,7 +187,7 @@ def wins_between(
     by_recipient = (f.c.recipient_id == person_id) if person_id else true()
     appreciated = limited(
         select(f.c.id, f.c.message, f.c.author_id, f.c.recipient_id, f.c.at, f.c.utc_offset).where(
-            f.c.kind == APPRECIATION, scope.where(f), span.between(f.c.at), by_recipient
+            f.c.kind == APPRECIATION, scope.given(f), scope.in_pair(f), span.between(f.c.at), by_recipient
         ),
         f.c.at,
     )
@@ -256,11 +258,17 @@ def journeys(
     c, ch = t.checkin, t.challenge
     backend = backend_for(conn)
 
-    def tally(kind: str) -> dict[str, tuple[int, int]]:
-        return backend.tally(conn, kind, me_id=scope.me.id, pair_id=scope.pair_id)
+    def tally(kind: str, *, include_private: bool) -> dict[str, tuple[int, int]]:
+        return backend.tally(
+            conn, kind, me_id=scope.me.id, pair_id=scope.pair_id, include_private=include_private
+        )
 
-    checkins, logged, challenges = tally("checkin"), tally("win"), tally("challenge")
-    appreciated = tally(APPRECIATION)
+    mine_too = not scope.together
+    checkins = tally("checkin", include_private=mine_too)
+    logged = tally("win", include_private=mine_too)
+    challenges = tally("challenge", include_private=mine_too)
+    # Only appreciation that was given: a note you have not shared yet is no win for the one it is about.
+    appreciated = tally(APPRECIATION, include_private=False)
 
     def mood_mark(person_id: str, newest: bool) -> Mark | None:
         order = c.c.at.desc() if newest else c.c.at
@@ -328,10 +336,14 @@ def wins_view(
     since: datetime | None = None,
     until: datetime | None = None,
     now: datetime | None = None,
+    together: bool = False,
 ) -> WinsView:
-    """Every win you may see in the period, grouped by week, with mood trends and how far each person has come."""
+    """Every win you may see in the period, grouped by week, with mood trends and how far each person has come.
+
+    `together`: only what both people of the pair can see (see `review.Scope`).
+    """
     conn = session.connection()
-    scope = review.scope_for(conn, pair)
+    scope = review.scope_for(conn, pair, together=together)
     # Without --since, the four weeks up to the end of the period (so `--until` alone looks back from there).
     span = review.period(since, until, default_since=default_since(until or now), now=now)
     rows = wins_between(conn, scope, span)

@@ -43,12 +43,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "pair": ("peerlog.cli.pairs", "Start, list, show, change and end pairs with your peers."),
     "person": ("peerlog.cli.people", "Rename a peer in your journal; their entries stay theirs."),
+    "group": (
+        "peerlog.cli.groups",
+        "Groups of peers who meet as equals: start one, record sessions, and see its history.",
+    ),
     "checkin": (
         "peerlog.cli.checkins",
         "Log a check-in: mood, what happened, wins and challenges. Every part is optional.",
     ),
     "log": ("peerlog.cli.checkins", "Show your check-ins (and shared ones from your peers), newest first."),
-    "show": ("peerlog.cli.checkins", "Show one check-in in full."),
+    "show": ("peerlog.cli.checkins", "Show one entry in full: a check-in, a reflection or feedback."),
     "edit": (
         "peerlog.cli.checkins",
         "Change one of your entries: with flags, or in $EDITOR on its note when given none.",
@@ -136,6 +140,7 @@ _VALUE_NAMES = {
 #: The order a person meets subcommands in: look first, then act on what you saw. Others follow as defined.
 SUBCOMMAND_ORDER: dict[str, tuple[str, ...]] = {
     "pair": ("add", "list", "show", "set", "end"),
+    "group": ("add", "list", "show", "session", "join", "leave", "set", "rename", "end"),
     "prompts": ("list", "show", "validate", "new"),
     "challenge": ("list", "done", "reopen"),
 }

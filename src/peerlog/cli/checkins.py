@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,7 +15,11 @@ from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
     from peerlog.checkins import CheckInFields
+    from peerlog.packs import Prompt
     from peerlog.store import Store
 
 app = typer.Typer()
@@ -30,6 +34,10 @@ ONLY_LABELS = (
 def checkin(
     ctx: typer.Context,
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="The peer this is about, by name.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", "-g", help="The group this is about, by name (instead of --pair)."),
+    ] = None,
     mood: Annotated[
         int | None, typer.Option("--mood", "-m", help="How you feel: 1 (hard) to 5 (great).")
     ] = None,
@@ -59,6 +67,10 @@ def checkin(
     from peerlog.checkins import CheckInFields, save_checkin
     from peerlog.tables import SHARED
 
+    if pair and group:
+        from peerlog.cli.groups import refuse_pair_and_group
+
+        refuse_pair_and_group()
     moment = parse_moment(at, "at")
     check_not_future(moment, future=future)
     store = state(ctx).store()
@@ -67,14 +79,17 @@ def checkin(
     # never be taken for no flags at all.
     if all(v is None for v in (mood, note, win, challenge, tag)):
         if is_interactive():
-            pair, fields = _ask_daily(ctx, store, pair)
+            pair, fields = _ask_daily(ctx, store, pair, group)
             if fields.is_empty():
                 # Tags or "shared" alone describe a check-in that is not there: say so, not "you skipped".
                 answered = bool(fields.tags) or fields.shared is not None
-                typer.echo(ONLY_LABELS if answered else SKIPPED_ALL)
+                say(ONLY_LABELS if answered else SKIPPED_ALL)
                 return
         else:
             fields.note = _piped_note()
+    if group:
+        _save_in_group(store, fields, group, moment, shared)
+        return
     view = save(store, lambda session: save_checkin(session, fields, pair=pair, at=moment, shared=shared))
     wins = len(view.wins)
     cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
@@ -83,8 +98,26 @@ def checkin(
         say(f"To share it with a peer, give it a pair: peerlog edit {view.short_id} --pair NAME")
 
 
-def _ask_daily(ctx: typer.Context, store: Store, pair: str | None) -> tuple[str | None, CheckInFields]:
-    """The daily-checkin prompt pack (or your own version of it) asks the questions, after the pair is checked."""
+def _save_in_group(
+    store: Store, fields: CheckInFields, group: str, moment: datetime | None, shared: bool
+) -> None:
+    from peerlog.asking import save
+    from peerlog.cli.groups import where_it_goes
+    from peerlog.group_sessions import record_group_checkin
+
+    view, name = save(
+        store, lambda session: record_group_checkin(session, fields, group=group, at=moment, shared=shared)
+    )
+    wins = len(view.wins)
+    cheer = f" {wins} win{'s' if wins != 1 else ''} noted. Well done." if wins else ""
+    say(f"Saved check-in {view.short_id} in {name} ({where_it_goes(view.visibility, name)}).{cheer}")
+
+
+def _ask_daily(
+    ctx: typer.Context, store: Store, pair: str | None, group: str | None = None
+) -> tuple[str | None, CheckInFields]:
+    """The daily-checkin prompt pack (or your own version of it) asks the questions, after the pair (or
+    the group) is checked."""
     from peerlog.asking import PairChoice, check_then_ask, choose_pair
     from peerlog.checkins import check_daily_answer, checkin_fields
     from peerlog.cli import interactive
@@ -92,12 +125,23 @@ def _ask_daily(ctx: typer.Context, store: Store, pair: str | None) -> tuple[str 
 
     daily = load_catalog(ctx).get("daily-checkin")
 
-    def ask(choice: PairChoice) -> tuple[str | None, CheckInFields]:
+    def ask(
+        choice: PairChoice, prompts: Sequence[Prompt] = daily.prompts
+    ) -> tuple[str | None, CheckInFields]:
         chosen, given = interactive.ask_checkin(
-            [] if pair else choice.peers, daily.prompts, check=check_daily_answer
+            [] if pair or group else choice.peers, prompts, check=check_daily_answer
         )
         return pair or chosen, checkin_fields(given)
 
+    if group:
+        from peerlog.cli.groups import asked_in_group
+        from peerlog.group_sessions import check_group
+
+        return check_then_ask(
+            store,
+            lambda session: check_group(session, group),
+            lambda name: ask(PairChoice(None, []), asked_in_group(daily.prompts, name)),
+        )
     return check_then_ask(store, lambda session: choose_pair(session, pair), ask)
 
 
@@ -140,7 +184,7 @@ def log(
         say_json([v.to_dict() for v in views])
         return
     if not views:
-        typer.echo("No check-ins here yet. `peerlog checkin` takes a few seconds whenever you're ready.")
+        say("No check-ins here yet. `peerlog checkin` takes a few seconds whenever you're ready.")
         return
     from peerlog import render
     from peerlog.render import journal
@@ -151,23 +195,46 @@ def log(
 @app.command()
 def show(
     ctx: typer.Context,
-    checkin_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The check-in's id (its first characters).")
+    entry_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Any id peerlog prints (its first characters): a check-in, reflection or feedback, "
+            "or a win, challenge or answer (shown with the entry it is part of).",
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Show one check-in in full."""
+    """Show one entry in full: a check-in, a reflection or feedback."""
     from peerlog.checkins import get_checkin
+    from peerlog.cli import reflect
+    from peerlog.feedback import get_feedback
+    from peerlog.reflections import get_reflection
 
-    with state(ctx).store().session() as session:
-        view = get_checkin(session, checkin_id)
+    store = state(ctx).store()
+    kind, prefix, part = reflect.shown_entry(store, entry_id)
+    with store.session() as session:
+        if kind == reflect.REFLECTION:
+            view: Any = get_reflection(session, prefix)
+        elif kind == reflect.FEEDBACK:
+            view = get_feedback(session, prefix)
+        else:
+            view = get_checkin(session, prefix)
     if as_json:
         say_json(view.to_dict())
         return
     from peerlog import render
-    from peerlog.render import journal
+    from peerlog.render import journal, reflections
 
-    render.console().print(journal.checkin_detail(view))
+    if part:
+        say(f"{part} is part of {kind} {view.short_id}:")
+    if kind == reflect.REFLECTION:
+        shown = reflections.reflection_panel(view)
+    elif kind == reflect.FEEDBACK:
+        shown = reflections.feedback_panel(view)
+    else:
+        shown = journal.checkin_detail(view)
+    render.console().print(shown)
 
 
 @app.command()
@@ -235,7 +302,7 @@ def edit(
     if all(v is None or v == [] for v in (mood, note, add_win, add_challenge, tag, untag, shared, at, pair)):
         edited = _edit_note(store, checkin_id)
         if edited is None:
-            typer.echo("No changes made; the check-in is as it was.")
+            say("No changes made; the check-in is as it was.")
             return
         note, drafts = edited
     with _draft_kept(note, drafts):
@@ -332,7 +399,7 @@ def delete(
                 raise
             confirmed = False
         if not confirmed:
-            typer.echo("Kept it; nothing was deleted.")
+            say("Kept it; nothing was deleted.")
             return
     if kind != reflect.CHECKIN:
         reflect.delete_entry(store, kind, full_id)

@@ -51,7 +51,7 @@ def init(
         record_own_key(session, ensure_identity(store.path).public)
     if what == "created":
         say(f"Welcome, {me.name}! Your journal is at {store.path} and is private to you.")
-        typer.echo('Next: `peerlog pair add "Peer name"`, then `peerlog checkin`.')
+        say('Next: `peerlog pair add "Peer name"`, then `peerlog checkin`.')
     elif what == "renamed":
         say(f"Your name in this journal is now {me.name}.")
     else:

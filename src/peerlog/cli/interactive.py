@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import questionary
 
+from peerlog.cli.say import fit_to_terminal
 from peerlog.packs import Given, Prompt, Value
 from peerlog.rules import visible
 
@@ -32,12 +33,37 @@ HintsFor = Callable[[str], "Sequence[Hint]"]
 HintChoice = Literal["keep", "edit", "cancel"]
 
 
-def _ask(question: questionary.Question) -> Any:
+_NOTHING = object()
+
+
+def _ask(question: questionary.Question, *, on_escape: object = _NOTHING) -> Any:
+    """Ask `question`. `on_escape`: what Esc, Enter answers in a list question (its way to skip).
+
+    Every list question (select, checkbox, confirm) sits on a hidden line of text whose Esc, Enter
+    (the "finish" of a long answer) would hand back that empty line: an answer no choice has. So each
+    one says what Esc, Enter means for it, the same as skipping.
+    """
+    if on_escape is not _NOTHING:
+        _answer_escape_enter_with(question, on_escape)
     # Ctrl-D (end of input) means the same as Ctrl-C here: stop, and save nothing.
     try:
         return question.unsafe_ask()
     except EOFError:
         raise KeyboardInterrupt from None
+
+
+def _answer_escape_enter_with(question: questionary.Question, value: object) -> None:
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    keys = KeyBindings()
+
+    # Eager, so it comes before the hidden line's own Esc, Enter.
+    @keys.add("escape", "enter", eager=True)
+    def _skip(event: Any) -> None:
+        event.app.exit(result=value)
+
+    app = question.application
+    app.key_bindings = merge_key_bindings([b for b in (app.key_bindings, keys) if b is not None])
 
 
 def _validator(prompt: Prompt, check: Check | None) -> Callable[[str], bool | str]:
@@ -66,9 +92,14 @@ def _fit(question: str, instruction: str) -> tuple[str, str]:
     return message, "\n  " + "\n  ".join(textwrap.wrap(instruction, width - 2))
 
 
+def _wrapped(question: str) -> str:
+    """A question with questionary's own instruction after it, wrapped to the terminal (see `_fit`)."""
+    return _fit(question, "")[0]
+
+
 def _show_help(prompt: Prompt) -> None:
     if prompt.help:
-        questionary.print(f"  {prompt.help}", style=_HELP_STYLE)
+        questionary.print(fit_to_terminal(f"  {prompt.help}"), style=_HELP_STYLE)
 
 
 # ---------------------------------------------------------------- one question of each kind
@@ -157,7 +188,8 @@ def _select(
             default=_SKIPPED,
             use_shortcuts=shortcuts,
             instruction=instruction,
-        )
+        ),
+        on_escape=_SKIPPED,
     )
     return None if picked == _SKIPPED else picked
 
@@ -207,7 +239,8 @@ def ask_multi(prompt: Prompt) -> list[str] | None:
             prompt.text,
             choices=list(prompt.choices),
             instruction="(Space to pick, Enter when done; pick none to skip)",
-        )
+        ),
+        on_escape=[],
     )
     return list(picked) or None
 
@@ -250,7 +283,7 @@ def ask_prompt(prompt: Prompt, *, check: Check | None = None) -> Value | None:
 
 def show_hints(hints: Sequence[Hint]) -> None:
     for hint in hints:
-        questionary.print(f"  A gentle note: {hint.message()}", style=_HINT_STYLE)
+        questionary.print(fit_to_terminal(f"  A gentle note: {hint.message()}"), style=_HINT_STYLE)
 
 
 def ask_hint_choice(hints: Sequence[Hint], *, cancel: str = "Cancel (save nothing)") -> HintChoice:
@@ -264,7 +297,9 @@ def ask_hint_choice(hints: Sequence[Hint], *, cancel: str = "Cancel (save nothin
     return _ask(
         questionary.select(
             "What would you like to do?", choices=choices, use_shortcuts=True, use_jk_keys=False
-        )
+        ),
+        # Skipping the note keeps the words as they were written.
+        on_escape="keep",
     )
 
 
@@ -304,7 +339,7 @@ def ask_pack(
         if hints_for is not None and prompt.kind in ("text", "long"):
             value = _review_answer(prompt, value, hints_for, check)
             if value is None:
-                questionary.print("  Left that answer out.", style=_HELP_STYLE)
+                questionary.print(fit_to_terminal("  Left that answer out."), style=_HELP_STYLE)
                 continue
         given.append(Given(prompt, value))
     return given
@@ -327,7 +362,7 @@ def ask_pair(pairs: Sequence[str], question: str = "Is this about time with a pe
     # Names come from the journal file: shown with any control characters made visible, kept as stored.
     choices = [questionary.Choice(NO_PAIR, value=NO_PAIR)]
     choices += [questionary.Choice(visible(name), value=name) for name in pairs]
-    choice = _ask(questionary.select(question, choices=choices, default=NO_PAIR))
+    choice = _ask(questionary.select(_wrapped(question), choices=choices, default=NO_PAIR), on_escape=NO_PAIR)
     return None if choice == NO_PAIR else str(choice)
 
 
@@ -344,13 +379,16 @@ def ask_feedback(peer: str, kind: str | None) -> tuple[str, str | None]:
     if kind is None:
         kind = _ask(
             questionary.select(
-                f"What kind of feedback for {visible(peer)}?",
+                _wrapped(f"What kind of feedback for {visible(peer)}?"),
                 choices=[
                     questionary.Choice("Appreciation: something you valued", value="appreciation"),
                     questionary.Choice("Suggestion: an idea, offered as an equal", value="suggestion"),
                 ],
-            )
+            ),
+            on_escape=None,
         )
+        if kind is None:
+            return "appreciation", None  # skipped: nothing to save
     question, instruction = _fit(f"Your {kind} for {visible(peer)}:", "(Enter on an empty line to skip)")
     message = _ask(questionary.text(question, instruction=instruction))
     return str(kind), message.strip() or None
@@ -368,12 +406,13 @@ def ask_pair_for_bundle(sender: str, pairs: Sequence[str]) -> str | None:
     choices.append(questionary.Choice("None of these (import nothing for now)", value=_SKIPPED))
     picked = _ask(
         questionary.select(
-            f"This bundle is from {visible(sender)}. Which of your pairs is it?", choices=choices
-        )
+            _wrapped(f"This bundle is from {visible(sender)}. Which of your pairs is it?"), choices=choices
+        ),
+        on_escape=_SKIPPED,
     )
     return None if picked == _SKIPPED else picked
 
 
 def confirm(question: str) -> bool:
     """A yes-or-no question where just pressing Enter means no."""
-    return bool(_ask(questionary.confirm(question, default=False)))
+    return bool(_ask(questionary.confirm(_wrapped(question), default=False), on_escape=False))

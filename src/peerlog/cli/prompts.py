@@ -120,6 +120,4 @@ def new(
     say(f"Wrote a starter pack to {path}.")
     if name in {p.name for p in load_shipped()[0]}:
         say(f"It takes the place of the shipped pack '{name}' while it is there.")
-    typer.echo(
-        f"Edit it, check it with `peerlog prompts validate {path}`, then `peerlog reflect --pack {name}`."
-    )
+    say(f"Edit it, check it with `peerlog prompts validate {path}`, then `peerlog reflect --pack {name}`.")

@@ -14,7 +14,12 @@ from peerlog.cli.say import SKIPPED_ALL, say, say_json, where_it_goes
 from peerlog.cli.state import is_interactive, state
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
     from peerlog.asking import PairChoice
+    from peerlog.carryover import CarriedAnswer
     from peerlog.hints import Hint
     from peerlog.packs import Given, Pack
     from peerlog.store import Store
@@ -30,7 +35,7 @@ def _say_hints(hints: Sequence[Hint], about: str) -> None:
     for hint in hints:
         say(f"peerlog: a gentle note on {about}: {hint.message()}", err=True)
     if hints:
-        typer.echo(f"peerlog: kept your words as you wrote them ({HINTS_OFF}).", err=True)
+        say(f"peerlog: kept your words as you wrote them ({HINTS_OFF}).", err=True)
 
 
 def _where(visibility: str, peer: str | None) -> str:
@@ -42,6 +47,9 @@ def reflect(
     ctx: typer.Context,
     pair: Annotated[
         str | None, typer.Option("--pair", "-p", help="The peer the conversation was with.")
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option("--group", "-g", help="The group the session was in (instead of --pair).")
     ] = None,
     pack: Annotated[
         str, typer.Option("--pack", help="Which prompt pack to answer (`peerlog prompts list`).")
@@ -76,14 +84,21 @@ def reflect(
     from peerlog.models import PRIVATE, SHARED
     from peerlog.reflections import record_reflection
 
+    if pair and group:
+        from peerlog.cli.groups import refuse_pair_and_group
+
+        refuse_pair_and_group()
     chosen = load_catalog(ctx).get(pack)
     moment = parse_moment(at, "at")
     store = state(ctx).store()
-    pair, given = _answers(store, chosen, pair, answer, no_hints)
+    pair, given = _answers(store, chosen, pair, answer, no_hints, group)
     if not given:
-        typer.echo(SKIPPED_ALL)
+        say(SKIPPED_ALL)
         return
     visibility = SHARED if shared else PRIVATE
+    if group:
+        _save_in_group(store, chosen, given, group, moment, visibility)
+        return
     view = save(
         store,
         lambda session: record_reflection(
@@ -97,10 +112,35 @@ def reflect(
     )
 
 
+def _save_in_group(
+    store: Store, chosen: Pack, given: list[Given], group: str, moment: datetime | None, visibility: str
+) -> None:
+    from peerlog.asking import save
+    from peerlog.cli.groups import where_it_goes
+    from peerlog.group_sessions import record_group_reflection
+
+    view, name = save(
+        store,
+        lambda session: record_group_reflection(
+            session, group=group, pack=chosen, answers=given, at=moment, visibility=visibility
+        ),
+    )
+    count = len({a.prompt_id for a in view.answers})
+    say(
+        f"Saved your reflection {view.short_id} in {name} ({count} of {len(chosen.prompts)} questions "
+        f"answered; {where_it_goes(view.visibility, name)}). Thank you for taking the time."
+    )
+
+
 def _answers(
-    store: Store, chosen: Pack, pair: str | None, answer: list[str] | None, no_hints: bool
+    store: Store,
+    chosen: Pack,
+    pair: str | None,
+    answer: list[str] | None,
+    no_hints: bool,
+    group: str | None = None,
 ) -> tuple[str | None, list[Given]]:
-    """The pack's answers: from --answer, or asked on a terminal once the pair is checked."""
+    """The pack's answers: from --answer, or asked on a terminal once the pair (or the group) is checked."""
     from peerlog.asking import check_then_ask, choose_pair
     from peerlog.errors import InputError
     from peerlog.hints import find_hints
@@ -113,18 +153,60 @@ def _answers(
                 texts = item.value if isinstance(item.value, list) else [str(item.value)]
                 _say_hints([h for t in texts for h in find_hints(t)], f"your answer to '{item.prompt.id}'")
         return pair, given
-    if is_interactive():
+    if is_interactive() and group:
+        from peerlog.asking import PairChoice
+        from peerlog.group_sessions import check_group
+
         return check_then_ask(
-            store, lambda session: choose_pair(session, pair), lambda c: _ask_pack(chosen, pair, c, no_hints)
+            store,
+            lambda session: check_group(session, group),
+            lambda _: _ask_pack(chosen, None, PairChoice(None, []), {}, no_hints),
         )
+    if is_interactive():
+
+        def check(session: Session) -> tuple[PairChoice, dict[str, list[CarriedAnswer]]]:
+            choice = choose_pair(session, pair)
+            return choice, _carried(session, [choice.peer] if choice.peer else choice.peers)
+
+        return check_then_ask(store, check, lambda c: _ask_pack(chosen, pair, *c, no_hints))
     raise InputError(
         "There is nothing to save: no --answer was given, and there is no terminal to ask you in.",
         hint=f"Give answers like --answer {chosen.prompts[0].id}='...' (`peerlog prompts show {chosen.name}` lists the ids).",
     )
 
 
+def _carried(session: Session, peers: Sequence[str]) -> dict[str, list[CarriedAnswer]]:
+    """Each pair's "next time" answers from its latest session, read before any question is asked."""
+    from peerlog.carryover import carried_over
+    from peerlog.errors import PeerlogError
+
+    found: dict[str, list[CarriedAnswer]] = {}
+    for peer in peers:
+        try:
+            found[peer] = carried_over(session.connection(), peer)
+        except PeerlogError:
+            continue  # two peers of one name: no carry-over is better than the wrong pair's
+    return found
+
+
+def carry_over_lines(carried: Sequence[CarriedAnswer], peer: str) -> list[str]:
+    """Kind words for what the pair wanted to try or talk about, yours first, then your peer's."""
+    lines: list[str] = []
+    for about in dict.fromkeys(c.about for c in carried):
+        lines.append(f"Last time, you two wanted to {about}:")
+        for c in (c for c in carried if c.about == about):
+            first, *rest = c.text.splitlines() or [""]
+            lines.append(f"  {'You' if c.you else peer}: {first}")
+            lines += [f"    {more}" for more in rest]
+    return lines
+
+
 def _ask_pack(
-    chosen: Pack, pair: str | None, choice: PairChoice, no_hints: bool
+    chosen: Pack,
+    pair: str | None,
+    choice: PairChoice,
+    carried: dict[str, list[CarriedAnswer]],
+    no_hints: bool,
 ) -> tuple[str | None, list[Given]]:
     from peerlog.checkins import check_answer_text
     from peerlog.cli import interactive
@@ -133,6 +215,12 @@ def _ask_pack(
     if pair is None and choice.peers:
         pair = interactive.ask_pair(choice.peers, "Was this with one of your peers?")
     say(f"{chosen.title}: {chosen.description} Every question can be skipped.")
+    peer = choice.peer or pair
+    carried_lines = carry_over_lines(carried.get(peer, []), peer) if peer else []
+    for line in carried_lines:
+        say(line, hang=2)
+    if carried_lines:
+        say("")
     given = interactive.ask_pack(
         chosen.prompts, check=check_answer_text, hints_for=None if no_hints else find_hints
     )
@@ -161,7 +249,7 @@ def reflections(
         say_json([v.to_dict() for v in views])
         return
     if not views:
-        typer.echo("No reflections here yet. `peerlog reflect` asks a few questions whenever you're ready.")
+        say("No reflections here yet. `peerlog reflect` asks a few questions whenever you're ready.")
         return
     from peerlog import render
     from peerlog.render import reflections as shown
@@ -283,7 +371,7 @@ def _show_feedback(store: Store, name: str | None, as_json: bool) -> None:
     if as_json:
         say_json([v.to_dict() for v in views])
     elif not views:
-        typer.echo('No feedback yet. `peerlog feedback NAME "what you valued"` gives some.')
+        say('No feedback yet. `peerlog feedback NAME "what you valued"` gives some.')
     else:
         from peerlog import render
         from peerlog.render import reflections as shown
@@ -310,7 +398,7 @@ def _words(
             message = sys.stdin.read()
     if not message or not message.strip():
         if asking:
-            typer.echo("Nothing was saved; come back whenever you have words for it.")
+            say("Nothing was saved; come back whenever you have words for it.")
             return None
         raise InputError(
             "There is no feedback to save.",
@@ -327,7 +415,7 @@ def _words(
         message, find_hints, lambda text: interactive.edit_line("Your words:", text)
     )
     if reviewed is None:
-        typer.echo("Cancelled. Nothing was saved.")
+        say("Cancelled. Nothing was saved.")
         return None
     return kind, reviewed, peer
 
@@ -365,6 +453,28 @@ def entry_kind(store: Store, prefix: str) -> str:
         f"No entry has an id starting with '{prefix}'.",
         hint="`peerlog log`, `peerlog reflections` and `peerlog feedback --list` show the ids.",
     )
+
+
+def shown_entry(store: Store, prefix: str) -> tuple[str, str, str | None]:
+    """What `show` shows for an id: (the entry's kind, an id to find it by, what the id named when it is
+    a part of the entry, such as "Challenge 3f2a9c1b", or None)."""
+    from peerlog.errors import NotFoundError
+    from peerlog.ids import short_id
+    from peerlog.reflections import entry_of_part
+
+    try:
+        return entry_kind(store, prefix), prefix, None
+    except NotFoundError as missing:
+        with store.session() as session:
+            found = entry_of_part(session, prefix)
+        if found is None:
+            raise NotFoundError(
+                f"No entry has an id starting with '{prefix}'.",
+                hint="`peerlog log`, `peerlog reflections`, `peerlog feedback --list` and `peerlog search` "
+                "show the ids.",
+            ) from missing
+        part, kind, entry_id = found
+        return kind, entry_id, f"{part.capitalize()} {short_id(prefix.strip().lower())}"
 
 
 def edit_entry(
@@ -407,7 +517,7 @@ def edit_entry(
             )
         note = _edit_words(store, prefix)
         if note is None:
-            typer.echo("No changes made; the feedback is as it was.")
+            say("No changes made; the feedback is as it was.")
             return
     if kind == REFLECTION:
         thought = save(

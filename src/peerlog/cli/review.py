@@ -23,6 +23,12 @@ def _print_json(data: object) -> None:
     say_json(data)
 
 
+TOGETHER_HELP = (
+    "For two people looking at one screen: only what you both can see (shared entries of the pair, "
+    "never your private notes). Uses your one active pair unless you add --pair."
+)
+
+
 def _show(build) -> None:
     """Print a rich renderable built for this terminal's width."""
     from peerlog import render
@@ -35,6 +41,7 @@ def _show(build) -> None:
 def wins(
     ctx: typer.Context,
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="You and this peer, side by side.")] = None,
+    together: Annotated[bool, typer.Option("--together", help=TOGETHER_HELP)] = False,
     since: Annotated[
         str | None,
         typer.Option(
@@ -57,7 +64,7 @@ def wins(
 
     since_at, until_at = parse_moment(since, "since"), parse_moment(until, "until")
     with state(ctx).store().session() as session:
-        view = wins_view(session, pair=pair, since=since_at, until=until_at)
+        view = wins_view(session, pair=pair, since=since_at, until=until_at, together=together)
     if as_json:
         _print_json(view.to_dict())
         return
@@ -70,6 +77,7 @@ def wins(
 def summary(
     ctx: typer.Context,
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="You and this peer, side by side.")] = None,
+    together: Annotated[bool, typer.Option("--together", help=TOGETHER_HELP)] = False,
     week: Annotated[bool, typer.Option("--week", help="The last 7 days (the default).")] = False,
     month: Annotated[bool, typer.Option("--month", help="The last month.")] = False,
     since: Annotated[
@@ -85,7 +93,7 @@ def summary(
         raise InputError("Choose one of --week, --month or --since.")
     since_at = parse_moment(since, "since")
     with state(ctx).store().session() as session:
-        view = summary_view(session, pair=pair, since=since_at, month=month)
+        view = summary_view(session, pair=pair, since=since_at, month=month, together=together)
     if as_json:
         _print_json(view.to_dict())
         return
@@ -177,7 +185,7 @@ def challenge_list(
         _print_json([c.to_dict() for c in items])
         return
     if not items:
-        typer.echo(
+        say(
             "No open challenges here. If something feels hard, "
             '`peerlog checkin --challenge "…"` keeps it in view.'
         )

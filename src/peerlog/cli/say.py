@@ -24,8 +24,42 @@ def where_it_goes(visibility: str, peer: str | None) -> str:
     return f"shared: it goes into what you share with {peer}"
 
 
-def say(message: str, *, err: bool = False) -> None:
-    typer.echo(visible(message), err=err)
+def fit_to_terminal(message: str, *, hang: int = 0) -> str:
+    """`message` wrapped at word boundaries to the terminal's width (`COLUMNS` first, as everywhere).
+
+    Each line of the message is wrapped on its own, so its own line breaks stay, and a line's leading
+    spaces indent the lines it wraps onto (`hang` more, for a label's text under the text). A word longer than a line (a path, a command) stays whole: the
+    terminal folds it, but cut in two it could not be copied.
+    """
+    import shutil
+    import textwrap
+
+    # One column spare, as the questions keep: a full-width line makes some terminals add an empty one.
+    width = max(shutil.get_terminal_size().columns - 1, 20)
+    lines: list[str] = []
+    for line in message.split("\n"):
+        lead = line[: len(line) - len(line.lstrip(" "))]
+        lines += textwrap.wrap(
+            line, width, subsequent_indent=lead + " " * hang, break_long_words=False, break_on_hyphens=False
+        ) or [""]
+    return "\n".join(lines)
+
+
+def on_terminal(err: bool) -> bool:
+    """Whether the message goes to a person's terminal (not a file or a pipe, whose lines stay whole)."""
+    import sys
+
+    stream = sys.stderr if err else sys.stdout
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def say(message: str, *, err: bool = False, hang: int = 0) -> None:
+    """A message for a person: on a terminal, wrapped at word boundaries ("private to yo|u." never)."""
+    shown = visible(message)
+    typer.echo(fit_to_terminal(shown, hang=hang) if on_terminal(err) else shown, err=err)
 
 
 def say_json(data: object) -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from peerlog.dates import clock
-from peerlog.render import author_line, plain, short_day, visible, when
+from peerlog.render import author_line, plain, short_day, visible, when, when_long
 
 if TYPE_CHECKING:
     from peerlog.feedback import FeedbackView
@@ -97,6 +97,26 @@ def reflection_panel(view: ReflectionView) -> Panel:
 
 def reflection_list(views: Sequence[ReflectionView]) -> Group:
     return Group(*(reflection_panel(v) for v in views))
+
+
+def feedback_panel(v: FeedbackView) -> Panel:
+    """One piece of feedback in full: who to whom, when, who may see it, and the words."""
+    author = "You" if v.by_you else v.author
+    recipient = "you" if v.to_you else v.recipient
+    body = Text()
+    body.append("When:  ", style="bold")
+    body.append(f"{when_long(v.at)}\n")
+    body.append("Who:   ", style="bold")
+    body.append(visible(f"{author} → {recipient}") + "\n")
+    body.append("Kind:  ", style="bold")
+    body.append(v.kind + "\n", style="green" if v.kind == "appreciation" else "cyan")
+    body.append("Seen by: ", style="bold")
+    if v.visibility == "shared":
+        body.append("you both, once it is shared or exported\n" if v.by_you else "you both\n")
+    else:
+        body.append("only you (not given yet)\n" if v.by_you else "only you\n")
+    body.append("\n" + visible(v.message) + "\n")
+    return Panel(body, title=plain(f"feedback {v.short_id}"), title_align="left", expand=False)
 
 
 def feedback_table(views: Sequence[FeedbackView]) -> Table:

@@ -135,21 +135,26 @@ def win_line(item: WinItem) -> Text:
     else:
         line.append("★ ", style=WIN_STYLE)
         line.append(visible(item.text))
-    line.append(f"  {item.at:%a} {item.at.day}", style="dim")
     return line
 
 
-def _win_cell(mine: list[WinItem], cap: int | None) -> Text:
+def _win_cell(mine: list[WinItem], cap: int | None) -> RenderableType:
     if not mine:
         return Text("—", style="dim")
     shown = mine if cap is None or len(mine) <= cap else mine[:cap]
-    cell = Text("\n").join(win_line(w) for w in shown)
+    # The day in a column of its own: a long win wraps within its column, and "Tue 1" never breaks in two.
+    grid = Table.grid(padding=(0, 0, 0, 2))
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_column(no_wrap=True, style="dim")
+    for w in shown:
+        grid.add_row(win_line(w), f"{w.at:%a} {w.at.day}")
     if len(shown) < len(mine):
         rest = len(mine) - len(shown)
-        cell.append(
-            f"\n★ and {rest} more win{'s' if rest != 1 else ''} this week (see --all)", style=WIN_STYLE
+        grid.add_row(
+            Text(f"★ and {rest} more win{'s' if rest != 1 else ''} this week (see --all)", style=WIN_STYLE),
+            "",
         )
-    return cell
+    return grid
 
 
 def _week_block(
@@ -218,9 +223,24 @@ def heading(title: str, people: Sequence[PersonRef], since: datetime, until: dat
     return text
 
 
+def privacy_line(view: SummaryView | WinsView, command: str) -> Text:
+    """What the view includes, said up front: two people may be reading it on one screen."""
+    if view.scope.together:
+        return Text("Only what you both can see: shared entries, no private notes.", style="dim")
+    pair = f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
+    # The name comes from the journal file: shown with any control characters made visible.
+    return Text(
+        visible(f"Includes your private notes · together: `peerlog {command} --together{pair}`"), style="dim"
+    )
+
+
 def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> RenderableType:
     """Wins by week; a very full week lists the first few per person and counts the rest (`show_all`: all)."""
-    parts: list[RenderableType] = [heading("Wins", view.people, view.period.since, view.period.until), Text()]
+    parts: list[RenderableType] = [
+        heading("Wins", view.people, view.period.since, view.period.until),
+        privacy_line(view, "wins"),
+        Text(),
+    ]
     if view.is_empty:
         parts.append(
             Panel(
@@ -248,7 +268,7 @@ def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> Render
         for p in view.people
     )
     if capped:
-        parts += [Text(f"Every win: `peerlog wins --all{_same_view(view)}`", style="dim"), Text()]
+        parts += [Text(visible(f"Every win: `peerlog wins --all{_same_view(view)}`"), style="dim"), Text()]
     if any(m.first is not None for m in view.moods):
         parts += [mood_trends(view.moods, view.trend_buckets), Text()]
     # Counts of zero say nothing kind on day one: the journey shows once there is one to show.
@@ -273,7 +293,11 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
     from rich import box
 
     people = view.people
-    parts: list[RenderableType] = [heading("Summary", people, view.period.since, view.period.until), Text()]
+    parts: list[RenderableType] = [
+        heading("Summary", people, view.period.since, view.period.until),
+        privacy_line(view, "summary"),
+        Text(),
+    ]
     if view.is_empty:
         parts.append(
             Panel(
@@ -327,7 +351,10 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
         more = sum(view.win_counts.values()) - len(view.recent_wins)
         if more > 0:
             parts.append(
-                Text(f"  and {more} more: `peerlog wins{_same_view(view)}` shows them all", style="dim")
+                Text(
+                    visible(f"  and {more} more: `peerlog wins{_same_view(view)}` shows them all"),
+                    style="dim",
+                )
             )
 
     if view.challenges:
@@ -413,7 +440,8 @@ def _same_view(view: SummaryView | WinsView) -> str:
     """The flags that show the same pair and period again, for a hint that leads to the rest of it."""
     since = view.period.since
     moment = f"{since:%Y-%m-%d}" if since.time() == time.min else f"{since:%Y-%m-%dT%H:%M}"
-    flags = f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
+    flags = " --together" if view.scope.together else ""
+    flags += f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
     return f"{flags} --since {moment}"
 
 
@@ -430,13 +458,19 @@ def feedback_block(view: SummaryView) -> RenderableType:
             if flow.suggestions:
                 bits.append(f"{flow.suggestions} suggestion{'s' if flow.suggestions != 1 else ''}")
             line.append(", ".join(bits), style="")
+            if flow.not_given:
+                line.append(f" ({flow.not_given} not given yet)", style="dim")
         parts.append(line)
         for item in flow.latest:
             mark = "♥" if item.kind == "appreciation" else "•"
             parts.append(
                 Padding(
                     Text.assemble(
-                        (f"{mark} ", WIN_STYLE), visible(item.message), (f"  {short_day(item.at)}", "dim")
+                        (f"{mark} ", WIN_STYLE),
+                        # Said first, so a long message never leaves it dangling on a line of its own.
+                        ("" if item.given else "not given yet · ", "dim"),
+                        visible(item.message),
+                        (f"  {short_day(item.at)}", "dim"),
                     ),
                     (0, 0, 0, 4),
                 )
@@ -444,7 +478,7 @@ def feedback_block(view: SummaryView) -> RenderableType:
         if flow.total > len(flow.latest):
             peer = flow.recipient if flow.author.you else flow.author
             hint = f"and {flow.total - len(flow.latest)} more: `peerlog feedback {shlex.quote(peer.name)} --list`"
-            parts.append(Padding(Text(hint, style="dim"), (0, 0, 0, 4)))
+            parts.append(Padding(Text(visible(hint), style="dim"), (0, 0, 0, 4)))
     return Group(*parts)
 
 

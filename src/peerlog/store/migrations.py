@@ -429,6 +429,73 @@ def _0005_identity_and_changes(op: Any) -> None:
     )
 
 
+def _0006_groups(op: Any) -> None:
+    """Groups of peers who meet as equals: the group, its members over time (joined and left, no roles),
+    its sessions with who came and who facilitated, and a `group_id` on check-ins and reflections."""
+    import sqlalchemy as sa
+
+    def id_column(name: str = "id") -> sa.Column:
+        return sa.Column(name, sa.String(36), primary_key=True, nullable=False)
+
+    def ref(name: str, target: str, *, nullable: bool = False, **kw: Any) -> sa.Column:
+        return sa.Column(name, sa.String(36), sa.ForeignKey(f"{target}.id", **kw), nullable=nullable)
+
+    def stamp(name: str, *, nullable: bool = False) -> sa.Column:
+        return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+    op.create_table(
+        "peer_group",
+        id_column(),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("name_key", sa.String(), nullable=False),
+        sa.Column("agreement", sa.String(), nullable=True),
+        stamp("started_at"),
+        stamp("ended_at", nullable=True),
+        stamp("created_at"),
+        stamp("updated_at"),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+    )
+    op.create_index("ix_peer_group_name_key", "peer_group", ["name_key"])
+    op.create_table(
+        "group_member",
+        id_column(),
+        ref("group_id", "peer_group"),
+        ref("person_id", "person"),
+        stamp("joined_at"),
+        stamp("left_at", nullable=True),
+    )
+    op.create_index("ix_group_member_group_id", "group_member", ["group_id"])
+    op.create_index("ix_group_member_person_id", "group_member", ["person_id"])
+    op.create_table(
+        "group_session",
+        id_column(),
+        ref("group_id", "peer_group"),
+        ref("author_id", "person"),
+        ref("facilitator_id", "person", nullable=True),
+        sa.Column("round_id", sa.String(36), nullable=True),
+        stamp("at"),
+        sa.Column("utc_offset", sa.Integer(), nullable=False),
+        sa.Column("visibility", sa.String(10), nullable=False),
+        stamp("created_at"),
+        stamp("updated_at"),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+    )
+    op.create_index("ix_group_session_author_id", "group_session", ["author_id"])
+    op.create_index("ix_group_session_group_at", "group_session", ["group_id", "at"])
+    op.create_table(
+        "group_attendance",
+        ref("session_id", "group_session", ondelete="CASCADE"),
+        ref("person_id", "person"),
+        sa.PrimaryKeyConstraint("session_id", "person_id"),
+    )
+    op.create_index("ix_group_attendance_person_id", "group_attendance", ["person_id"])
+    # Plain ADD COLUMNs, as in 0005: rebuilding these tables (batch mode) would trip the foreign keys that
+    # point at them (wins, challenges, answers) and lose the search triggers on them.
+    for table in ("checkin", "reflection"):
+        op.execute(f'ALTER TABLE "{table}" ADD COLUMN group_id VARCHAR(36) REFERENCES peer_group (id)')
+        op.create_index(f"ix_{table}_group_at", table, ["group_id", "at"])
+
+
 #: The migrations, oldest first. Each name is recorded in the journal's `_peerlog_migrations` when it runs.
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0001_initial", _0001_initial),
@@ -436,6 +503,7 @@ MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0003_search_tally", _0003_search_tally),
     ("0004_versions", _0004_versions),
     ("0005_identity_and_changes", _0005_identity_and_changes),
+    ("0006_groups", _0006_groups),
 ]
 LATEST = len(MIGRATIONS)
 #: A journal upgraded from below this version has just had room made for keys: it gets its own then.

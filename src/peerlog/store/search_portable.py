@@ -86,11 +86,13 @@ def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit:
     ]
 
 
-def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str, tuple[int, int]]:
+def tally(
+    conn: Any, kind: str, *, me_id: str, pair_id: str | None, include_private: bool = True
+) -> dict[str, tuple[int, int]]:
     """Per author: how many check-ins, wins or challenges you may see (all time), and how many are done;
-    for appreciation, per person appreciated."""
+    for appreciation, per person appreciated. `include_private=False`: shared entries only."""
     c = t.checkin
-    mine = visible_to(c, me_id)
+    mine = visible_to(c, me_id, include_private=include_private)
     where = and_(mine, c.c.pair_id == pair_id) if pair_id else mine
     if kind == "checkin":
         query = select(c.c.author_id, func.count(), func.count(None)).where(where)
@@ -112,7 +114,7 @@ def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str,
     elif kind == "appreciation":
         # Counted for the one appreciated; visible as any entry is (given by you, or shared).
         fb = t.feedback
-        mine = visible_to(fb, me_id)
+        mine = visible_to(fb, me_id, include_private=include_private)
         query = (
             select(fb.c.recipient_id, func.count(), func.count(None))
             .where(fb.c.kind == kind, and_(mine, fb.c.pair_id == pair_id) if pair_id else mine)

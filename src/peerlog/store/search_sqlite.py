@@ -159,14 +159,16 @@ TALLY = f"{INDEX}_tally"
 
 
 @functools.lru_cache(maxsize=8)
-def _tally(me_id: str, paired: bool) -> Any:
-    """Per person appreciated or author, the visible counts of `:kind` (in `:pair`); built once, as `_ranked`."""
+def _tally(me_id: str, paired: bool, include_private: bool = True) -> Any:
+    """Per person appreciated or author, the visible counts of `:kind` (in `:pair`); built once, as `_ranked`.
+
+    `include_private=False` counts shared entries only: what both people of a pair can see."""
     from sqlalchemy import bindparam, func, select
 
     from peerlog.store.visibility import visible_to
 
     _index, _doc, counts = _tables()
-    wanted = [counts.c.kind == bindparam("kind"), visible_to(counts, me_id)]
+    wanted = [counts.c.kind == bindparam("kind"), visible_to(counts, me_id, include_private=include_private)]
     if paired:
         wanted.append(counts.c.pair_id == bindparam("pair"))
     total = func.sum(counts.c.n)
@@ -178,10 +180,13 @@ def _tally(me_id: str, paired: bool) -> Any:
     )
 
 
-def tally(conn: Any, kind: str, *, me_id: str, pair_id: str | None) -> dict[str, tuple[int, int]]:
+def tally(
+    conn: Any, kind: str, *, me_id: str, pair_id: str | None, include_private: bool = True
+) -> dict[str, tuple[int, int]]:
     """Per person: how many `kind` documents you may see (all time), and how many are done (overcome).
 
     `kind` is a document kind (checkin, win, challenge), or appreciation: counted for the one appreciated.
+    `include_private=False`: shared documents only.
     """
-    rows = conn.execute(_tally(me_id, pair_id is not None), {"kind": kind, "pair": pair_id})
+    rows = conn.execute(_tally(me_id, pair_id is not None, include_private), {"kind": kind, "pair": pair_id})
     return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows if r[0]}

@@ -12,6 +12,9 @@ The variants are narrower views of the same rule, never wider ones:
 - `only_mine=True` keeps only what you wrote: a share bundle (with `include_private=False`), or the rows
   you may change.
 
+Groups add no rule of their own: a group's entries (rounds, check-ins, the sessions you recorded) are
+private unless shared, like every entry. `visible_in_group` is `visible_to` narrowed to one group.
+
 Lives in the store so the search backends, which sit below the domain, compose it too; it knows only
 column names, so it serves the SQLModel tables, the light Core tables and the search index alike.
 """
@@ -48,3 +51,13 @@ def visible_to(
     if only_mine:
         return mine if include_private else and_(mine, shared)
     return or_(mine, shared) if include_private else shared
+
+
+def visible_in_group(
+    table: Any, me_id: str, group_id: str, *, include_private: bool = True
+) -> ColumnElement[bool]:
+    """The rows of one group (any table with `group_id`, `author_id` and `visibility`) that `me_id` may see:
+    exactly `visible_to`, within the group, so a member's private round is never read, counted or shown."""
+    return and_(
+        _columns(table).group_id == group_id, visible_to(table, me_id, include_private=include_private)
+    )

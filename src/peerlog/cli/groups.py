@@ -113,7 +113,7 @@ def list_(
         say_json([g.to_dict() for g in groups])
         return
     if not groups:
-        typer.echo(
+        say(
             'No groups yet. Start one with `peerlog group add "Group name" --member NAME --member NAME`.'
         )
         return
@@ -385,7 +385,7 @@ def _ask_session(
         say(_wrapped(f"{pack.title}: {pack.description} Every question can be skipped.", indent=""))
         given = interactive.ask_pack(pack.prompts, check=check_answer_text, hints_for=find_hints)
         if not given:
-            typer.echo("No round this time; the session is still saved.")
+            say("No round this time; the session is still saved.")
     return came, facilitator, given
 
 

@@ -92,7 +92,7 @@ def list_(
         say_json([p.to_dict() for p in pairs])
         return
     if not pairs:
-        typer.echo('No pairs yet. Start one with `peerlog pair add "Peer name"`.')
+        say('No pairs yet. Start one with `peerlog pair add "Peer name"`.')
         return
     from peerlog import render
     from peerlog.render import journal

@@ -116,7 +116,7 @@ def import_(
     if isinstance(loaded, JournalDocument):
         merged = _merge_bundle(state(ctx), loaded, pair)
         if merged is None:
-            typer.echo("Nothing was imported. Run it again with --pair NAME when you know.")
+            say("Nothing was imported. Run it again with --pair NAME when you know.")
             return
         result, note = merged
     else:
@@ -303,7 +303,7 @@ def restore(
         # This machine's key: kept, never replaced by the one the file's "you" had on another machine.
         own_key = ensure_identity(store.path).public
         result = save(store, lambda session: restoring.restore(session, loaded, own_key))
-        typer.echo(_import_summary(file, result, verb="Restored"))
+        say(_import_summary(file, result, verb="Restored"))
         if restoring.key_changed(loaded, own_key):
             say(
                 "This machine has a key of its own, so your peers will need your new code: run "
@@ -316,11 +316,11 @@ def _restore_agreed(file: Path, plan: RestorePlan, yes: bool) -> bool:
     from peerlog.errors import PeerlogError
 
     if not plan.changes:
-        typer.echo(f"Nothing to restore: everything in {file.name} is already here.")
+        say(f"Nothing to restore: everything in {file.name} is already here.")
         return False
     if plan.fresh:
         return True
-    typer.echo(_restore_plan(file, plan.result))
+    say(_restore_plan(file, plan.result))
     if yes:
         return True
     if not is_interactive():
@@ -331,7 +331,7 @@ def _restore_agreed(file: Path, plan: RestorePlan, yes: bool) -> bool:
     from peerlog.cli import interactive
 
     if not interactive.confirm("Restore it?"):
-        typer.echo("Nothing was restored.")
+        say("Nothing was restored.")
         return False
     return True
 

@@ -7,6 +7,11 @@ holds the other's key, as after first contact (`peerlog id`, then `pair add ... 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -330,3 +335,34 @@ def test_a_second_sync_at_the_same_time_is_told_to_wait(journal: Invoke, folder:
         line = _one_line(journal("sync"), code=1)
     assert "Another sync" in line
     assert journal("sync").exit_code == 0
+
+
+@pytest.mark.slow
+def test_sync_watch_takes_in_what_arrives_and_stops_quietly_on_ctrl_c(
+    journal: Invoke, sam: Invoke, folder: Path, sam_home: Path
+) -> None:
+    env = {**os.environ, "PEERLOG_HOME": str(sam_home), "COLUMNS": "80"}
+    env.pop("PEERLOG_DB", None)
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "peerlog", "sync", "--watch"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watcher.stdout is not None
+        assert "Watching your sync folders" in watcher.stdout.readline()
+        journal("checkin", "--pair", "sam", "--note", "while Sam watches", "--shared")
+        _sync(journal)
+        deadline = time.monotonic() + 30
+        while "while Sam watches" not in _notes(sam) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "while Sam watches" in _notes(sam)
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        rest, errors = watcher.communicate(timeout=30)
+    assert watcher.returncode == 0, errors
+    assert "With Ana: received 1 entry." in rest
+    assert rest.rstrip().endswith("Stopped watching. Everything that arrived is in your journal.")
+    assert errors == ""

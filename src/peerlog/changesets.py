@@ -277,10 +277,11 @@ class Outgoing:
             table = table_of(model)
             query = _to_send(table, **self._scope()).order_by(table.c.at, table.c.id)
             result = connection.execute(query.execution_options(yield_per=CHUNK))
-            for partition in result.partitions(CHUNK):
+            for n, partition in enumerate(result.partitions(CHUNK), start=1):
                 for record in entry_records(self.session, model, list(partition)):
                     entries += 1
                     yield _line({kind: _WRITERS[kind](record)})
+                _tidy(n)
         for kind, _, model, _ in _KINDS:
             query = _to_remove(table_of(model), kind, **self._scope()).order_by(_sent.c.entry_id)
             result = connection.execute(query.execution_options(yield_per=CHUNK))
@@ -563,7 +564,24 @@ def read_changes(lines: Iterable[bytes]) -> IncomingChanges:
     return IncomingChanges(header, numbered)
 
 
+#: Batches between full garbage collections (see `_tidy`).
+TIDY_EVERY = 20
+
+
 # ---------------------------------------------------------------- merging it in
+
+
+def _tidy(batches: int) -> None:
+    """Every few batches, free what the batches before left behind.
+
+    SQLAlchemy's rows and results leave small reference cycles that only a full collection frees, and Python
+    runs one less and less often as the heap grows: without this, memory grew with the size of a change set
+    (about 20 MB at 100,000 entries, 1.3 MB of it live). A full collection every 10,000 entries costs a few
+    milliseconds and keeps it flat."""
+    if batches % TIDY_EVERY == 0:
+        import gc
+
+        gc.collect()
 
 
 def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -> ImportResult:
@@ -586,11 +604,14 @@ def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -
     try:
         remember_links(session, origin, result)
         batch: list[Change] = []
+        batches = 0
         for change in incoming:
             batch.append(change)
             if len(batch) >= BATCH:
                 _apply_batch(session, batch, origin, result)
                 batch = []
+                batches += 1
+                _tidy(batches)
         _apply_batch(session, batch, origin, result)
         session.flush()
     except IntegrityError:

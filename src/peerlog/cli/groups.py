@@ -113,9 +113,7 @@ def list_(
         say_json([g.to_dict() for g in groups])
         return
     if not groups:
-        say(
-            'No groups yet. Start one with `peerlog group add "Group name" --member NAME --member NAME`.'
-        )
+        say('No groups yet. Start one with `peerlog group add "Group name" --member NAME --member NAME`.')
         return
     from peerlog import render
     from peerlog.render import groups as shown

@@ -337,24 +337,14 @@ def counts(home: Path) -> dict[str, int]:
 
 
 def origin_from_header(session: Session, header: Any) -> Any:
-    """The `Origin` for a change set from a linked peer, made as `sharing.resolve_origin` makes one: the
-    sender's "you" is the peer of the same name here, their record of you is you, their pair is yours."""
-    from peerlog.transfer import Origin
+    """The `Origin` for a change set from a linked peer, made as a sealed import makes one once the key has
+    named the peer (here, the peer of the same name): their "you" is your peer, their record of you is you,
+    their pair is yours."""
+    from peerlog.exchange import origin_for
 
     me = session.exec(select(Person).where(Person.is_self == True)).one()  # noqa: E712
     _, peer, pair = me_and_pair(session, header.sender.name)
-    return Origin(
-        mine=False,
-        person_map={header.sender.id: peer.id, header.recipient_id: me.id},
-        pair_map={header.pair.id: pair.id},
-        sender_id=peer.id,
-        sender_name=peer.name,
-        new_links=(
-            (header.pair.id, "pair", pair.id),
-            (header.sender.id, "person", peer.id),
-            (header.recipient_id, "person", me.id),
-        ),
-    )
+    return origin_for(me, peer, pair, header)
 
 
 def make_changes(

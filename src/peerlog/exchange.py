@@ -27,7 +27,7 @@ from peerlog.people import get_self, name_key
 from peerlog.transfer import ImportResult, Origin
 
 if TYPE_CHECKING:
-    from peerlog.changesets import IncomingChanges, Outgoing
+    from peerlog.changesets import ChangesHeader, IncomingChanges, Outgoing
     from peerlog.identity import Identity, PeerKey
     from peerlog.store import Store
 
@@ -164,8 +164,8 @@ def _sender_for(session: Session, me: Person, incoming: IncomingChanges, key: Pe
     return peer, pair
 
 
-def _origin(me: Person, peer: Person, pair: Pair, incoming: IncomingChanges) -> Origin:
-    header = incoming.header
+def origin_for(me: Person, peer: Person, pair: Pair, header: ChangesHeader) -> Origin:
+    """How a change set's ids (the sender's) map onto this journal's, once its key has named the peer."""
     if {header.sender.id, header.recipient_id} != {
         header.pair.person_a_id,
         header.pair.person_b_id,
@@ -214,7 +214,7 @@ def receive(session: Session, stream: IO[bytes], identity: Identity) -> Arrival:
             "This bundle's inside does not match its envelope, so it was altered; nothing was imported."
         )
     peer, pair = _sender_for(session, me, incoming, key)
-    result = apply_changes(session, incoming, _origin(me, peer, pair, incoming))
+    result = apply_changes(session, incoming, origin_for(me, peer, pair, incoming.header))
     session.add(Received(bundle_id=unsealed.bundle_id, sender_id=peer.id, made_at=incoming.header.made_at))
     session.flush()
     return Arrival(result, peer.name, unsealed.bundle_id)

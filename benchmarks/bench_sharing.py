@@ -15,9 +15,10 @@ runs on a fresh copy of them, so each round starts from the same state (the copy
 Each round times, in turn, each as a whole `peerlog` process:
 
 - (a) `share --pair sam` (everything, sealed to Sam's key) against `export --format json --pair sam`;
-- (b) `import` of that sealed bundle into Sam's journal against `import` of that plain export into Sam's
-  journal (the same entries, in a plain document: it lands in the pair by the sender's name, as plain bundles
-  from an older peerlog do, and goes through the same merge);
+- (b) `import` of that sealed bundle into Sam's journal against `import` of that plain export into the same
+  journal as it was before Sam added Ana's key (the same entries, in a plain document: it lands in the pair
+  by the sender's name, as plain bundles from an older peerlog do, and goes through the same merge; a
+  journal that holds the peer's key takes only sealed bundles);
 - (c) `sync` in Ana's journal (seals her N new entries into the folder) then `sync` in Sam's (applies them),
   against the plain pair, export then import, of the same round.
 
@@ -56,7 +57,7 @@ import generate as gen  # noqa: E402  # why: the realistic generator's texts and
 
 TARGET = 1.2
 #: Bump when `_fill` or the pairing changes, so journals kept in .data are built again.
-JOURNALS_VERSION = "1"
+JOURNALS_VERSION = "2"
 ENV_DROP = ("PEERLOG_DB", "PEERLOG_HOME", "PYTHONDONTWRITEBYTECODE")
 
 
@@ -210,6 +211,9 @@ def _fill(
 class Journals:
     ana: Path
     sam: Path
+    #: Sam's journal as it is before he adds Ana's key (her pair linked by name only): where a plain
+    #: bundle still lands, since a journal that holds the peer's key takes only sealed ones.
+    sam_plain: Path
     folder: Path
     size: int
 
@@ -224,10 +228,16 @@ def _run(argv: list[str], env: dict[str, str]) -> str:
 def journals(size: int, seed: int, env: dict[str, str]) -> Journals:
     """Ana's and Sam's journals for `size` shared entries, paired by key; built once, reused while this
     script and generate.py are unchanged."""
-    made_by = (HERE / "generate.py").read_bytes() + JOURNALS_VERSION.encode()
+    import peerlog
+
+    # The schema peerlog makes them with: a journal from another schema would be upgraded (and backed up)
+    # inside the timed processes.
+    package = Path(peerlog.__file__).parent
+    schema = b"".join((package / name).read_bytes() for name in ("models.py", "store/migrations.py"))
+    made_by = (HERE / "generate.py").read_bytes() + JOURNALS_VERSION.encode() + schema
     version = hashlib.sha256(made_by).hexdigest()[:10]
     base = DATA / f"sharing-{size}-{seed}-{version}"
-    made = Journals(base / "ana.db", base / "sam.db", base / "folder", size)
+    made = Journals(base / "ana.db", base / "sam.db", base / "sam-plain.db", base / "folder", size)
     if (base / "ready").exists():
         return made
     for old in DATA.glob(f"sharing-{size}-{seed}-*"):
@@ -245,6 +255,7 @@ def journals(size: int, seed: int, env: dict[str, str]) -> Journals:
         seed=seed,
     )
     _fill(made.sam, me="Sam", peers=["Kai", "Lee"], shared_with=None, shared=0, own=size // 2, seed=seed + 1)
+    shutil.copyfile(made.sam, made.sam_plain)
     peerlog = peerlog_command("bench_sharing")
     ana = [*peerlog, "--db", str(made.ana)]
     sam = [*peerlog, "--db", str(made.sam)]
@@ -252,6 +263,8 @@ def journals(size: int, seed: int, env: dict[str, str]) -> Journals:
     sam_code = json.loads(_run([*sam, "id", "--json"], env))["code"]
     _run([*ana, "pair", "set", "sam", "--key", sam_code], env)
     _run([*sam, "pair", "add", "Ana", "--key", ana_code], env)
+    _run([*peerlog, "--db", str(made.sam_plain), "id", "--json"], env)  # a key of his own, as init gives
+    _run([*peerlog, "--db", str(made.sam_plain), "pair", "add", "Ana"], env)
     made.folder.mkdir()
     _run([*ana, "pair", "set", "sam", "--sync-dir", str(made.folder)], env)
     _run([*sam, "pair", "set", "ana", "--sync-dir", str(made.folder)], env)
@@ -370,7 +383,7 @@ def one_round(j: Journals, work: Path, env: dict[str, str], results: Results, ch
     if check:
         got = json.loads(r["import sealed bundle"][-1].out)
         assert sum(got["added"].values()) == j.size, got
-    sam = fresh(j.sam, work / "sam.db")
+    sam = fresh(j.sam_plain, work / "sam.db")
     r["import plain export"].append(
         run_timed([*peerlog, "--db", str(sam), "import", str(plain), "--json"], env)
     )
@@ -465,7 +478,7 @@ def profile(j: Journals, work: Path, top: int) -> None:
         ("sealed share", j.ana, ["share", "--pair", "sam", "--output", str(sealed), "--force"]),
         ("sealed import", j.sam, ["import", str(sealed)]),
         ("plain export", j.ana, export),
-        ("plain import", j.sam, ["import", str(plain)]),
+        ("plain import", j.sam_plain, ["import", str(plain)]),
         ("sync: Ana sends", j.ana, ["sync"]),
         ("sync: Sam receives", j.sam, ["sync"]),
     ):

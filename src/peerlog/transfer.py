@@ -179,19 +179,23 @@ _NOT_COLUMNS = frozenset({"at", "wins", "challenges", "tags", "answers"})
 
 
 _COLUMNS: dict[type[Any], tuple[str, ...]] = {}
+_MOMENTS: dict[type[Any], bool] = {}
 
 
 def _columns(record_type: type[Any]) -> tuple[str, ...]:
     if record_type not in _COLUMNS:
-        names = (f.name for f in dataclasses.fields(record_type) if f.name not in _NOT_COLUMNS)
-        _COLUMNS[record_type] = tuple(names)
+        fields = [f.name for f in dataclasses.fields(record_type)]
+        _COLUMNS[record_type] = tuple(name for name in fields if name not in _NOT_COLUMNS)
+        _MOMENTS[record_type] = "at" in fields
     return _COLUMNS[record_type]
 
 
 def _record(record_type: type[R], row: Any, **rest: Any) -> R:
     """A record from a journal row: its columns by name, its moment as its author wrote it, and `rest`."""
     values = {name: getattr(row, name) for name in _columns(record_type)}
-    if "at" not in rest and hasattr(row, "utc_offset"):
+    # Decided by the record, not by asking the row: a missing attribute on a SQLAlchemy row costs a raised
+    # and caught error, once for every win, challenge and answer of an export.
+    if "at" not in rest and _MOMENTS[record_type]:
         rest["at"] = dates.from_stored(row.at, row.utc_offset)
     return record_type(**values, **rest)
 

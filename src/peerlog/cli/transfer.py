@@ -66,10 +66,24 @@ def export(
             return
         write_file(output, exporter.chunks(document), private=include_private, force=force)
         count = document.entry_count
+        groups_left_out = include_private and pair is None and _has_groups(session)
     what = (
         "shared and private entries; it is readable by you only" if include_private else "shared entries only"
     )
     say(f"Exported {_plural(count, 'entry', 'entries')} to {output} ({what}).")
+    if groups_left_out:
+        say(
+            "Your groups and their sessions are not in exports yet (what you wrote in a group is, as entries "
+            "of no group): `peerlog backup` keeps everything."
+        )
+
+
+def _has_groups(session: Session) -> bool:
+    from sqlmodel import select
+
+    from peerlog.models import Group
+
+    return session.exec(select(Group.id).limit(1)).first() is not None
 
 
 @app.command("import")

@@ -113,7 +113,7 @@ def test_command_lists_show_each_description_whole_in_a_natural_order(invoke: In
     assert prompts[:2] == ["list", "show"]
 
 
-def test_shell_completion_offers_peer_and_pack_names_without_loading_the_journal_machinery(
+def test_shell_completion_offers_peer_group_and_pack_names_without_loading_the_journal_machinery(
     journal: Invoke, home: Path
 ) -> None:
     import os
@@ -121,6 +121,7 @@ def test_shell_completion_offers_peer_and_pack_names_without_loading_the_journal
     import sys
 
     journal("pair", "add", "Robin")
+    assert journal("group", "add", "Tuesday circle", "--member", "Kai", "--member", "Noor").exit_code == 0
     probe = (
         "import atexit, sys\n"
         # pydantic is left out: Typer itself coerces option values through it (see test_startup).
@@ -146,7 +147,7 @@ def test_shell_completion_offers_peer_and_pack_names_without_loading_the_journal
             [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=30, check=False
         )
         assert done.returncode == 0, done.stderr
-        return done.stdout.split(), done.stderr
+        return done.stdout.splitlines(), done.stderr
 
     offered, loaded = complete("peerlog checkin --pair ")
     assert offered == ["Robin", "Sam"]
@@ -156,6 +157,9 @@ def test_shell_completion_offers_peer_and_pack_names_without_loading_the_journal
     assert complete("peerlog feedback ")[0] == ["Robin", "Sam"]
     assert "daily-checkin" in complete("peerlog reflect --pack ")[0]
     assert complete("peerlog prompts show daily")[0] == ["daily-checkin"]
+    assert complete("peerlog checkin --group ")[0] == ["Tuesday circle"]
+    assert complete("peerlog group show t")[0] == ["Tuesday circle"]
+    assert complete("peerlog group rename ")[0] == ["Tuesday circle"]
 
 
 def test_shell_completion_in_a_place_with_no_journal_offers_nothing_and_creates_nothing(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -171,9 +171,10 @@ def _journal_path(ctx: Any) -> Any:
     return resolve_paths(ctx.find_root().params.get("db"))
 
 
-def _peer_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
-    """Your peers' names for shell completion. Read with plain sqlite3, read-only: completion runs at every
-    Tab, so it never loads the ORM, never creates or changes a journal, and offers nothing on any trouble."""
+def _names_in_journal(ctx: Any, incomplete: str, query: str) -> list[str]:
+    """Names from the journal for shell completion. Read with plain sqlite3, read-only: completion runs at
+    every Tab, so it never loads the ORM, never creates or changes a journal, and offers nothing on any
+    trouble."""
     import sqlite3
 
     path = _journal_path(ctx).db
@@ -182,17 +183,31 @@ def _peer_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
         try:
-            rows = connection.execute(
-                "SELECT DISTINCT person.name FROM person JOIN pair"
-                " ON person.id IN (pair.person_a_id, pair.person_b_id)"
-                " WHERE NOT person.is_self ORDER BY pair.ended_at IS NOT NULL, person.name_key"
-            ).fetchall()
+            rows = connection.execute(query).fetchall()
         finally:
             connection.close()
     except (sqlite3.Error, OSError, ValueError):
         return []
     start = incomplete.casefold()
     return [name for (name,) in rows if isinstance(name, str) and name.casefold().startswith(start)]
+
+
+def _peer_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
+    """Your peers' names, current pairs first."""
+    return _names_in_journal(
+        ctx,
+        incomplete,
+        "SELECT DISTINCT person.name FROM person JOIN pair"
+        " ON person.id IN (pair.person_a_id, pair.person_b_id)"
+        " WHERE NOT person.is_self ORDER BY pair.ended_at IS NOT NULL, person.name_key",
+    )
+
+
+def _group_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
+    """Your groups' names, current ones first."""
+    return _names_in_journal(
+        ctx, incomplete, "SELECT name FROM peer_group ORDER BY ended_at IS NOT NULL, name_key"
+    )
 
 
 def _pack_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
@@ -207,8 +222,8 @@ def _pack_names(ctx: Any, _param: Any, incomplete: str) -> list[str]:
 
 
 #: Which values shell completion offers, by the option's name or by command path and argument name.
-_COMPLETE_OPTIONS = {"pair": _peer_names, "pack": _pack_names}
-_COMPLETE_ARGUMENTS = {
+_COMPLETE_OPTIONS = {"pair": _peer_names, "group": _group_names, "pack": _pack_names}
+_COMPLETE_ARGUMENTS: dict[tuple[str, ...], Callable[[Any, Any, str], list[str]]] = {
     ("pair", "show"): _peer_names,
     ("pair", "end"): _peer_names,
     ("pair", "set"): _peer_names,
@@ -216,6 +231,7 @@ _COMPLETE_ARGUMENTS = {
     ("share",): _peer_names,
     ("person", "rename"): _peer_names,
     ("prompts", "show"): _pack_names,
+    **{("group", sub): _group_names for sub in ("show", "set", "rename", "end", "join", "leave", "session")},
 }
 
 
@@ -239,7 +255,7 @@ def _plain_params(command: Any, path: tuple[str, ...] = ()) -> None:
     for param in getattr(command, "params", []):
         if type(param) is TyperArgument:
             param.__class__ = PlainArgument
-            complete = _COMPLETE_ARGUMENTS.get(path) if param.name in ("name", "peer") else None
+            complete = _COMPLETE_ARGUMENTS.get(path) if param.name in ("name", "peer", "old") else None
         elif type(param) is TyperOption:
             param.__class__ = PlainOption
             complete = _COMPLETE_OPTIONS.get(param.name or "")

@@ -20,6 +20,7 @@ import pytest
 
 from peerlog import syncing
 from peerlog.errors import InputError, PeerlogError
+from peerlog.sealing import Envelope
 from peerlog.syncing import (
     SyncBusyError,
     SyncFolderError,
@@ -253,7 +254,7 @@ def test_the_conflict_copies_each_sync_tool_makes_are_picked_up(folder: Path) ->
         "dropbox": f"{original} (Ana's conflicted copy 2026-12-03).sealed",
         "nextcloud": f"{original} (conflicted copy 2026-12-03 101010).sealed",
         "onedrive": f"{original}-ANAS-LAPTOP.sealed",
-        "upper case": f"{original}.SEALED",
+        "upper-case": f"{original}.SEALED",
     }
     for tool, name in copies.items():
         sealed_file(folder, name, bundle_id=tool, to=ANA)
@@ -346,11 +347,11 @@ def test_the_sealing_modules_envelope_reader_can_be_used_instead(folder: Path) -
     sealed_file(folder, "b.sealed", bundle_id="b", to=ANA)
     lines: list[bytes] = []
 
-    def read_envelope(head: bytes) -> syncing.Envelope:
+    def read_envelope(head: bytes) -> Envelope:
         lines.append(head)
         if b'"b"' in head:
             raise PeerlogError("This is not a sealed peerlog bundle.")
-        return syncing.Envelope("from-the-reader", ANA)
+        return Envelope("from-the-reader", ANA, head)
 
     found = incoming(folder, my_key_id=ANA, seen=nothing_seen, read_envelope=read_envelope)
     assert ids(found) == ["from-the-reader"]

@@ -342,11 +342,7 @@ def _sync_one(store: Store, identity: Identity, pair_id: str, peer: str, folder:
                 report.sent_wins = sealed.outgoing.wins
         with store.session() as session:
             seen = set(session.exec(select(Received.bundle_id)))
-        from peerlog.sealing import read_envelope
-
-        listing = syncing.incoming(
-            folder, my_key_id=identity.public.key_id, seen=seen.__contains__, read_envelope=read_envelope
-        )
+        listing = syncing.incoming(folder, my_key_id=identity.public.key_id, seen=seen.__contains__)
     except PeerlogError as error:
         report.problem = str(error)
         return report

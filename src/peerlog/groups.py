@@ -162,19 +162,11 @@ def resolve_group(session: Session, name: str, *, active_only: bool = False) -> 
             "You have no groups yet.",
             hint='Start one with `peerlog group add "Group name" --member NAME --member NAME`.',
         )
-    key = name_key(name)
-    matches = [g for g in groups if g.name_key == key] or [g for g in groups if g.name_key.startswith(key)]
+    matches = lookup.by_name(groups, name, key_of=lambda g: g.name_key)
     if not matches:
         names = ", ".join(sorted((g.name for g in groups), key=str.casefold))
         raise NotFoundError(f"You have no group called '{name}'.", hint=f"Your groups: {names}.")
-    if len(matches) > 1:
-        found = sorted((g.name for g in matches), key=str.casefold)
-        raise AmbiguousError(
-            f"'{name}' matches more than one group: {', '.join(found)}.",
-            candidates=found,
-            hint="Type more of the name.",
-        )
-    group = matches[0]
+    group = lookup.one_match(matches, name, "group", name_of=lambda g: g.name)
     if active_only and group.ended_at is not None:
         raise InputError(
             f"{group.name} has ended; its history stays, and nothing new can be added to it.",

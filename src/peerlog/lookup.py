@@ -9,8 +9,10 @@ here, so "you" and `--pair` mean the same thing everywhere.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import case, or_, select
 from sqlalchemy.engine import Connection
@@ -71,27 +73,46 @@ def pairs_of(session: Reader, me: Me) -> list[PairRef]:
     return [PairRef(r.id, r.peer_id, r.name, r.name_key, r.started_at, r.ended_at) for r in rows]
 
 
+Named = TypeVar("Named")
+
+
+def by_name(items: Sequence[Named], name: str, *, key_of: Callable[[Named], str]) -> list[Named]:
+    """What `name` names among `items`: the exact (case-insensitive) matches, else those it is the start of."""
+    key = name_key(name)
+    return [i for i in items if key_of(i) == key] or [i for i in items if key_of(i).startswith(key)]
+
+
+def one_match(
+    matches: Sequence[Named],
+    name: str,
+    what: str,
+    *,
+    name_of: Callable[[Named], str],
+    order: Callable[[str], Any] | None = str.casefold,
+) -> Named:
+    """The one thing `name` matched (`by_name`); more than one is an `AmbiguousError` that lists them."""
+    if len(matches) > 1:
+        found = sorted((name_of(m) for m in matches), key=order)
+        raise AmbiguousError(
+            f"'{name}' matches more than one {what}: {', '.join(found)}.",
+            candidates=found,
+            hint="Type more of the name.",
+        )
+    return matches[0]
+
+
 def find_pair(session: Reader, me: Me, name: str, *, active_only: bool = False) -> PairRef:
     """The pair whose peer is called `name`: exact (case-insensitive) first, then a unique prefix."""
     pairs = pairs_of(session, me)
     if not pairs:
         raise NotFoundError("You have no pairs yet.", hint='Add one with `peerlog pair add "Their name"`.')
     known = [p for p in pairs if p.peer is not None]
-    key = name_key(name)
-    matches = [p for p in known if p.peer_key == key] or [
-        p for p in known if (p.peer_key or "").startswith(key)
-    ]
-    if not key or not matches:
+    # An empty name would be the start of every name: it names no pair.
+    matches = by_name(known, name, key_of=lambda p: p.peer_key or "") if name_key(name) else []
+    if not matches:
         names = sorted(p.peer or "" for p in known)
         raise NotFoundError(f"You have no pair with '{name}'.", hint=f"Your pairs: {', '.join(names)}.")
-    if len(matches) > 1:
-        found = sorted(p.peer or "" for p in matches)
-        raise AmbiguousError(
-            f"'{name}' matches more than one pair: {', '.join(found)}.",
-            candidates=found,
-            hint="Type more of the name.",
-        )
-    pair = matches[0]
+    pair = one_match(matches, name, "pair", name_of=lambda p: p.peer or "", order=None)
     if active_only and pair.ended_at is not None:
         raise InputError(
             f"Your pair with {pair.peer} has ended.",

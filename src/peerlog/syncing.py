@@ -21,7 +21,6 @@ leaves what was applied applied and nothing half-applied.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import secrets
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, NamedTuple, Protocol, TypeVar
+from typing import IO, Protocol, TypeVar
 
 from peerlog import files
 from peerlog.errors import InputError, PeerlogError
@@ -165,33 +164,13 @@ def _flush_folder(folder: Path) -> None:
 # --- Reading ---------------------------------------------------------------------------------------------
 
 
-class Envelope(NamedTuple):
-    """The clear first line of a sealed bundle: which bundle, and which key may open it."""
-
-    bundle_id: str
-    to_key_id: str
-
-
 class EnvelopeLike(Protocol):
+    """What `incoming` needs of an envelope (`peerlog.sealing.Envelope`): which bundle, and for which key."""
+
     @property
     def bundle_id(self) -> str: ...
     @property
     def to_key_id(self) -> str: ...
-
-
-def parse_envelope(line: bytes) -> Envelope:
-    """Read a bundle's envelope line; `ValueError` when it is not one. A stand-in for
-    `peerlog.sealing.read_envelope`, which `incoming` takes instead when it is given."""
-    try:
-        found = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError("not a peerlog envelope") from error
-    if not isinstance(found, dict) or found.get("peerlog") != "sealed":
-        raise ValueError("not a peerlog envelope")
-    bundle_id, to_key_id = found.get("id"), found.get("to")
-    if not (isinstance(bundle_id, str) and 0 < len(bundle_id) <= 64 and isinstance(to_key_id, str)):
-        raise ValueError("a peerlog envelope without a usable id or recipient")
-    return Envelope(bundle_id, to_key_id)
 
 
 @dataclass(frozen=True)
@@ -250,10 +229,12 @@ def incoming(
 
     Reads only each file's first line. Skips hidden, temporary and partial files, folders, and symbolic links
     (a link could point anywhere on this machine, and the peer's side can create one in a shared folder).
-    `read_envelope` parses a complete first line (`peerlog.sealing.read_envelope`; by default a local parser
-    of the same format); a `PeerlogError` or `ValueError` from it marks the file unrecognised."""
+    `read_envelope` parses a complete first line (by default `peerlog.sealing.read_envelope`); a
+    `PeerlogError` or `ValueError` from it marks the file unrecognised."""
+    from peerlog.sealing import read_envelope as sealed_envelope
+
     check_folder(folder, write=False)
-    parse: Callable[[bytes], EnvelopeLike] = read_envelope or parse_envelope
+    parse: Callable[[bytes], EnvelopeLike] = read_envelope or sealed_envelope
     found = Incoming()
     try:
         with os.scandir(folder) as entries:

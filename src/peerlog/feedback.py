@@ -139,7 +139,7 @@ def _views(session: Session, rows: list[Feedback], me: Person) -> list[FeedbackV
             recipient=names.get(r.recipient_id, "?"),
             by_you=r.author_id == me.id,
             to_you=r.recipient_id == me.id,
-            pair=peer_names.get(r.pair_id, "?"),
+            pair=peer_names.get(r.pair_id or "", "?"),
             kind=r.kind,
             message=r.message,
             at=dates.from_stored(r.at, r.utc_offset),

@@ -191,9 +191,13 @@ class Feedback(_Table, table=True):
     """Feedback from one peer to the other: appreciation or a suggestion, offered as an equal."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_pair_at", "pair_id", "at"),)
+    __table_args__ = (
+        Index("ix_feedback_pair_at", "pair_id", "at"),
+        Index("ix_feedback_group_at", "group_id", "at"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    pair_id: str = Field(foreign_key="pair.id", max_length=36)
+    #: The pair it was given in, or (`group_id`) the group: one of the two, never both.
+    pair_id: str | None = Field(default=None, foreign_key="pair.id", max_length=36)
     author_id: str = Field(foreign_key="person.id", index=True, max_length=36)
     recipient_id: str = Field(foreign_key="person.id", index=True, max_length=36)
     kind: str = Field(max_length=20)
@@ -204,6 +208,7 @@ class Feedback(_Table, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    group_id: str | None = Field(default=None, foreign_key="peer_group.id", max_length=36)
 
 
 class Link(_Table, table=True):
@@ -262,6 +267,15 @@ class SyncFolder(_Table, table=True):
 
     __tablename__ = "sync_folder"
     pair_id: str = Field(foreign_key="pair.id", primary_key=True, max_length=36)
+    path: str
+
+
+class GroupSyncFolder(_Table, table=True):
+    """The folder this machine exchanges a group's bundles through, one every member keeps in step: each
+    member's bundles are sealed to them alone, so all of them can share it. A setting of this machine."""
+
+    __tablename__ = "group_sync_folder"
+    group_id: str = Field(foreign_key="peer_group.id", primary_key=True, max_length=36)
     path: str
 
 

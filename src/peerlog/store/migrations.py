@@ -496,6 +496,92 @@ def _0006_groups(op: Any) -> None:
         op.create_index(f"ix_{table}_group_at", table, ["group_id", "at"])
 
 
+# The tally's appreciation triggers of 0003, written again with `coalesce(pair_id, '')` as its other triggers
+# have: feedback given in a group has no pair, and the tally's key columns cannot hold a null.
+_0007_TALLY_SQL = [
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_thanks_insert AFTER INSERT ON feedback
+    WHEN new.kind = 'appreciation' BEGIN
+        INSERT INTO search_index_tally (kind, pair_id, owner_id, author_id, visibility, n, done) VALUES ('appreciation', coalesce(new.pair_id, ''), new.recipient_id, new.author_id, new.visibility, 1, 0) ON CONFLICT (kind, pair_id, owner_id, author_id, visibility) DO UPDATE SET n = n + 1, done = done + excluded.done;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_thanks_delete AFTER DELETE ON feedback
+    WHEN old.kind = 'appreciation' BEGIN
+        UPDATE search_index_tally SET n = n - 1, done = done - 0 WHERE kind = 'appreciation' AND pair_id = coalesce(old.pair_id, '') AND owner_id = old.recipient_id AND author_id = old.author_id AND visibility = old.visibility;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_thanks_was AFTER UPDATE OF kind, pair_id, author_id, recipient_id,
+    visibility ON feedback WHEN old.kind = 'appreciation' BEGIN
+        UPDATE search_index_tally SET n = n - 1, done = done - 0 WHERE kind = 'appreciation' AND pair_id = coalesce(old.pair_id, '') AND owner_id = old.recipient_id AND author_id = old.author_id AND visibility = old.visibility;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_index_tally_thanks_now AFTER UPDATE OF kind, pair_id, author_id, recipient_id,
+    visibility ON feedback WHEN new.kind = 'appreciation' BEGIN
+        INSERT INTO search_index_tally (kind, pair_id, owner_id, author_id, visibility, n, done) VALUES ('appreciation', coalesce(new.pair_id, ''), new.recipient_id, new.author_id, new.visibility, 1, 0) ON CONFLICT (kind, pair_id, owner_id, author_id, visibility) DO UPDATE SET n = n + 1, done = done + excluded.done;
+    END""",
+]
+
+
+def _0007_group_feedback_and_folders(op: Any) -> None:
+    """Feedback to a member of a group as to a peer (`feedback.group_id`, and `pair_id` may be empty), and
+    the folder a group syncs through (`group_sync_folder`), a setting of this machine like a pair's."""
+    import sqlalchemy as sa
+
+    op.create_table(
+        "group_sync_folder",
+        sa.Column(
+            "group_id", sa.String(36), sa.ForeignKey("peer_group.id"), primary_key=True, nullable=False
+        ),
+        sa.Column("path", sa.String(), nullable=False),
+    )
+    conn = op.get_bind()
+    if conn.dialect.name != "sqlite":
+        op.alter_column("feedback", "pair_id", existing_type=sa.String(36), nullable=True)
+        op.add_column("feedback", sa.Column("group_id", sa.String(36), sa.ForeignKey("peer_group.id")))
+        op.create_index("ix_feedback_group_at", "feedback", ["group_id", "at"])
+        return
+    # SQLite cannot drop a NOT NULL in place: the table is rebuilt. Nothing points at `feedback`, so
+    # dropping it trips no foreign key; its triggers go with it and are made again below.
+    had_search = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_index_doc'"
+    ).first()
+    had_tally = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_index_tally'"
+    ).first()
+    conn.exec_driver_sql(
+        """CREATE TABLE feedback_new (
+            id VARCHAR(36) NOT NULL PRIMARY KEY,
+            pair_id VARCHAR(36) REFERENCES pair (id),
+            author_id VARCHAR(36) NOT NULL REFERENCES person (id),
+            recipient_id VARCHAR(36) NOT NULL REFERENCES person (id),
+            kind VARCHAR(20) NOT NULL,
+            message VARCHAR NOT NULL,
+            at DATETIME NOT NULL,
+            utc_offset INTEGER NOT NULL,
+            visibility VARCHAR(10) NOT NULL,
+            created_at DATETIME NOT NULL,
+            updated_at DATETIME NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            group_id VARCHAR(36) REFERENCES peer_group (id)
+        )"""
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO feedback_new (id, pair_id, author_id, recipient_id, kind, message, at, utc_offset, "
+        "visibility, created_at, updated_at, version) SELECT id, pair_id, author_id, recipient_id, kind, "
+        "message, at, utc_offset, visibility, created_at, updated_at, version FROM feedback"
+    )
+    conn.exec_driver_sql("DROP TABLE feedback")
+    conn.exec_driver_sql("ALTER TABLE feedback_new RENAME TO feedback")
+    op.create_index("ix_feedback_author_id", "feedback", ["author_id"])
+    op.create_index("ix_feedback_recipient_id", "feedback", ["recipient_id"])
+    op.create_index("ix_feedback_at", "feedback", ["at"])
+    op.create_index("ix_feedback_pair_at", "feedback", ["pair_id", "at"])
+    op.create_index("ix_feedback_group_at", "feedback", ["group_id", "at"])
+    if had_search:
+        for statement in _0002_SQL:
+            if statement.startswith("CREATE TRIGGER IF NOT EXISTS search_index_feedback_"):
+                conn.exec_driver_sql(statement)
+    if had_tally:
+        for statement in _0007_TALLY_SQL:
+            conn.exec_driver_sql(statement)
+
+
 #: The migrations, oldest first. Each name is recorded in the journal's `_peerlog_migrations` when it runs.
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0001_initial", _0001_initial),
@@ -504,6 +590,7 @@ MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0004_versions", _0004_versions),
     ("0005_identity_and_changes", _0005_identity_and_changes),
     ("0006_groups", _0006_groups),
+    ("0007_group_feedback_and_folders", _0007_group_feedback_and_folders),
 ]
 LATEST = len(MIGRATIONS)
 #: A journal upgraded from below this version has just had room made for keys: it gets its own then.

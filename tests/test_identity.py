@@ -378,7 +378,7 @@ def test_a_sync_folder_must_be_an_existing_folder_you_can_write(
 def test_pair_set_with_nothing_to_change_names_every_setting(journal: Invoke) -> None:
     result = journal("pair", "set", "sam")
     refused_cleanly(result)
-    assert "give --since, --agreement, --key or --sync-dir" in result.stderr
+    assert "give --since, --agreement, --key, --sync-dir or --hub" in result.stderr
 
 
 # ---------------------------------------------------------------- backups

@@ -258,6 +258,8 @@ class FolderSync:
     #: (file name, why) for files refused; and a problem with the folder or the pair itself.
     refused: list[tuple[str, str]] = field(default_factory=list)
     problem: str | None = None
+    #: Through the programme hub (`peerlog.hubclient`) rather than a folder; `folder` is then the hub's address.
+    hub: bool = False
 
     @property
     def received(self) -> int:
@@ -291,12 +293,16 @@ class FolderSync:
             "arriving": self.arriving,
             "refused": [{"file": name, "why": why} for name, why in self.refused],
             "problem": self.problem,
+            "via": "hub" if self.hub else "folder",
         }
 
 
-def sync_folders(store: Store, identity: Identity, *, pair: str | None = None) -> list[FolderSync]:
+def sync_folders(
+    store: Store, identity: Identity, *, pair: str | None = None, missing_ok: bool = False
+) -> list[FolderSync]:
     """Exchange with every pair that has a sync folder (or just `pair`): send, then receive, each bundle in its
-    own transaction, so what was applied stays applied whatever happens to the next file."""
+    own transaction, so what was applied stays applied whatever happens to the next file. With `missing_ok`,
+    a `pair` without a folder (one that syncs through the hub) is no error: nothing to do here."""
     from peerlog.models import SyncFolder
     from peerlog.pairs import peer_id_of, resolve_pair
 
@@ -305,6 +311,8 @@ def sync_folders(store: Store, identity: Identity, *, pair: str | None = None) -
         if pair is not None:
             chosen = resolve_pair(session, pair)
             row = session.get(SyncFolder, chosen.id)
+            if row is None and missing_ok:
+                return []
             if row is None:
                 peer = session.get_one(Person, peer_id_of(chosen, me.id))
                 raise PeerlogError(

@@ -129,11 +129,20 @@ def make_private_folder(folder: Path) -> None:
 
 #: The journal's key file is its own path plus this (`peerlog.identity.key_path`).
 KEY_SUFFIX = ".key"
+#: The journal's hub settings (password included) are its own path plus this (`peerlog.hubclient`).
+HUB_SUFFIX = ".hub"
 
 
 def journal_files(journal: Path) -> list[Path]:
-    """The journal, the working files SQLite keeps beside it and its key: never an output, even with --force."""
-    return [journal, Path(f"{journal}-wal"), Path(f"{journal}-shm"), Path(f"{journal}{KEY_SUFFIX}")]
+    """The journal, the working files SQLite keeps beside it, its key and its hub settings: never an output,
+    even with --force."""
+    return [
+        journal,
+        Path(f"{journal}-wal"),
+        Path(f"{journal}-shm"),
+        Path(f"{journal}{KEY_SUFFIX}"),
+        Path(f"{journal}{HUB_SUFFIX}"),
+    ]
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -161,7 +170,13 @@ def check_destination(path: Path, *, force: bool, keep: Iterable[Path] = ()) -> 
         )
     for kept in keep:
         if _same_file(path, kept) or os.path.abspath(path) == os.path.abspath(kept):
-            what = "your journal's key" if kept.name.endswith(KEY_SUFFIX) else "your journal itself"
+            what = (
+                "your journal's key"
+                if kept.name.endswith(KEY_SUFFIX)
+                else "your hub settings"
+                if kept.name.endswith(HUB_SUFFIX)
+                else "your journal itself"
+            )
             raise InputError(
                 f"{path} is {what}, so peerlog will not write over it, even with --force.",
                 hint="Choose another name.",

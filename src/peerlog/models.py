@@ -279,6 +279,18 @@ class GroupSyncFolder(_Table, table=True):
     path: str
 
 
+class HubSpace(_Table, table=True):
+    """A pair (or group) this machine syncs through the programme hub, and the hub's id for it (its
+    space). A setting of this machine, like a sync folder: it never travels in an export or a bundle."""
+
+    __tablename__ = "hub_space"
+    #: The pair's id (or the group's), as in this journal.
+    local_id: str = Field(primary_key=True, max_length=36)
+    #: "pair" or "group": what `local_id` names.
+    kind: str = Field(max_length=10)
+    space_id: str = Field(max_length=36)
+
+
 class Group(_Table, table=True):
     """A small circle of peers who meet as equals. No column says who leads: facilitation rotates, and
     each session records who facilitated that time only."""

@@ -110,6 +110,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "peerlog.cli.sync",
         "Exchange sealed bundles with every peer who has a sync folder: send your changes, take in theirs.",
     ),
+    "hub": (
+        "peerlog.cli.hub",
+        "A programme hub: many pairs meet through one server that cannot read them.",
+    ),
     "backup": (
         "peerlog.cli.transfer",
         "Copy your whole journal to a backup file, safely, even while peerlog is in use.",

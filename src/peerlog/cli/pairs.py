@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from peerlog.store import Store
 
 KEY_HELP = "Your peer's identity code: what `peerlog id` prints on their machine."
+HUB_HELP = "Find your peer's key in your programme hub's directory, and sync this pair through the hub."
 
 app = typer.Typer(no_args_is_help=True, help="Start, list, show, change and end pairs with your peers.")
 
@@ -30,11 +31,21 @@ def add(
         typer.Option("--agreement", "-a", help="What you two agree on, e.g. how you'll meet and listen."),
     ] = None,
     key: Annotated[str | None, typer.Option("--key", help=KEY_HELP)] = None,
+    hub: Annotated[bool, typer.Option("--hub", help=HUB_HELP)] = False,
 ) -> None:
     """Start a pair with a peer (or pick up an ended one again)."""
     from peerlog.pairs import add_pair, peer_of
 
     store = state(ctx).store()
+    if hub:
+        _no_key_with_hub(key, name)
+        from peerlog.hubclient import link_pair
+
+        linked = link_pair(store, name, adding=True, agreement=agreement)
+        verb = "are now a pair" if linked.created else "are a pair again"
+        say(f"You and {linked.pair.peer} {verb}, syncing through your programme hub (`peerlog sync`).")
+        _say_key(linked.change)
+        return
     peer_key, mine = _keys(store, key)
     change = None
     with store.session(write=True) as session:
@@ -47,6 +58,16 @@ def add(
     say(f'You and {pair.peer} {verb}. Log time together with `peerlog checkin --pair "{pair.peer}"`.')
     if change is not None:
         _say_key(change)
+
+
+def _no_key_with_hub(key: str | None, name: str) -> None:
+    if key is not None:
+        from peerlog.errors import InputError
+
+        raise InputError(
+            "Give --key or --hub, not both: with --hub the key comes from your programme hub's directory.",
+            hint=f'For example: peerlog pair add "{name}" --hub',
+        )
 
 
 def _keys(store: Store, code: str | None) -> tuple[PeerKey | None, PeerKey | None]:
@@ -145,19 +166,29 @@ def set_(
             help='A folder you both keep in step (Syncthing, Dropbox, a USB stick...) for `peerlog sync` ("" clears it).',
         ),
     ] = None,
+    hub: Annotated[bool, typer.Option("--hub", help=HUB_HELP)] = False,
 ) -> None:
-    """Change a pair's settings: when it began, your agreement, your peer's key and your sync folder."""
+    """Change a pair's settings: when it began, your agreement, your peer's key and how you sync."""
     from peerlog.errors import InputError
     from peerlog.pairs import clean_sync_dir, peer_of, set_pair, set_sync_folder
 
-    if since is None and agreement is None and key is None and sync_dir is None:
+    if since is None and agreement is None and key is None and sync_dir is None and not hub:
         raise InputError(
-            "There is nothing to change: give --since, --agreement, --key or --sync-dir.",
+            "There is nothing to change: give --since, --agreement, --key, --sync-dir or --hub.",
             hint=f'For example: peerlog pair set "{name}" --since 2026-09-01',
         )
+    if hub:
+        _no_key_with_hub(key, name)
     moment = parse_moment(since, "since")
     folder = clean_sync_dir(sync_dir) if sync_dir is not None else None
     store = state(ctx).store()
+    if hub:
+        from peerlog.hubclient import link_pair
+
+        linked = link_pair(store, name, adding=False)
+        _say_key(linked.change)
+        say(f"Your pair with {linked.pair.peer} syncs through your programme hub.")
+        name = linked.pair.peer
     peer_key, mine = _keys(store, key)
     change = None
     with store.session(write=True) as session:

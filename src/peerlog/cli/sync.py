@@ -1,4 +1,5 @@
-"""`peerlog sync`: exchange sealed bundles with your peers through the folders you keep in step."""
+"""`peerlog sync`: exchange sealed bundles with your peers through the folders you keep in step, and through
+your programme hub when this journal has joined one (`peerlog hub join`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from peerlog.cli.state import state
 
 if TYPE_CHECKING:
     from peerlog.exchange import FolderSync
+    from peerlog.hubclient import Hub, HubPass
+    from peerlog.store import Store
 
 app = typer.Typer()
 
@@ -22,7 +25,7 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
 def describe(report: FolderSync) -> list[str]:
     """What one pass did with one peer, in a line or two a person reads at a glance."""
     if report.problem:
-        return [f"With {report.peer}: {report.problem}"]
+        return [f"With {report.peer}{' (hub)' if report.hub else ''}: {report.problem}"]
     parts = []
     if report.sent_entries or report.sent_removed:
         sent = []
@@ -41,25 +44,44 @@ def describe(report: FolderSync) -> list[str]:
         parts.append(
             f"{_plural(report.arriving, 'file')} still arriving (next sync takes {'it' if report.arriving == 1 else 'them'})"
         )
-    lines = [f"With {report.peer}: {'; '.join(parts) if parts else 'nothing new either way'}."]
+    who = f"{report.peer} (hub)" if report.hub else report.peer
+    lines = [f"With {who}: {'; '.join(parts) if parts else 'nothing new either way'}."]
     lines += [f"  Left {name} alone: {why}" for name, why in report.refused]
     return lines
+
+
+def _hub_json(done: HubPass) -> list[dict[str, object]]:
+    """The hub's own line for scripts, when it has something to say beyond the pairs' reports."""
+    if not done.refused and done.problem is None:
+        return []
+    return [
+        {
+            "via": "hub",
+            "peer": None,
+            "refused": [{"bundle": name, "why": why} for name, why in done.refused],
+            "problem": str(done.problem) if done.problem else None,
+        }
+    ]
 
 
 @app.command()
 def sync(
     ctx: typer.Context,
-    pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only this peer's folder.")] = None,
+    pair: Annotated[
+        str | None, typer.Option("--pair", "-p", help="Only this peer's folder or hub pair.")
+    ] = None,
     watch: Annotated[
-        bool, typer.Option("--watch", "-w", help="Keep syncing every few seconds until you press Ctrl-C.")
+        bool,
+        typer.Option("--watch", "-w", help="Keep syncing until you press Ctrl-C, taking in what arrives."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what happened as JSON for scripts.")] = False,
 ) -> None:
     """Exchange sealed bundles with every peer who has a sync folder: send your changes, take in theirs.
 
     Set a pair's folder once with `peerlog pair set NAME --sync-dir PATH`: any folder you both keep in step
-    (Syncthing, Dropbox, Nextcloud, a git repository, a USB stick). Only your shared entries leave, sealed to
-    your peer's key; private entries never do. Safe to run at any time and as often as you like.
+    (Syncthing, Dropbox, Nextcloud, a git repository, a USB stick). Pairs in a programme hub
+    (`pair add NAME --hub`) sync through the hub too. Only your shared entries leave, sealed to your peer's
+    key; private entries never do. Safe to run at any time and as often as you like.
     """
     from peerlog.errors import PeerlogError
     from peerlog.exchange import sync_folders
@@ -68,27 +90,44 @@ def sync(
 
     store = state(ctx).store()
     identity = ensure_identity(store.path)
+    hub = _hub_of(store)
+    # A pair that syncs only through the hub has no folder, and that is no error.
+    folder_optional = hub is not None and pair is not None and _through_hub(store, pair)
+    shown_problem: list[str | None] = [None]
 
-    def once(first: bool) -> list[FolderSync]:
+    def once(first: bool) -> tuple[list[FolderSync], HubPass | None]:
+        from peerlog.hubclient import sync_hub
+
         with SyncLock(store.path):
-            reports = sync_folders(store, identity, pair=pair)
+            reports = sync_folders(store, identity, pair=pair, missing_ok=folder_optional)
+            done = sync_hub(store, identity, hub=hub, pair=pair) if hub is not None else None
+        everyone = reports + (done.reports if done else [])
         if as_json:
-            say_json([r.to_dict() for r in reports])
+            say_json([r.to_dict() for r in everyone] + (_hub_json(done) if done else []))
         else:
-            for report in reports:
+            for report in everyone:
                 if first or not report.quiet:
                     for line in describe(report):
                         say(line)
-        return reports
+            if done is not None:
+                if first and not done.reports and done.problem is None:
+                    say(
+                        "You are on your programme hub, with no pairs through it yet: `peerlog pair add NAME --hub`."
+                    )
+                for name, why in done.refused:
+                    say(f"  From the hub, left {name} alone: {why}")
+        return everyone, done
 
     if not watch:
-        reports = once(True)
-        if not reports:
+        reports, done = once(True)
+        if not reports and done is None:
             raise PeerlogError(
                 "None of your pairs has a sync folder yet, so there is nothing to sync.",
                 hint="Set one with `peerlog pair set NAME --sync-dir PATH`, or share by file with `peerlog share`.",
             )
-        if any(r.problem or r.refused for r in reports):
+        if done is not None and done.problem is not None:
+            raise done.problem
+        if any(r.problem or r.refused for r in reports) or (done is not None and done.refused):
             raise typer.Exit(1)
         return
     from peerlog.syncing import watch as keep_watching
@@ -96,12 +135,59 @@ def sync(
     state_first = [True]
 
     def step() -> list[FolderSync]:
-        reports = once(state_first[0])
+        from peerlog.hubclient import MembershipEndedError
+
+        reports, done = once(state_first[0])
         state_first[0] = False
+        problem = done.problem if done is not None else None
+        if isinstance(problem, MembershipEndedError):
+            raise problem
+        # A hub out of reach is said once, not every second; the watch keeps trying.
+        if not as_json and problem is not None and str(problem) != shown_problem[0]:
+            say(f"Hub: {problem.message} Still watching; peerlog tries again every few seconds.")
+        elif not as_json and problem is None and shown_problem[0] is not None:
+            say("Hub: back in touch.")
+        shown_problem[0] = str(problem) if problem is not None else None
         return reports
 
+    def pause(seconds: float) -> None:
+        import time
+
+        if hub is None or shown_problem[0] is not None:
+            time.sleep(seconds * 2)
+            return
+        try:
+            hub.wait(seconds)
+        except PeerlogError:
+            time.sleep(seconds)  # the next step says what happened, as it reconnects
+
     if not as_json:
-        say("Watching your sync folders; press Ctrl-C to stop.")
-    keep_watching(step, interval=2.0)
+        say(
+            "Watching your sync folders and your hub; press Ctrl-C to stop."
+            if hub
+            else "Watching your sync folders; press Ctrl-C to stop."
+        )
+    try:
+        keep_watching(step, interval=1.0 if hub is not None else 2.0, sleep=pause)
+    finally:
+        if hub is not None:
+            hub.close()
     if not as_json:
         say("Stopped watching. Everything that arrived is in your journal.")
+
+
+def _hub_of(store: Store) -> Hub | None:
+    """A (not yet connected) hub when this journal has joined one; local-only journals never load psycopg."""
+    from peerlog.hubclient import Hub, read_settings
+
+    settings = read_settings(store.path)
+    return Hub(settings) if settings is not None else None
+
+
+def _through_hub(store: Store, pair: str) -> bool:
+    from peerlog.hubclient import hub_pair_ids
+    from peerlog.pairs import resolve_pair
+
+    with store.session() as session:
+        chosen = resolve_pair(session, pair).id
+    return chosen in hub_pair_ids(store)

@@ -582,6 +582,20 @@ def _0007_group_feedback_and_folders(op: Any) -> None:
             conn.exec_driver_sql(statement)
 
 
+def _0008_hub(op: Any) -> None:
+    """Which pairs (and groups) this machine syncs through a programme hub, and the hub's id for each
+    (`hub_space`): a setting of this machine, like a sync folder. No foreign key: one table serves pairs and
+    groups, and the hub's own settings live beside the journal in `<journal>.hub`, never in it."""
+    import sqlalchemy as sa
+
+    op.create_table(
+        "hub_space",
+        sa.Column("local_id", sa.String(36), primary_key=True, nullable=False),
+        sa.Column("kind", sa.String(10), nullable=False),
+        sa.Column("space_id", sa.String(36), nullable=False),
+    )
+
+
 #: The migrations, oldest first. Each name is recorded in the journal's `_peerlog_migrations` when it runs.
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0001_initial", _0001_initial),
@@ -591,6 +605,7 @@ MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("0005_identity_and_changes", _0005_identity_and_changes),
     ("0006_groups", _0006_groups),
     ("0007_group_feedback_and_folders", _0007_group_feedback_and_folders),
+    ("0008_hub", _0008_hub),
 ]
 LATEST = len(MIGRATIONS)
 #: A journal upgraded from below this version has just had room made for keys: it gets its own then.

@@ -1,0 +1,771 @@
+"""The member's side of a programme hub: a PostgreSQL database that carries sealed bundles between members.
+
+The hub is a mailbox it cannot read. A member joins once (`hub join CODE`: the code holds where the hub is
+and the PostgreSQL role made for them), registers the public key `peerlog id` shows, and from then on:
+
+- **push**: for each pair that syncs through the hub, the change set `exchange.seal_changes` makes is sealed
+  to the peer's key and INSERTed into `peerlog_hub.mailbox` addressed to the peer's role (found in the
+  directory by the key this journal holds for them, never by name). Entries are marked delivered in the
+  same local write session, and only once the server has committed the row; if the connection drops in
+  between, the next sync seals them again, and the peer's journal takes a copy it already has as nothing
+  new (versions decide), so every entry still lands exactly once.
+- **pull**: rows addressed to this member, a page of 100 at a time in `seq` order after the cursor kept in
+  the journal's `meta`; each opened and applied with `exchange.receive` in its own local write session (a
+  bundle already applied is skipped by its id), then deleted from the hub. A bundle that cannot be opened
+  at all is dropped; one that could be used later (from a peer not paired yet) stays in the mailbox, and
+  the cursor never moves past it, so the next sync tries it again.
+- **watch**: LISTEN on the hub's channel (one notification per short interval, carrying nothing) and poll
+  every second anyway, so a lost notification costs at most a second.
+
+One journal per member: the hub keeps one mailbox per member and empties it as bundles are applied, so a
+copy of the journal on a second device would miss what the first took. Two devices syncing at the same
+moment are kept apart by a lock on the hub (the second is told so and does nothing).
+
+The connection settings (password included) live beside the journal in `<journal>.hub`, owner-only and
+written atomically like the key file: a setting of this machine, never exported or put in a bundle.
+psycopg is imported only inside the functions that talk to the hub, so local commands never load it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from peerlog.errors import BundleError, InputError, NotFoundError, PeerlogError
+from peerlog.files import HUB_SUFFIX
+
+if TYPE_CHECKING:
+    import psycopg
+    from sqlmodel import Session
+
+    from peerlog.exchange import FolderSync
+    from peerlog.identity import Identity, PeerKey
+    from peerlog.pairs import PairView
+    from peerlog.peer_keys import KeyChange
+    from peerlog.store import Store
+
+#: Seconds to wait for the hub before saying it cannot be reached.
+CONNECT_TIMEOUT = 5
+#: Rows read from the mailbox at a time.
+PAGE = 100
+#: How often a watcher looks at its mailbox even when no notification came.
+POLL_SECONDS = 1.0
+#: The first half of the advisory lock that keeps two devices of one member from syncing at once (the
+#: second half is the member's role); "plhb" in ASCII, so it is recognisable in `pg_locks`.
+_LOCK_CLASS = 0x706C6862
+_SCHEMA = "peerlog_hub"
+JOIN_HINT = "Run `peerlog hub join CODE` with the code your programme sent you."
+_NOTE = "peerlog hub settings for this journal on this machine. Private: it holds your hub password."
+
+
+class NotJoinedError(PeerlogError):
+    """This journal has not joined a hub."""
+
+
+class HubUnreachableError(PeerlogError):
+    """The hub did not answer: the server is down, the address is wrong, or this machine is offline."""
+
+
+class HubDroppedError(PeerlogError):
+    """The connection to the hub ended part way through."""
+
+
+class MembershipEndedError(PeerlogError):
+    """The hub no longer lets this member in (removed by the programme, or the role is gone)."""
+
+
+class HubBusyError(PeerlogError):
+    """Another device of the same member is syncing with the hub right now."""
+
+
+# ---------------------------------------------------------------- settings beside the journal
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Where the hub is and who you are on it: the join code, decoded."""
+
+    host: str
+    port: int
+    dbname: str
+    role: str
+    password: str
+    hub_id: str
+    name: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}/{self.dbname}"
+
+    @property
+    def channel(self) -> str:
+        return f"plh_{self.hub_id}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.dbname,
+            "role": self.role,
+            "password": self.password,
+            "hub_id": self.hub_id,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_fields(cls, found: Mapping[str, Any] | object) -> HubSettings:
+        """From the decoded join code (a mapping or an object with these attributes) or the settings file."""
+
+        def get(name: str) -> Any:
+            return found.get(name) if isinstance(found, Mapping) else getattr(found, name, None)
+
+        values = {
+            name: get(name) for name in ("host", "port", "dbname", "role", "password", "hub_id", "name")
+        }
+        if not all(isinstance(values[k], str) and values[k] for k in ("host", "dbname", "role", "hub_id")):
+            raise ValueError("incomplete hub settings")
+        port = values["port"]
+        if isinstance(port, str) and port.isdigit():
+            port = int(port)
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            raise ValueError("bad port")
+        return cls(
+            host=values["host"],
+            port=port,
+            dbname=values["dbname"],
+            role=values["role"],
+            password=str(values["password"] or ""),
+            hub_id=values["hub_id"],
+            name=str(values["name"] or values["role"]),
+        )
+
+
+def settings_path(journal: Path) -> Path:
+    """`peerlog.db.hub` beside `peerlog.db`."""
+    return Path(f"{journal}{HUB_SUFFIX}")
+
+
+def _settings_problem(path: Path, found: os.stat_result) -> PeerlogError | None:
+    if not stat.S_ISREG(found.st_mode):
+        return PeerlogError(
+            f"The hub settings {path} are not a regular file, so peerlog will not use them.",
+            hint=f"Move it aside, then {JOIN_HINT[0].lower()}{JOIN_HINT[1:]}",
+        )
+    if found.st_mode & 0o077:
+        return PeerlogError(
+            f"The hub settings {path} can be read or changed by others, and they hold your hub password, "
+            "so peerlog will not use them.",
+            hint=f"Make the file yours only with `chmod 600 {path}`, then try again.",
+        )
+    return None
+
+
+def read_settings(journal: Path) -> HubSettings | None:
+    """This journal's hub, or None when it has not joined one. A damaged or exposed file is one line."""
+    path = settings_path(journal)
+    try:
+        found = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    problem = _settings_problem(path, found)
+    if problem is not None:
+        raise problem
+    from peerlog.files import read_regular_file
+
+    try:
+        return HubSettings.from_fields(json.loads(read_regular_file(path).decode("utf-8")))
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise PeerlogError(
+            f"peerlog cannot read the hub settings {path}: {error.strerror or error}."
+        ) from None
+    except (UnicodeDecodeError, ValueError, AttributeError):
+        raise PeerlogError(
+            f"The hub settings {path} are damaged, so peerlog cannot reach your hub; nothing was changed.",
+            hint="Join again with the code your programme sent you: `peerlog hub join CODE`.",
+        ) from None
+
+
+def require_settings(journal: Path) -> HubSettings:
+    found = read_settings(journal)
+    if found is None:
+        raise NotJoinedError("This journal has not joined a programme hub yet.", hint=JOIN_HINT)
+    return found
+
+
+def write_settings(journal: Path, settings: HubSettings) -> Path:
+    """Owner-only from the first byte and atomic (as the key file is), replacing an older one."""
+    from peerlog.files import describe_os_error, fill_then_place
+
+    path = settings_path(journal)
+
+    def fill(temporary: Path) -> None:
+        with temporary.open("w", encoding="utf-8", newline="\n") as handle:
+            json.dump({"note": _NOTE, **settings.to_dict()}, handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    try:
+        return fill_then_place(path, fill, force=True)
+    except OSError as error:
+        raise describe_os_error(error, path) from None
+
+
+# ---------------------------------------------------------------- the connection
+
+
+@dataclass(frozen=True)
+class Member:
+    """One entry of the hub's directory: an active member who has registered a key."""
+
+    name: str
+    role: str
+    key: str
+
+
+def _primary(error: Exception) -> str:
+    diag = getattr(error, "diag", None)
+    message = getattr(diag, "message_primary", None) or str(error).strip().splitlines()[0]
+    return message.rstrip(".")
+
+
+def _shut_out(text: str) -> bool:
+    """Whether a failed connection means the hub refused this role (rather than could not be reached)."""
+    lowered = text.lower()
+    return (
+        "not permitted to log in" in lowered
+        or ("role" in lowered and "does not exist" in lowered)
+        or "authentication failed" in lowered
+        or "permission denied for database" in lowered
+    )
+
+
+class Hub:
+    """One connection to the hub as this member (autocommit: each statement is its own server commit).
+
+    Used as a context manager; every psycopg error inside becomes one of the errors above."""
+
+    def __init__(self, settings: HubSettings) -> None:
+        self.settings = settings
+        self._conn: psycopg.Connection[Any] | None = None
+        self.listening = False
+
+    # -- connecting
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            import psycopg
+        except ImportError:
+            raise PeerlogError(
+                "The hub needs the PostgreSQL driver, which is not installed with this peerlog.",
+                hint="Install it with `pip install 'peerlog[hub]'`.",
+            ) from None
+        s = self.settings
+        try:
+            return psycopg.connect(
+                host=s.host,
+                port=s.port,
+                dbname=s.dbname,
+                user=s.role,
+                password=s.password or None,
+                connect_timeout=CONNECT_TIMEOUT,
+                application_name="peerlog",
+                autocommit=True,
+                # A connection that stops answering is noticed in seconds, not the system's hours.
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=5,
+                keepalives_count=3,
+            )
+        except psycopg.OperationalError as error:
+            raise self._connect_error(str(error)) from None
+
+    def _connect_error(self, text: str) -> PeerlogError:
+        s = self.settings
+        if _shut_out(text):
+            return MembershipEndedError(
+                f"The hub at {s.where} no longer lets {s.name} in, so nothing was sent or received; your "
+                "journal is unchanged.",
+                hint="Your membership may have ended. If that is a mistake, ask your programme for a new "
+                "invitation, then `peerlog hub join CODE`.",
+            )
+        if "database" in text.lower() and "does not exist" in text.lower():
+            return HubUnreachableError(
+                f"The hub {s.where} is not there any more (the server has no database {s.dbname}); your "
+                "journal is unchanged.",
+                hint="Check with your programme where the hub moved.",
+            )
+        return HubUnreachableError(
+            f"The hub at {s.host}:{s.port} cannot be reached, so nothing was sent or received; your journal is "
+            "unchanged.",
+            hint="Check that this machine is online; if it is, the hub may be down for a while. Sync again later.",
+        )
+
+    def __enter__(self) -> Hub:
+        self.conn()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def conn(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+            self.listening = False
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn.close()
+        self.listening = False
+
+    @contextmanager
+    def talking(self) -> Iterator[psycopg.Connection[Any]]:
+        """The connection, with every server error turned into one line for the member."""
+        import psycopg
+
+        conn = self.conn()
+        try:
+            yield conn
+        except psycopg.errors.InsufficientPrivilege:
+            self.close()
+            raise self._connect_error("permission denied for database") from None
+        except psycopg.errors.RaiseException as error:
+            # The hub's own functions say what they refuse in words meant for the member.
+            raise PeerlogError(f"The hub refused: {_primary(error)}.") from None
+        except psycopg.OperationalError:
+            self.close()
+            raise self._dropped() from None
+        except psycopg.Error as error:
+            raise PeerlogError(
+                f"The hub at {self.settings.where} could not do that: {_primary(error)}; your journal is "
+                "unchanged.",
+                hint="It may be running an older or newer hub than this peerlog expects; tell your programme.",
+            ) from None
+
+    def _dropped(self) -> PeerlogError:
+        """A connection that ended part way: removed from the programme, or a fault on the way."""
+        try:
+            self._connect().close()
+        except MembershipEndedError as ended:
+            return ended
+        except PeerlogError:
+            pass
+        return HubDroppedError(
+            f"The connection to the hub at {self.settings.where} dropped during the sync. What arrived before "
+            "is in your journal, and nothing was half-applied.",
+            hint="Sync again: it carries on where this one stopped, and nothing arrives twice.",
+        )
+
+    # -- what a member may do
+
+    def register_key(self, code: str) -> None:
+        with self.talking() as conn:
+            conn.execute(f"select {_SCHEMA}.hub_register_key(%s)", (code,))
+
+    def directory(self) -> list[Member]:
+        with self.talking() as conn:
+            rows = conn.execute(f"select name, role, public_key from {_SCHEMA}.hub_directory()").fetchall()
+        return [Member(str(name), str(role), str(key)) for name, role, key in rows if key]
+
+    def open_pair(self, peer_role: str) -> str:
+        with self.talking() as conn:
+            row = conn.execute(f"select {_SCHEMA}.hub_open_pair(%s)", (peer_role,)).fetchone()
+        assert row is not None  # a function call always returns one row
+        return str(row[0])
+
+    def open_circle(self, roles: list[str], space: str | None) -> str:
+        with self.talking() as conn:
+            row = conn.execute(f"select {_SCHEMA}.hub_open_circle(%s, %s)", (roles, space)).fetchone()
+        assert row is not None
+        return str(row[0])
+
+    @contextmanager
+    def only_device(self) -> Iterator[None]:
+        """Hold the lock that keeps a second device of this member from syncing at the same moment."""
+        with self.talking() as conn:
+            row = conn.execute(
+                "select pg_try_advisory_lock(%s, hashtext(current_user))", (_LOCK_CLASS,)
+            ).fetchone()
+        if not (row and row[0]):
+            raise HubBusyError(
+                "Another device of yours is syncing with the hub right now; this sync did nothing.",
+                hint="Sync from one journal only: the hub hands each bundle to whichever device takes it first.",
+            )
+        try:
+            yield
+        finally:
+            if self._conn is not None and not self._conn.closed:
+                try:
+                    with self.talking() as conn:
+                        conn.execute("select pg_advisory_unlock(%s, hashtext(current_user))", (_LOCK_CLASS,))
+                except PeerlogError:
+                    pass  # the connection has gone, and the server let the lock go with it
+
+    def send(self, space_id: str, recipient: str, bundle_id: str, body: bytes) -> None:
+        """One sealed bundle into the mailbox; returns once the server has committed it."""
+        with self.talking() as conn:
+            conn.execute(
+                f"insert into {_SCHEMA}.mailbox (space_id, recipient, bundle_id, body) values (%s, %s, %s, %s)",
+                (space_id, recipient, bundle_id, body),
+            )
+
+    def page(self, after: int) -> list[tuple[int, str, bytes]]:
+        with self.talking() as conn:
+            rows = conn.execute(
+                f"select seq, bundle_id, body from {_SCHEMA}.mailbox where recipient = current_user "
+                f"and seq > %s order by seq limit {PAGE}",
+                (after,),
+            ).fetchall()
+        return [(int(seq), str(bundle_id), bytes(body)) for seq, bundle_id, body in rows]
+
+    def delete(self, seqs: list[int]) -> None:
+        if not seqs:
+            return
+        with self.talking() as conn:
+            conn.execute(
+                f"delete from {_SCHEMA}.mailbox where recipient = current_user and seq = any(%s)", (seqs,)
+            )
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the hub's notification that something arrived; True if one came."""
+        from psycopg import sql
+
+        with self.talking() as conn:
+            if not self.listening:
+                conn.execute(sql.SQL("listen {}").format(sql.Identifier(self.settings.channel)))
+                self.listening = True
+            for _notice in conn.notifies(timeout=seconds, stop_after=1):
+                return True
+        return False
+
+
+# ---------------------------------------------------------------- joining
+
+
+@dataclass(frozen=True)
+class Joined:
+    settings: HubSettings
+    key: PeerKey
+    again: bool
+
+
+def decode(code: str) -> HubSettings:
+    """The settings a join code holds; a damaged code is one line."""
+    from peerlog.hubcodes import decode_join
+
+    decoded = decode_join(code)
+    try:
+        return HubSettings.from_fields(decoded)
+    except ValueError:
+        raise InputError(
+            "That join code is not complete.", hint="Copy the whole line your programme sent you."
+        ) from None
+
+
+def join(store: Store, code: str) -> Joined:
+    """Join the hub a code names: register this journal's key as yours there, then keep the settings.
+
+    One hub per journal: a code for another hub is refused while this one is set."""
+    from peerlog.peer_keys import own_identity
+
+    settings = decode(code)
+    current = read_settings(store.path)
+    if current is not None and current.hub_id != settings.hub_id:
+        raise InputError(
+            f"This journal already belongs to the hub at {current.where}; a journal joins one hub.",
+            hint="Use another journal (PEERLOG_HOME or --db) for a second programme.",
+        )
+    identity, _name = own_identity(store)
+    with Hub(settings) as hub:
+        hub.register_key(identity.public.code)
+    write_settings(store.path, settings)
+    return Joined(settings, identity.public, again=current is not None)
+
+
+# ---------------------------------------------------------------- pairs through the hub
+
+
+@dataclass(frozen=True)
+class HubPair:
+    pair: PairView
+    change: KeyChange
+    created: bool
+    space_id: str
+
+
+def _find_member(directory: list[Member], name: str, me: HubSettings, key: str | None) -> Member:
+    from peerlog.lookup import by_name, name_key, one_match
+
+    others = [m for m in directory if m.role != me.role]
+    if key is not None and (same := [m for m in others if m.key == key]):
+        return same[0]
+    matches = by_name(others, name, key_of=lambda m: name_key(m.name)) if name_key(name) else []
+    if not matches:
+        raise NotFoundError(
+            f"No one called '{name}' is in the hub's directory.",
+            hint="People appear there once they have joined with `peerlog hub join`; check the name with them.",
+        )
+    return one_match(matches, name, "member of the hub", name_of=lambda m: m.name)
+
+
+def link_pair(store: Store, name: str, *, adding: bool, agreement: str | None = None) -> HubPair:
+    """Pair with `name` through the hub (`pair add NAME --hub`), or move a pair there (`pair set NAME --hub`):
+    the peer's key comes from the hub's directory, and the hub opens the pair's space."""
+    from peerlog.models import HubSpace
+    from peerlog.pairs import add_pair, peer_of, resolve_pair, view
+    from peerlog.peer_keys import own_identity, set_peer_key
+
+    settings = require_settings(store.path)
+    identity, _name = own_identity(store)
+    known_key = None
+    if not adding:
+        with store.session() as session:
+            peer = peer_of(session, name)
+            name, known_key = peer.name, peer.public_key
+    with Hub(settings) as hub:
+        member = _find_member(hub.directory(), name, settings, known_key)
+        space_id = hub.open_pair(member.role)
+    from peerlog.identity import PeerKey
+
+    key = PeerKey.from_code(member.key)
+    with store.session(write=True) as session:
+        created = False
+        if adding:
+            added, created = add_pair(session, peer_name=member.name, agreement=agreement)
+            name = added.peer
+        pair = resolve_pair(session, name)
+        change = set_peer_key(session, peer_of(session, name), key, mine=identity.public, replace=not adding)
+        row = session.get(HubSpace, pair.id) or HubSpace(local_id=pair.id, kind="pair", space_id=space_id)
+        row.space_id = space_id
+        session.add(row)
+        session.flush()
+        return HubPair(view(session, pair), change, created, space_id)
+
+
+# ---------------------------------------------------------------- syncing
+
+
+def _cursor_key(settings: HubSettings) -> str:
+    return f"hub.{settings.hub_id}.cursor"
+
+
+def _synced_key(settings: HubSettings) -> str:
+    return f"hub.{settings.hub_id}.synced_at"
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    from peerlog.models import Meta
+
+    row = session.get(Meta, key)
+    if row is None:
+        session.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+
+
+def _get_meta(session: Session, key: str) -> str | None:
+    from peerlog.models import Meta
+
+    row = session.get(Meta, key)
+    return row.value if row else None
+
+
+@dataclass
+class HubPass:
+    """One sync with the hub: a report per peer (as for a folder), bundles left alone, and what stopped it."""
+
+    reports: list[FolderSync] = field(default_factory=list)
+    #: (a short name for the bundle, why) for bundles refused: dropped when they can never be opened,
+    #: kept in the mailbox for the next sync when they may be usable later.
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    problem: PeerlogError | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    pair_id: str
+    peer: str
+    space_id: str
+
+
+def uses_hub(store: Store) -> bool:
+    """Whether this journal has joined a hub: a look at one file, so local-only syncs never load psycopg."""
+    return read_settings(store.path) is not None
+
+
+def hub_pair_ids(store: Store) -> set[str]:
+    from sqlmodel import select
+
+    from peerlog.models import HubSpace
+
+    with store.session() as session:
+        return set(session.exec(select(HubSpace.local_id).where(HubSpace.kind == "pair")))
+
+
+def _plan(store: Store, pair: str | None) -> list[_Plan]:
+    from sqlmodel import select
+
+    from peerlog.models import HubSpace, Pair, Person
+    from peerlog.pairs import peer_id_of, resolve_pair
+    from peerlog.people import get_self
+
+    with store.session() as session:
+        me = get_self(session)
+        rows = list(session.exec(select(HubSpace).where(HubSpace.kind == "pair")))
+        if pair is not None:
+            chosen = resolve_pair(session, pair).id
+            rows = [r for r in rows if r.local_id == chosen]
+        plan = []
+        for row in rows:
+            pair_row = session.get(Pair, row.local_id)
+            if pair_row is None or pair_row.ended_at is not None:
+                continue
+            peer = session.get_one(Person, peer_id_of(pair_row, me.id))
+            plan.append(_Plan(row.local_id, peer.name, row.space_id))
+    return sorted(plan, key=lambda p: p.peer.casefold())
+
+
+def sync_hub(store: Store, identity: Identity, *, hub: Hub, pair: str | None = None) -> HubPass:
+    """Push every hub pair's changes (or just `pair`'s), then take in everything addressed to you.
+
+    A fault with the hub as a whole (unreachable, dropped, membership ended, another device syncing) ends
+    the pass and is its `problem`: what was applied before stays applied, nothing is half-done."""
+    from peerlog.exchange import FolderSync
+
+    done = HubPass()
+    where = hub.settings.where
+    plan = _plan(store, pair)
+    by_peer = {p.peer: FolderSync(p.peer, where, hub=True) for p in plan}
+    done.reports = list(by_peer.values())
+    try:
+        with hub.only_device():
+            roles = {m.key: m.role for m in hub.directory()} if plan else {}
+            for item in plan:
+                _push(store, identity, hub, item, roles, by_peer[item.peer])
+            _pull(store, identity, hub, by_peer, done)
+    except PeerlogError as error:
+        done.problem = error
+    done.reports = sorted(by_peer.values(), key=lambda r: r.peer.casefold())
+    return done
+
+
+def _push(
+    store: Store, identity: Identity, hub: Hub, item: _Plan, roles: dict[str, str], report: FolderSync
+) -> None:
+    from peerlog.exchange import KeyNeededError, seal_changes
+    from peerlog.models import Pair
+
+    try:
+        with store.session(write=True) as session:
+            sealed = seal_changes(session, session.get_one(Pair, item.pair_id), identity, everything=False)
+            if sealed.outgoing.empty:
+                return
+            role = roles.get(sealed.peer_key.code)
+            if role is None:
+                report.problem = (
+                    f"{item.peer} is not in the hub's directory with the key you hold for them (their membership "
+                    "may have ended, or they joined with a new key); nothing was sent to them."
+                )
+                return
+            hub.send(item.space_id, role, sealed.bundle_id, b"".join(sealed.chunks()))
+            sealed.mark_delivered(session)
+    except KeyNeededError as error:
+        report.problem = str(error)
+        return
+    report.sent_entries = sealed.outgoing.entries
+    report.sent_removed = sealed.outgoing.removed
+    report.sent_wins = sealed.outgoing.wins
+
+
+def _pull(store: Store, identity: Identity, hub: Hub, by_peer: dict[str, FolderSync], done: HubPass) -> None:
+    from peerlog.exchange import FolderSync, receive
+    from peerlog.models import utcnow
+
+    settings = hub.settings
+    with store.session() as session:
+        cursor = int(_get_meta(session, _cursor_key(settings)) or 0)
+    after, moving = cursor, True
+    while True:
+        rows = hub.page(after)
+        gone: list[int] = []
+        for seq, bundle_id, body in rows:
+            try:
+                with store.session(write=True) as session:
+                    arrival = receive(session, BytesIO(body), identity)
+            except BundleError as error:
+                # It can never be opened (damaged, cut short, not for this key): nobody else can read it.
+                done.refused.append(
+                    (f"bundle {bundle_id[:8]}", f"{error.message} It was dropped from the hub.")
+                )
+                gone.append(seq)
+            except PeerlogError as error:
+                # From someone this journal cannot link yet: it stays in the mailbox for a later sync.
+                done.refused.append((f"bundle {bundle_id[:8]}", f"{error.message} It waits on the hub."))
+                moving = False
+            else:
+                gone.append(seq)
+                if not arrival.already:
+                    report = by_peer.get(arrival.sender)
+                    if report is None:
+                        report = by_peer[arrival.sender] = FolderSync(
+                            arrival.sender, settings.where, hub=True
+                        )
+                    report.arrivals.append(arrival)
+            if moving:
+                cursor = seq
+        hub.delete(gone)
+        with store.session(write=True) as session:
+            _set_meta(session, _cursor_key(settings), str(cursor))
+            if len(rows) < PAGE:
+                _set_meta(session, _synced_key(settings), utcnow().isoformat())
+        if len(rows) < PAGE:
+            return
+        after = rows[-1][0]
+
+
+# ---------------------------------------------------------------- status
+
+
+@dataclass(frozen=True)
+class HubStatus:
+    settings: HubSettings
+    synced_at: datetime | None
+    pairs: list[str]
+
+    def to_dict(self) -> dict[str, object]:
+        s = self.settings
+        return {
+            "hub": s.where,
+            "hub_id": s.hub_id,
+            "name": s.name,
+            "role": s.role,
+            "last_sync": self.synced_at.isoformat() if self.synced_at else None,
+            "pairs": self.pairs,
+        }
+
+
+def status(store: Store) -> HubStatus | None:
+    """Which hub, as whom, when it last synced and which pairs go through it: read here, nothing sent."""
+    settings = read_settings(store.path)
+    if settings is None:
+        return None
+    with store.session() as session:
+        stamp = _get_meta(session, _synced_key(settings))
+    return HubStatus(
+        settings,
+        datetime.fromisoformat(stamp) if stamp else None,
+        [p.peer for p in _plan(store, None)],
+    )

@@ -105,8 +105,12 @@ def sync(
         if as_json:
             say_json([r.to_dict() for r in everyone] + (_hub_json(done) if done else []))
         else:
+            # When the hub stopped the pass, "nothing new" would not be true of its pairs: only what happened.
+            stopped = (
+                {id(r) for r in done.reports} if done is not None and done.problem is not None else set()
+            )
             for report in everyone:
-                if first or not report.quiet:
+                if (first and id(report) not in stopped) or not report.quiet:
                     for line in describe(report):
                         say(line)
             if done is not None:

@@ -1,0 +1,481 @@
+"""Members of a programme hub: journals in separate homes join one hub, pair through it and sync for weeks.
+
+A real PostgreSQL server (PEERLOG_TEST_PG); each test gets a fresh hub from the `hub_db` fixture and drops it
+afterwards. The hub's own rules (who may read and write what) are tested from the server's side in
+tests/test_hub_schema.py; here everything goes through what a member runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from peerlog.cli import app
+from support import counts
+
+pytestmark = pytest.mark.hub
+
+SECRET = "private-sentinel-9d41-never-leaves"
+SCRIPT = Path(sys.executable).with_name("peerlog")
+
+
+@dataclass
+class Person:
+    """One member's own machine: a journal in its own home."""
+
+    name: str
+    home: Path
+
+    def __call__(self, *args: str) -> Result:
+        env = {"PEERLOG_HOME": str(self.home), "PEERLOG_DB": None, "PEERLOG_DEBUG": None, "COLUMNS": "200"}
+        return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+
+    def ok(self, *args: str) -> str:
+        result = self(*args)
+        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+        return result.stdout
+
+    def notes(self) -> list[str]:
+        return [e["note"] for e in json.loads(self.ok("log", "--json", "--limit", "1000"))]
+
+    def sync(self) -> str:
+        return self.ok("sync")
+
+    def one_line(self, *args: str) -> str:
+        """A refusal: exit 1, one line on stderr, no traceback."""
+        result = self(*args)
+        assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
+        assert "Traceback" not in result.stdout + result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        return lines[0]
+
+
+class Programme:
+    """The admin's side, as the tests need it: invite and remove members, and look at the server directly."""
+
+    def __init__(self, url: str, hub_id: str) -> None:
+        self.url, self.hub_id = url, hub_id
+        self.roles: dict[str, str] = {}
+        self.codes: dict[str, str] = {}
+
+    def admin(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(self.url, autocommit=True)
+
+    def invite(self, name: str) -> str:
+        import hubstub
+
+        line, role = hubstub.invite(self.url, self.hub_id, name)
+        self.roles[name] = role
+        self.codes[name] = line.removeprefix("peerlog hub join ")
+        return self.codes[name]
+
+    def remove(self, name: str) -> None:
+        import hubstub
+
+        hubstub.remove(self.url, self.hub_id, self.roles[name])
+
+    def role_of(self, name: str) -> str:
+        return self.roles[name]
+
+    def terminate(self, name: str) -> None:
+        """End every connection of `name`'s, as a network fault would."""
+        with self.admin() as conn:
+            conn.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where usename = %s",
+                (self.roles[name],),
+            )
+
+    @contextmanager
+    def holding_sync_lock(self, name: str) -> Iterator[None]:
+        """What a sync on another device of `name`'s holds on the hub while it runs."""
+        from peerlog.hubclient import Hub, decode
+
+        with Hub(decode(self.codes[name])) as hub, hub.only_device():
+            yield
+
+
+@pytest.fixture
+def programme() -> Iterator[Programme]:
+    import sys as _sys
+
+    _sys.path.insert(0, "/tmp/hubstub")
+    import hubstub
+
+    admin_url = os.environ.get("PEERLOG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    url, hub_id, db = hubstub.make_hub(admin_url)
+    try:
+        yield Programme(url, hub_id)
+    finally:
+        hubstub.drop(admin_url, hub_id, db)
+
+
+@pytest.fixture
+def people(tmp_path: Path, programme: Any) -> Callable[[str], Person]:
+    """`people("Ana")`: a journal of Ana's own, started, invited by the admin and joined to the hub."""
+
+    def make(name: str) -> Person:
+        person = Person(name, tmp_path / f"{name.lower()}-home")
+        person.ok("init", "--name", name)
+        joined = person.ok("hub", "join", programme.invite(name))
+        assert f"as {name}" in joined
+        return person
+
+    return make
+
+
+def _pair(a: Person, b: Person) -> None:
+    """Each adds the other through the hub, as two members do."""
+    for me, them in ((a, b), (b, a)):
+        out = me.ok("pair", "add", them.name, "--hub")
+        fingerprint = json.loads(them.ok("id", "--json"))["fingerprint"]
+        assert f"{them.name}'s fingerprint: {fingerprint}" in out
+
+
+# ---------------------------------------------------------------- a programme over several weeks
+
+
+def test_three_members_pair_through_the_hub_and_share_for_weeks(people: Callable[[str], Person]) -> None:
+    ana, sam, kai = people("Ana"), people("Sam"), people("Kai")
+    _pair(ana, sam)
+    _pair(ana, kai)
+    assert "Pairs through the hub: Kai, Sam." in ana.ok("hub", "status")
+    for week in (3, 2, 1):
+        ana.ok(
+            "checkin",
+            "--pair",
+            "sam",
+            "--note",
+            f"with Sam, week -{week}",
+            "--shared",
+            "--at",
+            f"{week * 7}d",
+        )
+        ana.ok("checkin", "--pair", "sam", "--note", f"{SECRET} {week}", "--at", f"{week * 7}d")
+        ana.ok(
+            "checkin",
+            "--pair",
+            "kai",
+            "--note",
+            f"with Kai, week -{week}",
+            "--shared",
+            "--at",
+            f"{week * 7}d",
+        )
+        sam.ok(
+            "checkin",
+            "--pair",
+            "ana",
+            "--note",
+            f"Sam back, week -{week}",
+            "--shared",
+            "--at",
+            f"{week * 7 - 1}d",
+        )
+        assert sam.sync() == "With Ana (hub): sent 1 entry.\n"
+        ana_out = ana.sync()
+        assert "With Sam (hub): sent 1 entry; received 1 entry." in ana_out
+        assert "With Kai (hub): sent 1 entry." in ana_out
+        assert sam.sync() == "With Ana (hub): received 1 entry.\n"
+        assert kai.sync() == "With Ana (hub): received 1 entry.\n"
+    assert sorted(sam.notes()) == sorted(
+        [f"with Sam, week -{w}" for w in (1, 2, 3)] + [f"Sam back, week -{w}" for w in (1, 2, 3)]
+    )
+    assert sorted(kai.notes()) == sorted(f"with Kai, week -{w}" for w in (1, 2, 3))
+    assert not any(SECRET in note for person in (sam, kai) for note in person.notes())
+    # Nothing is left in flight, and a quiet sync says so.
+    assert "With Sam (hub): nothing new either way." in ana.sync()
+    assert "Last sync:" in ana.ok("hub", "status") and "not yet" not in ana.ok("hub", "status")
+
+
+def test_edits_and_removals_travel_through_the_hub(people: Callable[[str], Person]) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    for note in ("kept", "edited", "deleted"):
+        ana.ok("checkin", "--pair", "sam", "--note", note, "--shared")
+    ana.sync()
+    sam.sync()
+    ids = {e["note"]: e["id"] for e in json.loads(ana.ok("log", "--json"))}
+    ana.ok("edit", ids["edited"], "--note", "edited again")
+    ana.ok("delete", ids["deleted"], "--yes")
+    assert "sent 1 entry and 1 removal" in ana.sync()
+    assert "removed as Ana asked" in sam.sync()
+    assert sorted(sam.notes()) == ["edited again", "kept"]
+
+
+def test_private_entries_never_reach_the_mailbox_and_others_cannot_open_it(
+    people: Callable[[str], Person], programme: Any
+) -> None:
+    from peerlog.errors import BundleNotForYouError
+    from peerlog.identity import load_identity
+    from peerlog.sealing import unseal
+
+    ana, sam, kai = people("Ana"), people("Sam"), people("Kai")
+    _pair(ana, sam)
+    ana.ok("checkin", "--pair", "sam", "--note", "shared words", "--shared")
+    ana.ok("checkin", "--pair", "sam", "--note", SECRET)
+    ana.sync()
+    with programme.admin() as conn:
+        rows = conn.execute("select recipient, body from peerlog_hub.mailbox").fetchall()
+    assert [r[0] for r in rows] == [programme.role_of("Sam")]
+    body = bytes(rows[0][1])
+    for plain in (SECRET, "shared words", "Ana", "Sam"):
+        assert plain.encode() not in body
+    kai_key = load_identity(kai.home / "peerlog.db")
+    assert kai_key is not None
+    with pytest.raises(BundleNotForYouError):
+        unseal(iter_bytes(body), signing_key=kai_key.signing_key).plaintext()
+    sam_key = load_identity(sam.home / "peerlog.db")
+    assert sam_key is not None
+    opened = b"".join(unseal(iter_bytes(body), signing_key=sam_key.signing_key).plaintext())
+    assert b"shared words" in opened and SECRET.encode() not in opened
+
+
+def iter_bytes(body: bytes) -> Any:
+    from io import BytesIO
+
+    return BytesIO(body)
+
+
+def test_a_bundle_from_someone_not_paired_yet_waits_on_the_hub(people: Callable[[str], Person]) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    ana.ok("pair", "add", "Sam", "--hub")
+    ana.ok("checkin", "--pair", "sam", "--note", "before Sam paired", "--shared")
+    ana.sync()
+    waiting = sam("sync")
+    assert waiting.exit_code == 1
+    assert "waits on the hub" in waiting.stdout
+    sam.ok("pair", "add", "Ana", "--hub")
+    assert "With Ana (hub): received 1 entry." in sam.sync()
+    assert sam.notes() == ["before Sam paired"]
+
+
+def test_pair_set_hub_moves_an_existing_pair_onto_the_hub(people: Callable[[str], Person]) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    ana.ok("pair", "add", "Sam")
+    ana.ok("checkin", "--pair", "sam", "--note", "from before the hub", "--shared")
+    out = ana.ok("pair", "set", "Sam", "--hub")
+    assert "Sam's fingerprint:" in out and "syncs through your programme hub" in out
+    sam.ok("pair", "add", "Ana", "--hub")
+    ana.sync()
+    assert "received 1 entry" in sam.sync()
+    assert sam.notes() == ["from before the hub"]
+
+
+def test_someone_not_in_the_directory_is_one_line(people: Callable[[str], Person]) -> None:
+    ana = people("Ana")
+    result = ana("pair", "add", "Nobody", "--hub")
+    assert result.exit_code == 2 and "No one called 'Nobody'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_commands_that_need_a_hub_say_how_to_join(tmp_path: Path) -> None:
+    loner = Person("Lee", tmp_path / "lee-home")
+    loner.ok("init", "--name", "Lee")
+    assert "has not joined a programme hub" in loner.ok("hub", "status")
+    line = loner.one_line("pair", "add", "Sam", "--hub")
+    assert "hub join" in line
+    refused = loner("hub", "join", "plhub1not-a-code")
+    assert refused.exit_code == 2 and len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_the_hub_settings_are_owner_only_and_never_an_export_target(people: Callable[[str], Person]) -> None:
+    ana = people("Ana")
+    settings = ana.home / "peerlog.db.hub"
+    assert settings.stat().st_mode & 0o777 == 0o600
+    refused = ana("export", "--format", "json", "--output", str(settings), "--force")
+    assert refused.exit_code == 2 and "your hub settings" in refused.stderr
+    settings.chmod(0o644)
+    assert "read or changed by others" in ana.one_line("sync")
+
+
+# ---------------------------------------------------------------- watching
+
+
+@pytest.mark.slow
+def test_sync_watch_sees_a_peers_entry_within_moments(people: Callable[[str], Person]) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    env = {**os.environ, "PEERLOG_HOME": str(sam.home), "COLUMNS": "200"}
+    env.pop("PEERLOG_DB", None)
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "peerlog", "sync", "--watch"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watcher.stdout is not None
+        assert "Watching your sync folders and your hub" in watcher.stdout.readline()
+        ana.ok("checkin", "--pair", "sam", "--note", "while Sam watches", "--shared")
+        ana.sync()
+        # Generous: the notification or the one-second poll brings it; this only proves it comes unasked.
+        deadline = time.monotonic() + 20
+        while "while Sam watches" not in sam.notes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "while Sam watches" in sam.notes()
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        rest, errors = watcher.communicate(timeout=30)
+    assert watcher.returncode == 0, errors
+    assert "With Ana (hub): received 1 entry." in rest
+    assert errors == ""
+
+
+# ---------------------------------------------------------------- faults
+
+
+def test_an_unreachable_hub_is_one_line_and_the_next_sync_sends_everything(
+    people: Callable[[str], Person],
+) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    ana.ok("checkin", "--pair", "sam", "--note", "sent when the hub is back", "--shared")
+    settings = ana.home / "peerlog.db.hub"
+    good = settings.read_text()
+    broken = json.loads(good) | {"port": 1}
+    settings.write_text(json.dumps(broken))
+    before = counts(ana.home)
+    line = ana.one_line("sync")
+    assert "cannot be reached" in line and "unchanged" in line
+    assert counts(ana.home) == before
+    settings.write_text(good)
+    assert "sent 1 entry" in ana.sync()
+    assert "received 1 entry" in sam.sync()
+    assert sam.notes() == ["sent when the hub is back"]
+
+
+def _fill_mailbox(ana: Person, sam: Person, how_many: int) -> list[str]:
+    notes = [f"note {n}" for n in range(how_many)]
+    for note in notes:
+        ana.ok("checkin", "--pair", "sam", "--note", note, "--shared")
+        ana.sync()  # one bundle each
+    return notes
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of two rows, so a handful of bundles spans several pages."""
+    monkeypatch.setattr("peerlog.hubclient.PAGE", 2)
+
+
+def _after_first_page(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
+    from peerlog import hubclient
+
+    real = hubclient.Hub.page
+    calls = [0]
+
+    def page(self: hubclient.Hub, after: int) -> list[tuple[int, str, bytes]]:
+        calls[0] += 1
+        if calls[0] == 2:
+            action()
+        return real(self, after)
+
+    monkeypatch.setattr(hubclient.Hub, "page", page)
+
+
+def test_a_connection_dropped_between_pages_is_one_line_and_nothing_arrives_twice(
+    people: Callable[[str], Person], programme: Any, small_pages: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    notes = _fill_mailbox(ana, sam, 5)
+    _after_first_page(monkeypatch, lambda: programme.terminate("Sam"))
+    line = sam.one_line("sync")
+    assert "dropped during the sync" in line
+    assert sorted(sam.notes()) == notes[:2]  # the first page is in, whole
+    monkeypatch.undo()
+    monkeypatch.setattr("peerlog.hubclient.PAGE", 2)
+    assert "received 3 entries" in sam.sync()
+    assert sorted(sam.notes()) == notes
+    assert "nothing new either way" in sam.sync()
+    with programme.admin() as conn:
+        assert conn.execute("select count(*) from peerlog_hub.mailbox").fetchone() == (0,)
+
+
+def test_a_member_removed_while_syncing_is_told_once_and_keeps_what_arrived(
+    people: Callable[[str], Person], programme: Any, small_pages: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    notes = _fill_mailbox(ana, sam, 4)
+    _after_first_page(monkeypatch, lambda: programme.remove("Sam"))
+    line = sam.one_line("sync")
+    assert "no longer lets Sam in" in line
+    assert sorted(sam.notes()) == notes[:2]
+    before = counts(sam.home)
+    assert "no longer lets Sam in" in sam.one_line("sync")
+    assert counts(sam.home) == before
+    # Ana's next entry for Sam has nowhere to go, and says so.
+    ana.ok("checkin", "--pair", "sam", "--note", "after Sam left", "--shared")
+    result = ana("sync")
+    assert result.exit_code == 1
+    assert "With Sam (hub): Sam is not in the hub's directory" in result.stdout
+    assert "nothing was sent to them" in result.stdout
+
+
+def test_two_devices_of_one_member_syncing_at_once(
+    people: Callable[[str], Person], programme: Any, tmp_path: Path
+) -> None:
+    """A copy of Sam's journal on a second device: while one syncs, the other is told and does nothing;
+    afterwards every entry is in, once."""
+    import shutil
+
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    laptop = Person("Sam", tmp_path / "sams-laptop")
+    shutil.copytree(sam.home, laptop.home)
+    ana.ok("checkin", "--pair", "sam", "--note", "one", "--shared")
+    ana.sync()
+    with programme.holding_sync_lock("Sam"):
+        before = counts(laptop.home)
+        line = laptop.one_line("sync")
+        assert "Another device of yours is syncing" in line
+        assert counts(laptop.home) == before
+    assert "received 1 entry" in laptop.sync()
+    assert laptop.notes() == ["one"]
+    # The hub handed the bundle to the device that took it: the other one is told nothing new.
+    assert "nothing new either way" in sam.sync()
+
+
+@pytest.mark.slow
+def test_the_console_script_joins_and_syncs(
+    programme: Any, people: Callable[[str], Person], tmp_path: Path
+) -> None:
+    script = str(SCRIPT)
+    home = tmp_path / "noor-home"
+    env = {**os.environ, "PEERLOG_HOME": str(home)}
+    env.pop("PEERLOG_DB", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [script, *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+
+    ana = people("Ana")
+    assert run("init", "--name", "Noor").returncode == 0
+    joined = run("hub", "join", programme.invite("Noor"))
+    assert joined.returncode == 0, joined.stderr
+    assert "You joined the hub" in joined.stdout
+    assert run("pair", "add", "Ana", "--hub").returncode == 0
+    ana.ok("pair", "add", "Noor", "--hub")
+    ana.ok("checkin", "--pair", "noor", "--note", "hello Noor", "--shared")
+    ana.sync()
+    synced = run("sync")
+    assert synced.returncode == 0, synced.stderr
+    assert "With Ana (hub): received 1 entry." in synced.stdout

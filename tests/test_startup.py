@@ -14,7 +14,17 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("sqlalchemy", "sqlmodel", "questionary", "rich", "alembic", "pydantic", "prompt_toolkit", "nacl")
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "questionary",
+    "rich",
+    "alembic",
+    "pydantic",
+    "prompt_toolkit",
+    "nacl",
+    "psycopg",
+)
 
 # Runs peerlog in-process with the given arguments and prints, as JSON, which heavy packages each step
 # loaded. Help for every command is asked for in one interpreter, so new commands are covered as they land.
@@ -121,3 +131,18 @@ def test_everyday_commands_on_a_current_journal_never_load_the_crypto_library(tm
         loaded = probe([argv], tmp_path)[" ".join(argv)]
         assert "sqlalchemy" in loaded  # the journal really was opened
         assert "nacl" not in loaded, f"`peerlog {' '.join(argv)}` imported nacl on a current journal"
+
+
+def test_syncing_a_journal_that_never_joined_a_hub_never_loads_the_postgresql_driver(tmp_path: Path) -> None:
+    folder = tmp_path / "shared-folder"
+    folder.mkdir()
+    for argv in (
+        ["init", "--name", "Ana"],
+        ["pair", "add", "Sam"],
+        ["pair", "set", "sam", "--sync-dir", str(folder)],
+    ):
+        probe([argv], tmp_path)
+    for argv in (["sync"], ["hub", "status"], ["pair", "list"]):
+        loaded = probe([argv], tmp_path)[" ".join(argv)]
+        assert "sqlalchemy" in loaded  # the journal really was opened
+        assert "psycopg" not in loaded, f"`peerlog {' '.join(argv)}` imported psycopg without a hub"

@@ -114,6 +114,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "peerlog.cli.transfer",
         "Copy your whole journal to a backup file, safely, even while peerlog is in use.",
     ),
+    "hub": (
+        "peerlog.cli.hub",
+        "A programme's hub on PostgreSQL: invite members, join, and see participation (never content).",
+    ),
     "doctor": (
         "peerlog.cli.doctor",
         "Check your journal: where it lives, what it holds, and whether all is well. Changes nothing.",
@@ -143,6 +147,7 @@ SUBCOMMAND_ORDER: dict[str, tuple[str, ...]] = {
     "group": ("add", "list", "show", "session", "join", "leave", "set", "rename", "end"),
     "prompts": ("list", "show", "validate", "new"),
     "challenge": ("list", "done", "reopen"),
+    "hub": ("init", "invite", "join", "status", "members", "report", "remove"),
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -90,10 +91,10 @@ def drop_hub(server: str, dbname: str, hub_id: str | None) -> None:
                 conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
 
 
-@pytest.fixture
-def hub_db(pg_server: str, tmp_path: Path) -> Iterator[HubDb]:
-    """A fresh database made into a hub through the CLI (`peerlog hub init URL`), dropped afterwards with
-    every `plh_<hub id>_%` role."""
+@contextmanager
+def made_hub(server: str, home: Path) -> Iterator[HubDb]:
+    """A fresh database made into a hub through the CLI (`peerlog hub init URL`, with `home` as the admin's
+    PEERLOG_HOME), dropped on leaving with every `plh_<hub id>_%` role."""
     import psycopg
     from psycopg import sql
     from typer.testing import CliRunner
@@ -101,12 +102,12 @@ def hub_db(pg_server: str, tmp_path: Path) -> Iterator[HubDb]:
     from peerlog.cli import app
 
     dbname = f"peerlog_test_{secrets.token_hex(6)}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
+    with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
-    url = with_dbname(pg_server, dbname)
+    url = with_dbname(server, dbname)
     hub_id = None
     try:
-        env = {"PEERLOG_HOME": str(tmp_path / "hub-admin-home"), "PEERLOG_HUB_URL": None, "PEERLOG_DB": None}
+        env = {"PEERLOG_HOME": str(home), "PEERLOG_HUB_URL": None, "PEERLOG_DB": None}
         result = CliRunner().invoke(app, ["hub", "init", url], env=env, catch_exceptions=False)
         assert result.exit_code == 0, result.output
         with psycopg.connect(url) as conn:
@@ -115,4 +116,11 @@ def hub_db(pg_server: str, tmp_path: Path) -> Iterator[HubDb]:
         hub_id = row[0]
         yield HubDb(url=url, hub_id=hub_id)
     finally:
-        drop_hub(pg_server, dbname, hub_id)
+        drop_hub(server, dbname, hub_id)
+
+
+@pytest.fixture
+def hub_db(pg_server: str, tmp_path: Path) -> Iterator[HubDb]:
+    """A hub of its own for one test: see `made_hub`."""
+    with made_hub(pg_server, tmp_path / "hub-admin-home") as hub:
+        yield hub

@@ -75,7 +75,9 @@ def decode_join(code: str) -> JoinCode:
         raise InputError(DAMAGED, hint=DAMAGED_HINT)
     body = code[len(PREFIX) :]
     try:
-        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("utf-8"))
+        data = json.loads(
+            base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True).decode("utf-8")
+        )
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise InputError(DAMAGED, hint=DAMAGED_HINT) from None
     if not isinstance(data, dict) or set(data) != set(_FIELDS):

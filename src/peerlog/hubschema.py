@@ -130,7 +130,9 @@ create table peerlog_hub.mailbox (
   bundle_id text not null,
   sent_at timestamptz not null default now(),
   body bytea not null,
-  unique (recipient, bundle_id)
+  -- The same pair of columns as the contract's unique (recipient, bundle_id), bundle first: then the only
+  -- index that starts with recipient is the one below, and a member's page never becomes a bitmap + sort.
+  unique (bundle_id, recipient)
 );
 -- The page query (recipient = me and seq > cursor order by seq limit 100) walks this index in order.
 create index mailbox_recipient_seq on peerlog_hub.mailbox (recipient, seq);
@@ -514,6 +516,15 @@ def invite(url: str, name: str, *, coordinator: bool = False, host: str | None =
         conn.execute(
             sql.SQL("create role {} login password {} in role {}").format(
                 sql.Identifier(role), sql.Literal(password), sql.Identifier(group)
+            )
+        )
+        # A member's page (recipient = me and seq > cursor order by seq limit 100) must walk the
+        # (recipient, seq) index. With the default random_page_cost of 4 the planner may walk the primary key
+        # instead and filter out everyone else's mail, fine on a tidy table, slow when one's own is rare; 1.1
+        # is the usual figure for SSDs and keeps the plan on the member's own index.
+        conn.execute(
+            sql.SQL("alter role {} in database {} set random_page_cost = 1.1").format(
+                sql.Identifier(role), sql.Identifier(conn.info.dbname)
             )
         )
         conn.execute(

@@ -97,3 +97,7 @@ def sam(journal: Invoke, sam_home: Path, templates: tuple[Path, Path]) -> Invoke
         return journal(*args, env={"PEERLOG_HOME": str(sam_home)}, **kw)
 
     return run
+
+
+# The programme hub's fixtures (a real PostgreSQL database per test), for every test file that asks.
+from hub_support import hub_db, pg_server  # noqa: E402, F401

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from hub_support import HubDb
 from peerlog.cli import app
 from support import counts
 
@@ -64,30 +65,32 @@ class Person:
 
 
 class Programme:
-    """The admin's side, as the tests need it: invite and remove members, and look at the server directly."""
+    """The admin's side, as the tests need it: `hub invite` and `hub remove` through the CLI, and a look at the
+    server itself as its superuser."""
 
-    def __init__(self, url: str, hub_id: str) -> None:
-        self.url, self.hub_id = url, hub_id
+    def __init__(self, hub: HubDb, admin_home: Path) -> None:
+        self.hub, self.admin_home = hub, admin_home
         self.roles: dict[str, str] = {}
         self.codes: dict[str, str] = {}
 
-    def admin(self) -> Any:
-        import psycopg
-
-        return psycopg.connect(self.url, autocommit=True)
+    def _admin(self, *args: str) -> str:
+        env = {"PEERLOG_HOME": str(self.admin_home), "PEERLOG_DB": None, "PEERLOG_HUB_URL": None}
+        result = CliRunner().invoke(app, [*args, "--url", self.hub.url], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
 
     def invite(self, name: str) -> str:
-        import hubstub
-
-        line, role = hubstub.invite(self.url, self.hub_id, name)
-        self.roles[name] = role
-        self.codes[name] = line.removeprefix("peerlog hub join ")
+        """The code in the line `hub invite` prints for the person to run."""
+        invited = json.loads(self._admin("hub", "invite", name, "--json"))
+        self.roles[name] = invited["role"]
+        self.codes[name] = invited["join"].removeprefix("peerlog hub join ")
         return self.codes[name]
 
     def remove(self, name: str) -> None:
-        import hubstub
+        self._admin("hub", "remove", name)
 
-        hubstub.remove(self.url, self.hub_id, self.roles[name])
+    def admin(self) -> Any:
+        return self.hub.connect(autocommit=True)
 
     def role_of(self, name: str) -> str:
         return self.roles[name]
@@ -110,18 +113,8 @@ class Programme:
 
 
 @pytest.fixture
-def programme() -> Iterator[Programme]:
-    import sys as _sys
-
-    _sys.path.insert(0, "/tmp/hubstub")
-    import hubstub
-
-    admin_url = os.environ.get("PEERLOG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    url, hub_id, db = hubstub.make_hub(admin_url)
-    try:
-        yield Programme(url, hub_id)
-    finally:
-        hubstub.drop(admin_url, hub_id, db)
+def programme(hub_db: HubDb, tmp_path: Path) -> Programme:
+    return Programme(hub_db, tmp_path / "hub-admin-home")
 
 
 @pytest.fixture

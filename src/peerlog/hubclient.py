@@ -31,9 +31,9 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from peerlog.errors import BundleError, InputError, NotFoundError, PeerlogError
 from peerlog.files import HUB_SUFFIX
+from peerlog.hubcodes import JoinCode
 
 if TYPE_CHECKING:
     import psycopg
@@ -90,16 +91,8 @@ class HubBusyError(PeerlogError):
 
 
 @dataclass(frozen=True)
-class HubSettings:
-    """Where the hub is and who you are on it: the join code, decoded."""
-
-    host: str
-    port: int
-    dbname: str
-    role: str
-    password: str
-    hub_id: str
-    name: str
+class HubSettings(JoinCode):
+    """Where the hub is and who you are on it: the join code, decoded, as kept beside the journal."""
 
     @property
     def where(self) -> str:
@@ -110,42 +103,24 @@ class HubSettings:
         return f"plh_{self.hub_id}"
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "host": self.host,
-            "port": self.port,
-            "dbname": self.dbname,
-            "role": self.role,
-            "password": self.password,
-            "hub_id": self.hub_id,
-            "name": self.name,
-        }
+        return asdict(self)
 
     @classmethod
-    def from_fields(cls, found: Mapping[str, Any] | object) -> HubSettings:
-        """From the decoded join code (a mapping or an object with these attributes) or the settings file."""
+    def of(cls, code: JoinCode) -> HubSettings:
+        return cls(**asdict(code))
 
-        def get(name: str) -> Any:
-            return found.get(name) if isinstance(found, Mapping) else getattr(found, name, None)
-
-        values = {
-            name: get(name) for name in ("host", "port", "dbname", "role", "password", "hub_id", "name")
-        }
-        if not all(isinstance(values[k], str) and values[k] for k in ("host", "dbname", "role", "hub_id")):
-            raise ValueError("incomplete hub settings")
+    @classmethod
+    def from_dict(cls, found: object) -> HubSettings:
+        """From the settings file: the join code's fields at the top level (others, such as a note, ignored)."""
+        if not isinstance(found, dict):
+            raise ValueError("not an object")
+        values: dict[str, Any] = {name: found.get(name) for name in cls.__dataclass_fields__}
         port = values["port"]
-        if isinstance(port, str) and port.isdigit():
-            port = int(port)
+        if not all(isinstance(v, str) and v for k, v in values.items() if k != "port"):
+            raise ValueError("incomplete hub settings")
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise ValueError("bad port")
-        return cls(
-            host=values["host"],
-            port=port,
-            dbname=values["dbname"],
-            role=values["role"],
-            password=str(values["password"] or ""),
-            hub_id=values["hub_id"],
-            name=str(values["name"] or values["role"]),
-        )
+        return cls(**values)
 
 
 def settings_path(journal: Path) -> Path:
@@ -181,14 +156,14 @@ def read_settings(journal: Path) -> HubSettings | None:
     from peerlog.files import read_regular_file
 
     try:
-        return HubSettings.from_fields(json.loads(read_regular_file(path).decode("utf-8")))
+        return HubSettings.from_dict(json.loads(read_regular_file(path).decode("utf-8")))
     except FileNotFoundError:
         return None
     except OSError as error:
         raise PeerlogError(
             f"peerlog cannot read the hub settings {path}: {error.strerror or error}."
         ) from None
-    except (UnicodeDecodeError, ValueError, AttributeError):
+    except (UnicodeDecodeError, ValueError):
         raise PeerlogError(
             f"The hub settings {path} are damaged, so peerlog cannot reach your hub; nothing was changed.",
             hint="Join again with the code your programme sent you: `peerlog hub join CODE`.",
@@ -270,16 +245,9 @@ class Hub:
                 "The hub needs the PostgreSQL driver, which is not installed with this peerlog.",
                 hint="Install it with `pip install 'peerlog[hub]'`.",
             ) from None
-        s = self.settings
         try:
             return psycopg.connect(
-                host=s.host,
-                port=s.port,
-                dbname=s.dbname,
-                user=s.role,
-                password=s.password or None,
-                connect_timeout=CONNECT_TIMEOUT,
-                application_name="peerlog",
+                self.settings.conninfo(connect_timeout=CONNECT_TIMEOUT),
                 autocommit=True,
                 # A connection that stops answering is noticed in seconds, not the system's hours.
                 keepalives=1,
@@ -338,19 +306,19 @@ class Hub:
         conn = self.conn()
         try:
             yield conn
-        except psycopg.errors.InsufficientPrivilege:
-            self.close()
-            raise self._connect_error("permission denied for database") from None
-        except psycopg.errors.RaiseException as error:
-            # The hub's own functions say what they refuse in words meant for the member.
-            raise PeerlogError(f"The hub refused: {_primary(error)}.") from None
         except psycopg.OperationalError:
             self.close()
             raise self._dropped() from None
         except psycopg.Error as error:
+            message = _primary(error)
+            if error.sqlstate == "42501" and ("current member" in message or "permission denied" in message):
+                self.close()
+                raise self._connect_error("permission denied for database") from None
+            if error.sqlstate in ("42501", "22023", "23505", "P0001"):
+                # The hub's own functions say what they refuse in words meant for the member.
+                raise PeerlogError(f"The hub refused: {message}; your journal is unchanged.") from None
             raise PeerlogError(
-                f"The hub at {self.settings.where} could not do that: {_primary(error)}; your journal is "
-                "unchanged.",
+                f"The hub at {self.settings.where} could not do that: {message}; your journal is unchanged.",
                 hint="It may be running an older or newer hub than this peerlog expects; tell your programme.",
             ) from None
 
@@ -462,16 +430,10 @@ class Joined:
 
 
 def decode(code: str) -> HubSettings:
-    """The settings a join code holds; a damaged code is one line."""
+    """The settings a join code holds; a damaged code is one line (`hubcodes.decode_join`)."""
     from peerlog.hubcodes import decode_join
 
-    decoded = decode_join(code)
-    try:
-        return HubSettings.from_fields(decoded)
-    except ValueError:
-        raise InputError(
-            "That join code is not complete.", hint="Copy the whole line your programme sent you."
-        ) from None
+    return HubSettings.of(decode_join(code))
 
 
 def join(store: Store, code: str) -> Joined:

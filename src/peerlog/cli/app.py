@@ -110,13 +110,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "peerlog.cli.sync",
         "Exchange sealed bundles with every peer who has a sync folder: send your changes, take in theirs.",
     ),
-    "hub": (
-        "peerlog.cli.hub",
-        "A programme hub: many pairs meet through one server that cannot read them.",
-    ),
     "backup": (
         "peerlog.cli.transfer",
         "Copy your whole journal to a backup file, safely, even while peerlog is in use.",
+    ),
+    "hub": (
+        "peerlog.cli.hub",
+        "A programme's hub on PostgreSQL: invite members, join, and see participation (never content).",
     ),
     "doctor": (
         "peerlog.cli.doctor",
@@ -147,6 +147,7 @@ SUBCOMMAND_ORDER: dict[str, tuple[str, ...]] = {
     "group": ("add", "list", "show", "session", "join", "leave", "set", "rename", "end"),
     "prompts": ("list", "show", "validate", "new"),
     "challenge": ("list", "done", "reopen"),
+    "hub": ("init", "invite", "join", "status", "members", "report", "remove"),
 }
 
 

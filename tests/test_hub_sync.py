@@ -79,9 +79,10 @@ class Programme:
         assert result.exit_code == 0, result.output
         return result.stdout
 
-    def invite(self, name: str) -> str:
+    def invite(self, name: str, *, coordinator: bool = False) -> str:
         """The code in the line `hub invite` prints for the person to run."""
-        invited = json.loads(self._admin("hub", "invite", name, "--json"))
+        extra = ["--coordinator"] if coordinator else []
+        invited = json.loads(self._admin("hub", "invite", name, *extra, "--json"))
         self.roles[name] = invited["role"]
         self.codes[name] = invited["join"].removeprefix("peerlog hub join ")
         return self.codes[name]
@@ -142,7 +143,9 @@ def _pair(a: Person, b: Person) -> None:
 # ---------------------------------------------------------------- a programme over several weeks
 
 
-def test_three_members_pair_through_the_hub_and_share_for_weeks(people: Callable[[str], Person]) -> None:
+def test_three_members_pair_through_the_hub_and_share_for_weeks(
+    people: Callable[[str], Person], programme: Programme, tmp_path: Path
+) -> None:
     ana, sam, kai = people("Ana"), people("Sam"), people("Kai")
     _pair(ana, sam)
     _pair(ana, kai)
@@ -193,6 +196,19 @@ def test_three_members_pair_through_the_hub_and_share_for_weeks(people: Callable
     # Nothing is left in flight, and a quiet sync says so.
     assert "With Sam (hub): nothing new either way." in ana.sync()
     assert "Last sync:" in ana.ok("hub", "status") and "not yet" not in ana.ok("hub", "status")
+    # The coordinator sees that both pairs met in each of those weeks: counts of days, nothing else.
+    lee = Person("Lee", tmp_path / "lee-home")
+    lee.ok("init", "--name", "Lee")
+    assert "coordinator" in lee.ok("hub", "join", programme.invite("Lee", coordinator=True))
+    report = json.loads(lee.ok("hub", "report", "--weeks", "6", "--json"))
+    weeks_met: dict[str, set[str]] = {}
+    for row in report["spaces"]:
+        assert row["kind"] == "pair"
+        weeks_met.setdefault(row["space"], set()).add(row["week"])
+    assert len(weeks_met) == 2
+    assert all(len(weeks) >= 3 for weeks in weeks_met.values()), weeks_met
+    refused = lee("pair", "add", "Ana", "--hub")
+    assert refused.exit_code == 2 and "as a coordinator" in refused.stderr
 
 
 def test_edits_and_removals_travel_through_the_hub(people: Callable[[str], Person]) -> None:
@@ -330,6 +346,27 @@ def test_sync_watch_sees_a_peers_entry_within_moments(people: Callable[[str], Pe
     assert errors == ""
 
 
+def test_a_watcher_is_woken_by_the_hub_when_a_bundle_arrives(people: Callable[[str], Person]) -> None:
+    """Not only the one-second poll: the hub's notification wakes a waiting watcher."""
+    import threading
+
+    from peerlog.hubclient import Hub, read_settings
+
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    settings = read_settings(sam.home / "peerlog.db")
+    assert settings is not None
+    woken: list[bool] = []
+    with Hub(settings) as hub:
+        assert hub.wait(0.01) is False  # listening now; nothing has come
+        waiter = threading.Thread(target=lambda: woken.append(hub.wait(30)))
+        waiter.start()
+        ana.ok("checkin", "--pair", "sam", "--note", "wake up", "--shared")
+        ana.sync()
+        waiter.join(60)
+    assert woken == [True]
+
+
 # ---------------------------------------------------------------- faults
 
 
@@ -399,6 +436,31 @@ def test_a_connection_dropped_between_pages_is_one_line_and_nothing_arrives_twic
     assert "nothing new either way" in sam.sync()
     with programme.admin() as conn:
         assert conn.execute("select count(*) from peerlog_hub.mailbox").fetchone() == (0,)
+
+
+def test_a_push_whose_answer_was_lost_is_sent_again_and_lands_once(
+    people: Callable[[str], Person], programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from peerlog import hubclient
+
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    ana.ok("checkin", "--pair", "sam", "--note", "landed once", "--shared")
+    real = hubclient.Hub.send
+
+    def send_then_drop(self: hubclient.Hub, *args: Any) -> None:
+        real(self, *args)  # the hub has it; the answer never comes back
+        programme.terminate("Ana")
+        with self.talking() as conn:
+            conn.execute("select 1")
+
+    monkeypatch.setattr(hubclient.Hub, "send", send_then_drop)
+    assert "dropped during the sync" in ana.one_line("sync")
+    monkeypatch.undo()
+    assert "sent 1 entry" in ana.sync()  # not marked as sent, so it goes again
+    assert "received 1 entry" in sam.sync()
+    assert sam.notes() == ["landed once"]
+    assert "nothing new either way" in sam.sync()
 
 
 def test_a_member_removed_while_syncing_is_told_once_and_keeps_what_arrived(

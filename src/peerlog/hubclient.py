@@ -34,7 +34,7 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,6 +94,9 @@ class HubBusyError(PeerlogError):
 class HubSettings(JoinCode):
     """Where the hub is and who you are on it: the join code, decoded, as kept beside the journal."""
 
+    #: Joined with a coordinator's code: the hub shows them participation counts and nothing to sync.
+    coordinator: bool = False
+
     @property
     def where(self) -> str:
         return f"{self.host}:{self.port}/{self.dbname}"
@@ -106,21 +109,22 @@ class HubSettings(JoinCode):
         return asdict(self)
 
     @classmethod
-    def of(cls, code: JoinCode) -> HubSettings:
-        return cls(**asdict(code))
+    def of(cls, code: JoinCode, *, coordinator: bool = False) -> HubSettings:
+        fields = {name: getattr(code, name) for name in JoinCode.__dataclass_fields__}
+        return cls(**fields, coordinator=coordinator)
 
     @classmethod
     def from_dict(cls, found: object) -> HubSettings:
         """From the settings file: the join code's fields at the top level (others, such as a note, ignored)."""
         if not isinstance(found, dict):
             raise ValueError("not an object")
-        values: dict[str, Any] = {name: found.get(name) for name in cls.__dataclass_fields__}
+        values: dict[str, Any] = {name: found.get(name) for name in JoinCode.__dataclass_fields__}
         port = values["port"]
         if not all(isinstance(v, str) and v for k, v in values.items() if k != "port"):
             raise ValueError("incomplete hub settings")
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise ValueError("bad port")
-        return cls(**values)
+        return cls(**values, coordinator=found.get("coordinator") is True)
 
 
 def settings_path(journal: Path) -> Path:
@@ -347,6 +351,17 @@ class Hub:
             rows = conn.execute(f"select name, role, public_key from {_SCHEMA}.hub_directory()").fetchall()
         return [Member(str(name), str(role), str(key)) for name, role, key in rows if key]
 
+    def is_coordinator(self) -> bool:
+        """Whether this role is a coordinator's: they may not even read their own row of the directory."""
+        import psycopg
+
+        with self.talking() as conn:
+            try:
+                conn.execute(f"select 1 from {_SCHEMA}.member limit 1")
+            except psycopg.errors.InsufficientPrivilege:
+                return True
+        return False
+
     def open_pair(self, peer_role: str) -> str:
         with self.talking() as conn:
             row = conn.execute(f"select {_SCHEMA}.hub_open_pair(%s)", (peer_role,)).fetchone()
@@ -380,6 +395,10 @@ class Hub:
                         conn.execute("select pg_advisory_unlock(%s, hashtext(current_user))", (_LOCK_CLASS,))
                 except PeerlogError:
                     pass  # the connection has gone, and the server let the lock go with it
+
+    def mark_session(self, space_id: str, day: date) -> None:
+        with self.talking() as conn:
+            conn.execute(f"select {_SCHEMA}.hub_mark_session(%s, %s)", (space_id, day))
 
     def send(self, space_id: str, recipient: str, bundle_id: str, body: bytes) -> None:
         """One sealed bundle into the mailbox; returns once the server has committed it."""
@@ -452,6 +471,7 @@ def join(store: Store, code: str) -> Joined:
     identity, _name = own_identity(store)
     with Hub(settings) as hub:
         hub.register_key(identity.public.code)
+        settings = HubSettings.of(settings, coordinator=hub.is_coordinator())
     write_settings(store.path, settings)
     return Joined(settings, identity.public, again=current is not None)
 
@@ -490,6 +510,12 @@ def link_pair(store: Store, name: str, *, adding: bool, agreement: str | None = 
     from peerlog.peer_keys import own_identity, set_peer_key
 
     settings = require_settings(store.path)
+    if settings.coordinator:
+        raise InputError(
+            f"You are on the hub at {settings.where} as a coordinator, who sees participation counts only, "
+            "so no pair syncs through your place there.",
+            hint="Pair by code instead: `peerlog pair add NAME --key CODE`.",
+        )
     identity, _name = own_identity(store)
     known_key = None
     if not adding:
@@ -644,12 +670,42 @@ def _push(
                 return
             hub.send(item.space_id, role, sealed.bundle_id, b"".join(sealed.chunks()))
             sealed.mark_delivered(session)
+            _mark_sessions(session, hub, item)
     except KeyNeededError as error:
         report.problem = str(error)
         return
     report.sent_entries = sealed.outgoing.entries
     report.sent_removed = sealed.outgoing.removed
     report.sent_wins = sealed.outgoing.wins
+
+
+def _mark_sessions(session: Session, hub: Hub, item: _Plan) -> None:
+    """Tell the hub on which days you shared a check-in with this peer (changed since the last time): its
+    coordinator counts them as the pair's sessions per week. Days only, never what or how many; private
+    check-ins never count, since even their existence stays on this machine."""
+    from datetime import timedelta
+
+    from sqlmodel import col, select
+
+    from peerlog.models import SHARED, CheckIn, utcnow
+    from peerlog.people import get_self
+
+    key = f"hub.{hub.settings.hub_id}.sessions.{item.pair_id}"
+    since = _get_meta(session, key)
+    query = select(CheckIn.at, CheckIn.utc_offset).where(
+        CheckIn.pair_id == item.pair_id,
+        CheckIn.author_id == get_self(session).id,
+        CheckIn.visibility == SHARED,
+    )
+    if since is not None:
+        query = query.where(col(CheckIn.updated_at) > datetime.fromisoformat(since))
+    now = utcnow()
+    days = {
+        (at.replace(tzinfo=None) + timedelta(minutes=offset)).date() for at, offset in session.exec(query)
+    }
+    for day in sorted(days):
+        hub.mark_session(item.space_id, day)
+    _set_meta(session, key, now.isoformat())
 
 
 def _pull(store: Store, identity: Identity, hub: Hub, by_peer: dict[str, FolderSync], done: HubPass) -> None:

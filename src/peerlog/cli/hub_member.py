@@ -29,6 +29,9 @@ def join(
         if joined.again
         else f"You joined the hub at {where} as {name}."
     )
+    if joined.settings.coordinator:
+        say("As a coordinator you see how pairs and circles meet, in counts only: `peerlog hub report`.")
+        return
     say(f"Your fingerprint: {joined.key.fingerprint}")
     say('Pair with someone through it with `peerlog pair add "Their name" --hub`, then run `peerlog sync`.')
 
@@ -50,7 +53,7 @@ def status(
         say(f"This journal has not joined a programme hub. {JOIN_HINT}")
         return
     s = found.settings
-    say(f"Hub: {s.where} (hub {s.hub_id}), as {s.name}.")
+    say(f"Hub: {s.where} (hub {s.hub_id}), as {s.name}{', a coordinator' if s.coordinator else ''}.")
     if found.synced_at is None:
         say("Last sync: not yet. Run `peerlog sync`.")
     else:

@@ -185,7 +185,8 @@ def _hub_of(store: Store) -> Hub | None:
     from peerlog.hubclient import Hub, read_settings
 
     settings = read_settings(store.path)
-    return Hub(settings) if settings is not None else None
+    # A coordinator's place on the hub holds counts, never bundles: there is nothing there to sync.
+    return Hub(settings) if settings is not None and not settings.coordinator else None
 
 
 def _through_hub(store: Store, pair: str) -> bool:

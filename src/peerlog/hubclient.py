@@ -262,15 +262,19 @@ class Hub:
         except psycopg.OperationalError as error:
             raise self._connect_error(str(error)) from None
 
+    def _ended(self) -> MembershipEndedError:
+        s = self.settings
+        return MembershipEndedError(
+            f"The hub at {s.where} no longer lets {s.name} in, so nothing was sent or received; your "
+            "journal is unchanged.",
+            hint="Your membership may have ended. If that is a mistake, ask your programme for a new "
+            "invitation, then `peerlog hub join CODE`.",
+        )
+
     def _connect_error(self, text: str) -> PeerlogError:
         s = self.settings
         if _shut_out(text):
-            return MembershipEndedError(
-                f"The hub at {s.where} no longer lets {s.name} in, so nothing was sent or received; your "
-                "journal is unchanged.",
-                hint="Your membership may have ended. If that is a mistake, ask your programme for a new "
-                "invitation, then `peerlog hub join CODE`.",
-            )
+            return self._ended()
         if "database" in text.lower() and "does not exist" in text.lower():
             return HubUnreachableError(
                 f"The hub {s.where} is not there any more (the server has no database {s.dbname}); your "
@@ -317,7 +321,7 @@ class Hub:
             message = _primary(error)
             if error.sqlstate == "42501" and ("current member" in message or "permission denied" in message):
                 self.close()
-                raise self._connect_error("permission denied for database") from None
+                raise self._ended() from None
             if error.sqlstate in ("42501", "22023", "23505", "P0001"):
                 # The hub's own functions say what they refuse in words meant for the member.
                 raise PeerlogError(f"The hub refused: {message}; your journal is unchanged.") from None

@@ -221,7 +221,7 @@ def test_edits_and_removals_travel_through_the_hub(people: Callable[[str], Perso
     ids = {e["note"]: e["id"] for e in json.loads(ana.ok("log", "--json"))}
     ana.ok("edit", ids["edited"], "--note", "edited again")
     ana.ok("delete", ids["deleted"], "--yes")
-    assert "sent 1 entry and 1 removal" in ana.sync()
+    assert "With Sam (hub): sent 1 entry and 1 removal." in ana.ok("sync", "--pair", "sam")
     assert "removed as Ana asked" in sam.sync()
     assert sorted(sam.notes()) == ["edited again", "kept"]
 
@@ -315,11 +315,9 @@ def test_the_hub_settings_are_owner_only_and_never_an_export_target(people: Call
 # ---------------------------------------------------------------- watching
 
 
-@pytest.mark.slow
-def test_sync_watch_sees_a_peers_entry_within_moments(people: Callable[[str], Person]) -> None:
-    ana, sam = people("Ana"), people("Sam")
-    _pair(ana, sam)
-    env = {**os.environ, "PEERLOG_HOME": str(sam.home), "COLUMNS": "200"}
+def _watch(person: Person) -> subprocess.Popen[str]:
+    """`peerlog sync --watch` in a process of its own, once it says it is watching."""
+    env = {**os.environ, "PEERLOG_HOME": str(person.home), "COLUMNS": "200"}
     env.pop("PEERLOG_DB", None)
     watcher = subprocess.Popen(
         [sys.executable, "-m", "peerlog", "sync", "--watch"],
@@ -328,9 +326,17 @@ def test_sync_watch_sees_a_peers_entry_within_moments(people: Callable[[str], Pe
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert watcher.stdout is not None
+    assert "Watching your sync folders and your hub" in watcher.stdout.readline()
+    return watcher
+
+
+@pytest.mark.slow
+def test_sync_watch_sees_a_peers_entry_within_moments(people: Callable[[str], Person]) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    watcher = _watch(sam)
     try:
-        assert watcher.stdout is not None
-        assert "Watching your sync folders and your hub" in watcher.stdout.readline()
         ana.ok("checkin", "--pair", "sam", "--note", "while Sam watches", "--shared")
         ana.sync()
         # Generous: the notification or the one-second poll brings it; this only proves it comes unasked.
@@ -344,6 +350,24 @@ def test_sync_watch_sees_a_peers_entry_within_moments(people: Callable[[str], Pe
     assert watcher.returncode == 0, errors
     assert "With Ana (hub): received 1 entry." in rest
     assert errors == ""
+
+
+@pytest.mark.slow
+def test_a_watch_ends_with_one_line_when_the_member_is_removed(
+    people: Callable[[str], Person], programme: Programme
+) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    watcher = _watch(sam)
+    try:
+        programme.remove("Sam")
+        _out, errors = watcher.communicate(timeout=60)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    assert watcher.returncode == 1
+    assert "Traceback" not in errors
+    assert len(errors.strip().splitlines()) == 1 and "no longer lets Sam in" in errors
 
 
 def test_a_watcher_is_woken_by_the_hub_when_a_bundle_arrives(people: Callable[[str], Person]) -> None:

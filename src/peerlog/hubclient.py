@@ -144,6 +144,11 @@ def _settings_problem(path: Path, found: os.stat_result) -> PeerlogError | None:
             "so peerlog will not use them.",
             hint=f"Make the file yours only with `chmod 600 {path}`, then try again.",
         )
+    if hasattr(os, "getuid") and found.st_uid != os.getuid():
+        return PeerlogError(
+            f"The hub settings {path} belong to another user, so peerlog will not use them.",
+            hint="Use a journal of your own (PEERLOG_HOME or --db).",
+        )
     return None
 
 

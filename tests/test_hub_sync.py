@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -277,6 +277,8 @@ def test_pair_set_hub_moves_an_existing_pair_onto_the_hub(people: Callable[[str]
     ana, sam = people("Ana"), people("Sam")
     ana.ok("pair", "add", "Sam")
     ana.ok("checkin", "--pair", "sam", "--note", "from before the hub", "--shared")
+    refused = ana("pair", "add", "Sam", "--hub")
+    assert refused.exit_code == 2 and 'pair set "Sam" --hub' in refused.stderr
     out = ana.ok("pair", "set", "Sam", "--hub")
     assert "Sam's fingerprint:" in out and "syncs through your programme hub" in out
     sam.ok("pair", "add", "Ana", "--hub")
@@ -328,6 +330,7 @@ def _watch(person: Person) -> subprocess.Popen[str]:
     )
     assert watcher.stdout is not None
     assert "Watching your sync folders and your hub" in watcher.stdout.readline()
+    assert "(hub): nothing new either way." in watcher.stdout.readline()  # its first pass
     return watcher
 
 
@@ -350,6 +353,93 @@ def test_sync_watch_sees_a_peers_entry_within_moments(people: Callable[[str], Pe
     assert watcher.returncode == 0, errors
     assert "With Ana (hub): received 1 entry." in rest
     assert errors == ""
+
+
+class Proxy:
+    """A TCP relay in front of the server, to pull the plug on a member's connection and put it back."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import socket
+
+        self.target = (host, port)
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.listener: Any = None
+        self.open_sockets: list[Any] = []
+
+    def start(self) -> None:
+        import socket
+        import threading
+
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen()
+        self.listener = listener
+
+        def pump(source: Any, sink: Any) -> None:
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            for end in (source, sink):
+                with suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+        def accept() -> None:
+            while True:
+                try:
+                    client, _ = listener.accept()
+                except OSError:
+                    return
+                server = socket.create_connection(self.target)
+                self.open_sockets += [client, server]
+                for a, b in ((client, server), (server, client)):
+                    threading.Thread(target=pump, args=(a, b), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+
+    def stop(self) -> None:
+        """Refuse new connections and cut the open ones, as a network that goes away would."""
+        import socket
+
+        self.listener.close()
+        for end in self.open_sockets:
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+        self.open_sockets = []
+
+
+@pytest.mark.slow
+def test_a_watch_rides_out_a_hub_that_goes_away_and_comes_back(people: Callable[[str], Person]) -> None:
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    settings = sam.home / "peerlog.db.hub"
+    kept = json.loads(settings.read_text())
+    proxy = Proxy(kept["host"], kept["port"])
+    proxy.start()
+    settings.write_text(json.dumps(kept | {"host": "127.0.0.1", "port": proxy.port}))
+    watcher = _watch(sam)
+    assert watcher.stdout is not None
+    try:
+        proxy.stop()
+        said = watcher.stdout.readline()
+        assert said.startswith("Hub: ") and "Still watching" in said, said
+        proxy.start()
+        assert watcher.stdout.readline() == "Hub: back in touch.\n"
+        ana.ok("checkin", "--pair", "sam", "--note", "after the outage", "--shared")
+        ana.sync()
+        assert watcher.stdout.readline() == "With Ana (hub): received 1 entry.\n"
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        _rest, errors = watcher.communicate(timeout=30)
+        proxy.stop()
+    assert watcher.returncode == 0, errors
+    assert sam.notes() == ["after the outage"]
 
 
 @pytest.mark.slow

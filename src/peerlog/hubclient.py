@@ -540,7 +540,15 @@ def link_pair(store: Store, name: str, *, adding: bool, agreement: str | None = 
     with store.session(write=True) as session:
         created = False
         if adding:
-            added, created = add_pair(session, peer_name=member.name, agreement=agreement)
+            try:
+                added, created = add_pair(session, peer_name=member.name, agreement=agreement)
+            except InputError as error:
+                if "already a pair" not in error.message:
+                    raise
+                raise InputError(
+                    error.message,
+                    hint=f'To sync it through the hub: `peerlog pair set "{member.name}" --hub`.',
+                ) from None
             name = added.peer
         pair = resolve_pair(session, name)
         change = set_peer_key(session, peer_of(session, name), key, mine=identity.public, replace=not adding)

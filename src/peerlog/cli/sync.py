@@ -96,11 +96,13 @@ def sync(
     shown_problem: list[str | None] = [None]
 
     def once(first: bool) -> tuple[list[FolderSync], HubPass | None]:
-        from peerlog.hubclient import sync_hub
-
+        done = None
         with SyncLock(store.path):
             reports = sync_folders(store, identity, pair=pair, missing_ok=folder_optional)
-            done = sync_hub(store, identity, hub=hub, pair=pair) if hub is not None else None
+            if hub is not None:
+                from peerlog.hubclient import sync_hub
+
+                done = sync_hub(store, identity, hub=hub, pair=pair)
         everyone = reports + (done.reports if done else [])
         if as_json:
             say_json([r.to_dict() for r in everyone] + (_hub_json(done) if done else []))
@@ -157,8 +159,11 @@ def sync(
     def pause(seconds: float) -> None:
         import time
 
-        if hub is None or shown_problem[0] is not None:
-            time.sleep(seconds * 2)
+        if hub is None:
+            time.sleep(seconds)
+            return
+        if shown_problem[0] is not None:
+            time.sleep(seconds * 3)  # a hub out of reach is tried again every few seconds, not every one
             return
         try:
             hub.wait(seconds)

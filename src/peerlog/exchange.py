@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from uuid import uuid4
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from peerlog.errors import BundleDamagedError, InputError, NotFoundError, PeerlogError
-from peerlog.models import Meta, Pair, Person, Received, utcnow
+from peerlog.models import Group, GroupMember, Link, Meta, Pair, Person, Received, utcnow
 from peerlog.pairs import ordered
 from peerlog.people import get_self, name_key
 from peerlog.transfer import ImportResult, Origin
@@ -29,6 +29,7 @@ from peerlog.transfer import ImportResult, Origin
 if TYPE_CHECKING:
     from peerlog.changesets import ChangesHeader, IncomingChanges, Outgoing
     from peerlog.identity import Identity, PeerKey
+    from peerlog.interchange import GroupMemberRecord, GroupRecord
     from peerlog.store import Store
 
 
@@ -103,6 +104,45 @@ def seal_changes(session: Session, pair: Pair, identity: Identity, *, everything
     return Sealed(outgoing, peer.name, peer_key, bundle_id, utcnow(), identity)
 
 
+def seal_group_changes(
+    session: Session, group: Group, identity: Identity, *, everything: bool
+) -> list[Sealed]:
+    """Your changes in `group` sealed to each member who has anything to receive, one bundle each: what you
+    shared with the group while they were part of it, and removals (even to someone who has left). Members
+    with no key in your journal are left out (`members_without_key` names them)."""
+    from peerlog.changesets import group_changes_for
+    from peerlog.identity import PeerKey
+
+    me = get_self(session)
+    sealed = []
+    for person in _members_of(session, group):
+        if person.id == me.id or not person.public_key:
+            continue
+        bundle_id = uuid4().hex
+        outgoing = group_changes_for(
+            session, group_id=group.id, member_id=person.id, bundle_id=bundle_id, everything=everything
+        )
+        if not outgoing.empty:
+            key = PeerKey.from_code(person.public_key)
+            sealed.append(Sealed(outgoing, person.name, key, bundle_id, utcnow(), identity))
+    return sealed
+
+
+def _members_of(session: Session, group: Group, *, current: bool = False) -> list[Person]:
+    """Everyone who has been part of `group` (or is now, with `current`), by name."""
+    query = select(Person).join(GroupMember, col(GroupMember.person_id) == col(Person.id))
+    query = query.where(GroupMember.group_id == group.id)
+    if current:
+        query = query.where(col(GroupMember.left_at).is_(None))
+    return sorted(set(session.exec(query)), key=lambda p: (p.name_key, p.id))
+
+
+def members_without_key(session: Session, group: Group) -> list[str]:
+    """Current members of `group` (you aside) whose key your journal does not hold: nothing can be sealed
+    to them until it does."""
+    return [p.name for p in _members_of(session, group, current=True) if not p.is_self and not p.public_key]
+
+
 # ---------------------------------------------------------------- in
 
 
@@ -117,13 +157,17 @@ class Arrival:
     already: bool = False
 
 
-def _sender_for(session: Session, me: Person, incoming: IncomingChanges, key: PeerKey) -> tuple[Person, Pair]:
-    """The peer whose key sealed this bundle, and your pair with them; refuse any other key."""
+def _not_your_own(me: Person, key: PeerKey) -> None:
     if me.public_key == key.code:
         raise InputError(
             "This bundle was sealed with your own key, so it is not from a peer; nothing was imported.",
             hint="To bring back your own journal, use `peerlog restore` with your export.",
         )
+
+
+def _sender_for(session: Session, me: Person, incoming: IncomingChanges, key: PeerKey) -> tuple[Person, Pair]:
+    """The peer whose key sealed this bundle, and your pair with them; refuse any other key."""
+    _not_your_own(me, key)
     peer = session.exec(select(Person).where(Person.public_key == key.code)).first()
     claimed = incoming.header.sender.name or "someone"
     if peer is None:
@@ -187,6 +231,184 @@ def origin_for(me: Person, peer: Person, pair: Pair, header: ChangesHeader) -> O
     )
 
 
+# ---------------------------------------------------------------- a group's change set
+
+
+def group_origin(session: Session, me: Person, header: ChangesHeader, key: PeerKey) -> tuple[Person, Origin]:
+    """Who sent a group's change set and how its ids map here. Takes in the group when it is new to you and
+    you are among its members, and the membership facts its header brings; refuses anything else, before
+    anything is changed."""
+    group_record = header.group
+    assert group_record is not None
+    _not_your_own(me, key)
+    sender = session.exec(select(Person).where(Person.public_key == key.code)).first()
+    if sender is None:
+        raise UnknownSenderError(
+            f"This bundle for {group_record.name} comes from a key nobody in your journal has (fingerprint "
+            f"{key.fingerprint}); nothing was imported.",
+            hint="Once a member whose key you hold has shared the group with you, peerlog knows the others' "
+            "keys too: sync or import it again then.",
+        )
+    for person_id, code in ((header.sender.id, key.code), (header.recipient_id, me.public_key)):
+        said = header.person(person_id)
+        if said is not None and said.public_key and code and said.public_key != code:
+            raise BundleDamagedError(
+                f"the group's list of people does not match the keys of {sender.name} and you"
+            )
+    if not group_record.has(header.recipient_id):
+        raise InputError(
+            f"This bundle from {sender.name} is for {group_record.name}, and you are not part of that group; "
+            "nothing was imported."
+        )
+    group = _local_group(session, group_record, sender)
+    if group is not None and sender.id not in {m.person_id for m in _stretches(session, group.id)}:
+        raise InputError(
+            f"This bundle is from {sender.name}, who is not part of {group.name} in your journal; nothing was "
+            "imported.",
+            hint=f'If {sender.name} has joined, note it with `peerlog group join "{group.name}" --member '
+            f'"{sender.name}"`, then sync or import it again.',
+        )
+    people = _people_of(session, me, sender, header, group)
+    if group is None:
+        group = _adopt(session, group_record, people)
+    else:
+        _take_membership(session, group, group_record, people, me)
+    links = [(foreign, "person", local) for foreign, local in people.items()]
+    if group.id != group_record.id:
+        links.append((group_record.id, "group", group.id))
+    return sender, Origin(
+        mine=False,
+        person_map=people,
+        group_map={group_record.id: group.id},
+        sender_id=sender.id,
+        sender_name=sender.name,
+        new_links=tuple(links),
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    """A moment as stored (SQLite gives it back without its zone, always UTC) or read, comparable."""
+    from peerlog.dates import from_stored
+
+    return from_stored(moment, 0)
+
+
+def _stretches(session: Session, group_id: str) -> list[GroupMember]:
+    return list(session.exec(select(GroupMember).where(GroupMember.group_id == group_id)))
+
+
+def _local_group(session: Session, record: GroupRecord, sender: Person) -> Group | None:
+    """The group here that a header describes: linked before, the same group (its id), or the only one of
+    that name with the sender in it (linked from now on). None: a group new to this journal."""
+    link = session.get(Link, record.id)
+    if link is not None and link.kind == "group":
+        linked = session.get(Group, link.local_id)
+        if linked is not None:
+            return linked
+    same = session.get(Group, record.id)
+    if same is not None:
+        return same
+    named = [
+        g
+        for g in session.exec(select(Group).where(Group.name_key == name_key(record.name)))
+        if any(m.person_id == sender.id for m in _stretches(session, g.id))
+    ]
+    return named[0] if len(named) == 1 else None
+
+
+def _people_of(
+    session: Session, me: Person, sender: Person, header: ChangesHeader, group: Group | None
+) -> dict[str, str]:
+    """The header's people as people here: by key, by an earlier link, or (without a key) as the member of
+    the same name in the group; anyone else is new to this journal and added with their name and key."""
+    found = {header.sender.id: sender.id, header.recipient_id: me.id}
+    local_members = (
+        {p.name_key: p for p in _members_of(session, group) if not p.is_self} if group is not None else {}
+    )
+    for person in header.people:
+        if person.id in found:
+            continue
+        local = None
+        if person.public_key:
+            local = session.exec(select(Person).where(Person.public_key == person.public_key)).first()
+        if local is None:
+            link = session.get(Link, person.id)
+            if link is not None and link.kind == "person":
+                local = session.get(Person, link.local_id)
+        if local is None and not person.public_key:
+            local = local_members.get(name_key(person.name or ""))
+        if local is None:
+            name = person.name or "someone"
+            local = Person(name=name, name_key=name_key(name), public_key=person.public_key)
+            session.add(local)
+            session.flush()
+        found[person.id] = local.id
+    return found
+
+
+def _adopt(session: Session, record: GroupRecord, people: dict[str, str]) -> Group:
+    """A group you are part of that is new to your journal, as its sender's header describes it."""
+    taken = {g.name_key for g in session.exec(select(Group))}
+    name = record.name
+    if name_key(name) in taken:
+        # One name names one group here: a circle of the same name stays apart from yours.
+        name = f"{record.name} ({record.id[:8]})"
+    group = Group(
+        id=record.id,
+        name=name,
+        name_key=name_key(name),
+        started_at=record.started_at,
+        ended_at=record.ended_at,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        version=record.version,
+    )
+    session.add(group)
+    session.flush()
+    session.add_all(
+        GroupMember(
+            group_id=group.id, person_id=people[m.person_id], joined_at=m.joined_at, left_at=m.left_at
+        )
+        for m in record.members
+        if m.person_id in people
+    )
+    session.flush()
+    return group
+
+
+def _take_membership(
+    session: Session, group: Group, record: GroupRecord, people: dict[str, str], me: Person
+) -> None:
+    """Who left and who joined, as the header knows it: an open stretch here that the header shows closed
+    is closed when it says; a member it shows current, with no open stretch here that began before, gets
+    one from when they joined. Never removes you, never reopens a stretch that was closed here."""
+    theirs: dict[str, list[GroupMemberRecord]] = {}
+    for m in record.members:
+        if m.person_id in people:
+            theirs.setdefault(people[m.person_id], []).append(m)
+    ours: dict[str, list[GroupMember]] = {}
+    for stretch in _stretches(session, group.id):
+        ours.setdefault(stretch.person_id, []).append(stretch)
+    changed = False
+    for person_id, stretches in theirs.items():
+        here = ours.get(person_id, [])
+        open_there = [m for m in stretches if m.left_at is None]
+        open_here = [m for m in here if m.left_at is None]
+        if open_here and not open_there and person_id != me.id:
+            left = max(_utc(m.left_at) for m in stretches if m.left_at is not None)
+            if left >= _utc(open_here[0].joined_at):
+                open_here[0].left_at = left
+                session.add(open_here[0])
+                changed = True
+        elif open_there and not open_here:
+            joined = _utc(open_there[0].joined_at)
+            if all(m.left_at is not None and _utc(m.left_at) <= joined for m in here):
+                session.add(GroupMember(group_id=group.id, person_id=person_id, joined_at=joined))
+                changed = True
+    if changed:
+        session.flush()
+
+
 def already_received(session: Session, bundle_id: str) -> bool:
     return session.get(Received, bundle_id) is not None
 
@@ -213,8 +435,12 @@ def receive(session: Session, stream: IO[bytes], identity: Identity) -> Arrival:
         raise BundleDamagedError(
             "This bundle's inside does not match its envelope, so it was altered; nothing was imported."
         )
-    peer, pair = _sender_for(session, me, incoming, key)
-    result = apply_changes(session, incoming, origin_for(me, peer, pair, incoming.header))
+    if incoming.header.group is not None:
+        peer, origin = group_origin(session, me, incoming.header, key)
+    else:
+        peer, pair = _sender_for(session, me, incoming, key)
+        origin = origin_for(me, peer, pair, incoming.header)
+    result = apply_changes(session, incoming, origin)
     session.add(Received(bundle_id=unsealed.bundle_id, sender_id=peer.id, made_at=incoming.header.made_at))
     session.flush()
     return Arrival(result, peer.name, unsealed.bundle_id)
@@ -245,10 +471,15 @@ def key_note_once(session: Session, person_id: str, name: str) -> str | None:
 
 @dataclass
 class FolderSync:
-    """One pass over one pair's sync folder: what left, what arrived, and what could not be used."""
+    """One pass over one pair's or group's sync folder: what left, what arrived, and what could not be used.
+
+    `peer` names whom the folder is shared with: your peer, or the group."""
 
     peer: str
     folder: str
+    #: A group's folder: the members a bundle went to this time, by name.
+    group: bool = False
+    sent_to: list[str] = field(default_factory=list)
     sent_entries: int = 0
     sent_removed: int = 0
     sent_wins: int = 0
@@ -280,9 +511,11 @@ class FolderSync:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "peer": self.peer,
+            "peer": None if self.group else self.peer,
+            "group": self.peer if self.group else None,
             "folder": self.folder,
             "sent": {"entries": self.sent_entries, "removed": self.sent_removed, "wins": self.sent_wins},
+            "sent_to": list(self.sent_to),
             "received": {
                 "bundles": len(self.arrivals),
                 "entries": self.received,
@@ -294,14 +527,50 @@ class FolderSync:
         }
 
 
-def sync_folders(store: Store, identity: Identity, *, pair: str | None = None) -> list[FolderSync]:
-    """Exchange with every pair that has a sync folder (or just `pair`): send, then receive, each bundle in its
-    own transaction, so what was applied stays applied whatever happens to the next file."""
-    from peerlog.models import SyncFolder
+def set_group_sync_folder(session: Session, name: str, path: str | None) -> tuple[str, str | None]:
+    """Set (or, with None, clear) the folder this machine syncs the group `name` through: one folder for the
+    whole circle. Returns the group's name and the folder."""
+    from peerlog.groups import resolve_group
+    from peerlog.models import GroupSyncFolder
+
+    group = resolve_group(session, name)
+    row = session.get(GroupSyncFolder, group.id)
+    if path is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(GroupSyncFolder(group_id=group.id, path=path))
+    else:
+        row.path = path
+        session.add(row)
+    session.flush()
+    return group.name, path
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A folder to sync: a pair's (`pair_id`) or a group's (`group_id`), and whom it is shared with."""
+
+    label: str
+    folder: str
+    pair_id: str | None = None
+    group_id: str | None = None
+
+
+def sync_folders(
+    store: Store, identity: Identity, *, pair: str | None = None, group: str | None = None
+) -> list[FolderSync]:
+    """Exchange with every pair and group that has a sync folder (or just `pair`, or just `group`): send,
+    then receive, each bundle in its own transaction, so what was applied stays applied whatever happens to
+    the next file."""
+    from peerlog.groups import resolve_group
+    from peerlog.models import GroupSyncFolder, SyncFolder
     from peerlog.pairs import peer_id_of, resolve_pair
 
     with store.session() as session:
         me = get_self(session)
+        pair_rows: list[SyncFolder] = []
+        group_rows: list[GroupSyncFolder] = []
         if pair is not None:
             chosen = resolve_pair(session, pair)
             row = session.get(SyncFolder, chosen.id)
@@ -311,35 +580,70 @@ def sync_folders(store: Store, identity: Identity, *, pair: str | None = None) -
                     f"Your pair with {peer.name} has no sync folder yet.",
                     hint=f'Set one with `peerlog pair set "{peer.name}" --sync-dir PATH` (a folder you both keep in step).',
                 )
-            rows = [row]
+            pair_rows = [row]
+        elif group is not None:
+            found = resolve_group(session, group)
+            group_row = session.get(GroupSyncFolder, found.id)
+            if group_row is None:
+                raise PeerlogError(
+                    f"{found.name} has no sync folder yet.",
+                    hint=f'Set one with `peerlog group set "{found.name}" --sync-dir PATH` (a folder every '
+                    "member keeps in step).",
+                )
+            group_rows = [group_row]
         else:
-            rows = list(session.exec(select(SyncFolder)))
+            pair_rows = list(session.exec(select(SyncFolder)))
+            group_rows = list(session.exec(select(GroupSyncFolder)))
         plan = []
-        for row in rows:
+        for row in pair_rows:
             pair_row = session.get_one(Pair, row.pair_id)
             peer = session.get_one(Person, peer_id_of(pair_row, me.id))
-            plan.append((row.pair_id, peer.name, row.path))
+            plan.append(_Target(peer.name, row.path, pair_id=row.pair_id))
+        for folder_row in group_rows:
+            plan.append(
+                _Target(
+                    session.get_one(Group, folder_row.group_id).name,
+                    folder_row.path,
+                    group_id=folder_row.group_id,
+                )
+            )
+    # Pairs first, then groups, each by name: the same order every time.
     return [
-        _sync_one(store, identity, pair_id, peer, Path(folder))
-        for pair_id, peer, folder in sorted(plan, key=lambda p: p[1].casefold())
+        _sync_one(store, identity, target)
+        for target in sorted(plan, key=lambda t: (t.group_id is not None, t.label.casefold()))
     ]
 
 
-def _sync_one(store: Store, identity: Identity, pair_id: str, peer: str, folder: Path) -> FolderSync:
+def _send(session: Session, identity: Identity, target: _Target, folder: Path, report: FolderSync) -> None:
+    """Write what the pair's peer (or each member of the group) has not been sent, and note it delivered."""
+    from peerlog import syncing
+    from peerlog.changesets import distinct_sent
+
+    if target.pair_id is not None:
+        sealed = [seal_changes(session, session.get_one(Pair, target.pair_id), identity, everything=False)]
+    else:
+        group = session.get_one(Group, target.group_id)
+        sealed = seal_group_changes(session, group, identity, everything=False)
+    sealed = [s for s in sealed if not s.outgoing.empty]
+    if not sealed:
+        return
+    report.sent_entries, report.sent_removed, report.sent_wins = distinct_sent([s.outgoing for s in sealed])
+    for one in sealed:
+        name = syncing.bundle_name(identity.public.key_id, one.peer_key.key_id, one.made_at)
+        syncing.write_bundle(folder, name, one.chunks())
+        one.mark_delivered(session)
+        report.sent_to.append(one.peer)
+
+
+def _sync_one(store: Store, identity: Identity, target: _Target) -> FolderSync:
     from peerlog import syncing
     from peerlog.errors import BundleIncompleteError
 
-    report = FolderSync(peer, str(folder))
+    folder = Path(target.folder)
+    report = FolderSync(target.label, str(folder), group=target.group_id is not None)
     try:
         with store.session(write=True) as session:
-            sealed = seal_changes(session, session.get_one(Pair, pair_id), identity, everything=False)
-            if not sealed.outgoing.empty:
-                name = syncing.bundle_name(identity.public.key_id, sealed.peer_key.key_id, sealed.made_at)
-                syncing.write_bundle(folder, name, sealed.chunks())
-                sealed.mark_delivered(session)
-                report.sent_entries = sealed.outgoing.entries
-                report.sent_removed = sealed.outgoing.removed
-                report.sent_wins = sealed.outgoing.wins
+            _send(session, identity, target, folder, report)
         with store.session() as session:
             seen = set(session.exec(select(Received.bundle_id)))
         listing = syncing.incoming(folder, my_key_id=identity.public.key_id, seen=seen.__contains__)

@@ -92,7 +92,6 @@ from peerlog.importers.peerlog_json import (
 from peerlog.interchange import (
     CheckInRecord,
     FeedbackRecord,
-    GroupMemberRecord,
     GroupRecord,
     PairRecord,
     PersonRecord,
@@ -125,6 +124,7 @@ from peerlog.transfer import (
     Origin,
     accepts,
     entry_records,
+    group_record,
     merge_batch,
     pair_record,
     person_record,
@@ -410,20 +410,8 @@ def _stretches_of(session: Session, group_id: str) -> list[GroupMember]:
 def group_header(session: Session, group: Group, stretches: list[GroupMember]) -> dict[str, Any]:
     """A group as a change set's header gives it: the group with every stretch of its members, and each
     member as a person with their key, so a member's journal can match them (or meet them) by key."""
-    record = GroupRecord(
-        id=group.id,
-        name=group.name,
-        agreement=None,  # agreed in the room; each journal keeps its own words for it
-        started_at=group.started_at,
-        ended_at=group.ended_at,
-        created_at=group.created_at,
-        updated_at=group.updated_at,
-        version=group.version,
-        members=tuple(
-            GroupMemberRecord(person_id=m.person_id, joined_at=m.joined_at, left_at=m.left_at)
-            for m in stretches
-        ),
-    )
+    # The agreement is the circle's own words: each journal keeps its own, as a pair's does.
+    record = group_record(group, stretches, agreement=False)
     people = session.scalars(
         select(Person).where(table_of(Person).c.id.in_({m.person_id for m in stretches}))
     )
@@ -811,7 +799,8 @@ def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -
         origin.mine
         or origin.sender_id is None
         or origin.person_map.get(header.sender.id) != origin.sender_id
-        or header.pair.id not in origin.pair_map
+        or (header.pair is not None and header.pair.id not in origin.pair_map)
+        or (header.group is not None and header.group.id not in origin.group_map)
     ):
         raise InputError(
             "This change set is not from the journal linked to this pair, so nothing was imported."
@@ -855,6 +844,7 @@ def _apply_batch(session: Session, batch: list[Change], origin: Origin, result: 
         result,
         people=origin.person_map,
         pairs=origin.pair_map,
+        groups=origin.group_map,
         checkins=entries[CheckInRecord],
         reflections=entries[ReflectionRecord],
         feedback=entries[FeedbackRecord],

@@ -134,7 +134,8 @@ def _members_of(session: Session, group: Group, *, current: bool = False) -> lis
     query = query.where(GroupMember.group_id == group.id)
     if current:
         query = query.where(col(GroupMember.left_at).is_(None))
-    return sorted(set(session.exec(query)), key=lambda p: (p.name_key, p.id))
+    people = {p.id: p for p in session.exec(query)}  # someone who came back has two stretches
+    return sorted(people.values(), key=lambda p: (p.name_key, p.id))
 
 
 def members_without_key(session: Session, group: Group) -> list[str]:
@@ -210,7 +211,7 @@ def _sender_for(session: Session, me: Person, incoming: IncomingChanges, key: Pe
 
 def origin_for(me: Person, peer: Person, pair: Pair, header: ChangesHeader) -> Origin:
     """How a change set's ids (the sender's) map onto this journal's, once its key has named the peer."""
-    if {header.sender.id, header.recipient_id} != {
+    if header.pair is None or {header.sender.id, header.recipient_id} != {
         header.pair.person_a_id,
         header.pair.person_b_id,
     }:

@@ -141,13 +141,15 @@ def circle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Member]
     return people
 
 
-def first_bundles(ana: Member, folder: Path, *others: Member) -> None:
+def first_bundles(ana: Member, folder: Path, *others: Member) -> list[str]:
     """Ana shares the circle by file; each member imports their own bundle (and so meets the group)."""
     folder.mkdir(exist_ok=True)
     ana.ok("share", "--group", CIRCLE, "--output", str(folder))
+    said = []
     for other in others:
         (mine,) = [b for b in bundles_in(folder) if f"-to-{other.key_id[:8]}-" in b.name]
-        other.ok("import", str(mine))
+        said.append(other.ok("import", str(mine)))
+    return said
 
 
 # ---------------------------------------------------------------- the circle over several weeks
@@ -244,7 +246,9 @@ def test_the_same_group_bundle_twice_changes_nothing(circle: dict[str, Member], 
     ana, sam, *_ = circle.values()
     round_(ana, "Once is enough", 3)
     folder = tmp_path / "out"
-    first_bundles(ana, folder, sam)
+    (said,) = first_bundles(ana, folder, sam)
+    assert "from Ana: 1 reflection added" in said
+    assert "Tuesday circle is in your journal now, as Ana shared it with you" in said
     before = counts(sam.home), group_rows(sam.home)
     (mine,) = [b for b in bundles_in(folder) if f"-to-{sam.key_id[:8]}-" in b.name]
     again = sam("import", str(mine))

@@ -156,6 +156,9 @@ class Arrival:
     bundle_id: str
     #: Applied before (the same bundle again): nothing changed.
     already: bool = False
+    #: A group's bundle: the group, as your journal names it, and whether it came into your journal with it.
+    group: str | None = None
+    new_group: bool = False
 
 
 def _not_your_own(me: Person, key: PeerKey) -> None:
@@ -235,10 +238,12 @@ def origin_for(me: Person, peer: Person, pair: Pair, header: ChangesHeader) -> O
 # ---------------------------------------------------------------- a group's change set
 
 
-def group_origin(session: Session, me: Person, header: ChangesHeader, key: PeerKey) -> tuple[Person, Origin]:
-    """Who sent a group's change set and how its ids map here. Takes in the group when it is new to you and
-    you are among its members, and the membership facts its header brings; refuses anything else, before
-    anything is changed."""
+def group_origin(
+    session: Session, me: Person, header: ChangesHeader, key: PeerKey
+) -> tuple[Person, Origin, bool]:
+    """Who sent a group's change set and how its ids map here, and whether the group is new here. Takes in
+    the group when it is new to you and you are among its members, and the membership facts its header
+    brings; refuses anything else, before anything is changed."""
     group_record = header.group
     assert group_record is not None
     _not_your_own(me, key)
@@ -270,6 +275,7 @@ def group_origin(session: Session, me: Person, header: ChangesHeader, key: PeerK
             f'"{sender.name}"`, then sync or import it again.',
         )
     people = _people_of(session, me, sender, header, group)
+    new = group is None
     if group is None:
         group = _adopt(session, group_record, people)
     else:
@@ -277,7 +283,7 @@ def group_origin(session: Session, me: Person, header: ChangesHeader, key: PeerK
     links = [(foreign, "person", local) for foreign, local in people.items()]
     if group.id != group_record.id:
         links.append((group_record.id, "group", group.id))
-    return sender, Origin(
+    origin = Origin(
         mine=False,
         person_map=people,
         group_map={group_record.id: group.id},
@@ -285,6 +291,7 @@ def group_origin(session: Session, me: Person, header: ChangesHeader, key: PeerK
         sender_name=sender.name,
         new_links=tuple(links),
     )
+    return sender, origin, new
 
 
 def _utc(moment: datetime) -> datetime:
@@ -436,15 +443,20 @@ def receive(session: Session, stream: IO[bytes], identity: Identity) -> Arrival:
         raise BundleDamagedError(
             "This bundle's inside does not match its envelope, so it was altered; nothing was imported."
         )
+    group: Group | None = None
+    new_group = False
     if incoming.header.group is not None:
-        peer, origin = group_origin(session, me, incoming.header, key)
+        peer, origin, new_group = group_origin(session, me, incoming.header, key)
+        group = session.get_one(Group, origin.group_map[incoming.header.group.id])
     else:
         peer, pair = _sender_for(session, me, incoming, key)
         origin = origin_for(me, peer, pair, incoming.header)
     result = apply_changes(session, incoming, origin)
     session.add(Received(bundle_id=unsealed.bundle_id, sender_id=peer.id, made_at=incoming.header.made_at))
     session.flush()
-    return Arrival(result, peer.name, unsealed.bundle_id)
+    return Arrival(
+        result, peer.name, unsealed.bundle_id, group=group.name if group else None, new_group=new_group
+    )
 
 
 # ---------------------------------------------------------------- peers linked by name only

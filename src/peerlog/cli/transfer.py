@@ -155,11 +155,25 @@ def _import_sealed(app_state: AppState, file: Path, as_json: bool) -> None:
     with importers.open_file(file) as stream, store.session(write=True) as session:
         arrival = receive(session, stream, identity)
     if as_json:
-        say_json({**arrival.result.to_dict(), "from": arrival.sender, "already_imported": arrival.already})
+        say_json(
+            {
+                **arrival.result.to_dict(),
+                "from": arrival.sender,
+                "already_imported": arrival.already,
+                "group": arrival.group,
+                "new_group": arrival.new_group,
+            }
+        )
     elif arrival.already:
         say(f"{file.name} from {arrival.sender} was imported before; nothing changed.")
     else:
         say(_import_summary(file, arrival.result, by_key=True))
+        if arrival.new_group:
+            say(
+                f"{arrival.group} is in your journal now, as {arrival.sender} shared it with you. To keep in "
+                f'step with the circle, set the folder you all share: `peerlog group set "{arrival.group}" '
+                "--sync-dir PATH`."
+            )
 
 
 def _merge_bundle(

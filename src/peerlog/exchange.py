@@ -327,8 +327,9 @@ def _local_group(session: Session, record: GroupRecord, sender: Person) -> Group
 def _people_of(
     session: Session, me: Person, sender: Person, header: ChangesHeader, group: Group | None
 ) -> dict[str, str]:
-    """The header's people as people here: by key, by an earlier link, or (without a key) as the member of
-    the same name in the group; anyone else is new to this journal and added with their name and key."""
+    """The header's people as people here: by key, by an earlier link, or as the member of the same name in
+    the group when one of the two has no key (a member met in the room learns their key from the circle);
+    anyone else is new to this journal and added with their name and key."""
     found = {header.sender.id: sender.id, header.recipient_id: me.id}
     local_members = (
         {p.name_key: p for p in _members_of(session, group) if not p.is_self} if group is not None else {}
@@ -343,8 +344,14 @@ def _people_of(
             link = session.get(Link, person.id)
             if link is not None and link.kind == "person":
                 local = session.get(Person, link.local_id)
-        if local is None and not person.public_key:
-            local = local_members.get(name_key(person.name or ""))
+        named = local_members.get(name_key(person.name or "")) if local is None else None
+        if named is not None and not (person.public_key and named.public_key):
+            # The member of that name here, who has no key yet (met in the room): the one the group's
+            # other members know by this key, as they would tell you in the room.
+            local = named
+            if person.public_key:
+                named.public_key = person.public_key
+                session.add(named)
         if local is None:
             name = person.name or "someone"
             local = Person(name=name, name_key=name_key(name), public_key=person.public_key)
@@ -548,26 +555,22 @@ def set_group_sync_folder(session: Session, name: str, path: str | None) -> tupl
 
     group = resolve_group(session, name)
     row = session.get(GroupSyncFolder, group.id)
-    if path is None:
-        if row is not None:
-            session.delete(row)
-    elif row is None:
-        session.add(GroupSyncFolder(group_id=group.id, path=path))
-    else:
-        row.path = path
-        session.add(row)
+    if row is not None and path is None:
+        session.delete(row)
+    elif path is not None:
+        session.merge(GroupSyncFolder(group_id=group.id, path=path))
     session.flush()
     return group.name, path
 
 
 @dataclass(frozen=True)
 class _Target:
-    """A folder to sync: a pair's (`pair_id`) or a group's (`group_id`), and whom it is shared with."""
+    """A folder to sync, and whom it is shared with (`label`): a pair's or (`group`) a group's, by its id."""
 
     label: str
     folder: str
-    pair_id: str | None = None
-    group_id: str | None = None
+    group: bool
+    id: str
 
 
 def sync_folders(
@@ -611,19 +614,14 @@ def sync_folders(
         for row in pair_rows:
             pair_row = session.get_one(Pair, row.pair_id)
             peer = session.get_one(Person, peer_id_of(pair_row, me.id))
-            plan.append(_Target(peer.name, row.path, pair_id=row.pair_id))
+            plan.append(_Target(peer.name, row.path, False, row.pair_id))
         for folder_row in group_rows:
-            plan.append(
-                _Target(
-                    session.get_one(Group, folder_row.group_id).name,
-                    folder_row.path,
-                    group_id=folder_row.group_id,
-                )
-            )
+            named = session.get_one(Group, folder_row.group_id).name
+            plan.append(_Target(named, folder_row.path, True, folder_row.group_id))
     # Pairs first, then groups, each by name: the same order every time.
     return [
         _sync_one(store, identity, target)
-        for target in sorted(plan, key=lambda t: (t.group_id is not None, t.label.casefold()))
+        for target in sorted(plan, key=lambda t: (t.group, t.label.casefold()))
     ]
 
 
@@ -632,10 +630,10 @@ def _send(session: Session, identity: Identity, target: _Target, folder: Path, r
     from peerlog import syncing
     from peerlog.changesets import distinct_sent
 
-    if target.pair_id is not None:
-        sealed = [seal_changes(session, session.get_one(Pair, target.pair_id), identity, everything=False)]
+    if not target.group:
+        sealed = [seal_changes(session, session.get_one(Pair, target.id), identity, everything=False)]
     else:
-        group = session.get_one(Group, target.group_id)
+        group = session.get_one(Group, target.id)
         sealed = seal_group_changes(session, group, identity, everything=False)
     sealed = [s for s in sealed if not s.outgoing.empty]
     if not sealed:
@@ -653,7 +651,7 @@ def _sync_one(store: Store, identity: Identity, target: _Target) -> FolderSync:
     from peerlog.errors import BundleIncompleteError
 
     folder = Path(target.folder)
-    report = FolderSync(target.label, str(folder), group=target.group_id is not None)
+    report = FolderSync(target.label, str(folder), group=target.group)
     try:
         with store.session(write=True) as session:
             _send(session, identity, target, folder, report)

@@ -139,6 +139,9 @@ def show(
     _show(group)
 
 
+SYNC_DIR_HELP = 'One folder every member keeps in step (Syncthing, Dropbox, a USB stick...) for `peerlog sync` ("" clears it).'
+
+
 @app.command("set")
 def set_(
     ctx: typer.Context,
@@ -146,14 +149,7 @@ def set_(
     agreement: Annotated[
         str | None, typer.Option("--agreement", "-a", help='What you agree on now ("" clears it).')
     ] = None,
-    sync_dir: Annotated[
-        str | None,
-        typer.Option(
-            "--sync-dir",
-            metavar="FOLDER",
-            help='A folder every member keeps in step (Syncthing, Dropbox, a USB stick...) for `peerlog sync` ("" clears it).',
-        ),
-    ] = None,
+    sync_dir: Annotated[str | None, typer.Option("--sync-dir", metavar="FOLDER", help=SYNC_DIR_HELP)] = None,
 ) -> None:
     """Change a group's agreement, or the folder its members sync through."""
     from peerlog.errors import InputError

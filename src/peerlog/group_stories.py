@@ -16,6 +16,7 @@ closed here. Nothing of yours changes and nothing is deleted.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -230,5 +231,6 @@ def import_story(session: Session, doc: JournalDocument) -> ImportResult:
         ),
     )
     if added:
-        result.added["group"] += 1
+        # Named first, as a restore names the groups it adds before their entries.
+        result.added = Counter({"group": 1, **result.added})
     return result

@@ -33,6 +33,12 @@ def export(
         str, typer.Option("--format", "-f", help="markdown (to read) or json (to import).")
     ] = "markdown",
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only entries with this peer.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group", "-g", help="One group's story: the group, its sessions and what was shared in it."
+        ),
+    ] = None,
     since: Annotated[str | None, typer.Option("--since", help=f"From this moment. {WHEN_HELP}")] = None,
     until: Annotated[str | None, typer.Option("--until", help=f"Up to this moment. {WHEN_HELP}")] = None,
     include_private: Annotated[
@@ -46,7 +52,12 @@ def export(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
 ) -> None:
-    """Export your journal as Markdown or JSON. Only shared entries, unless you add --include-private."""
+    """Export your journal as Markdown or JSON. Only shared entries, unless you add --include-private.
+
+    A whole export with --include-private (JSON) holds everything, groups and their sessions included:
+    `peerlog restore` brings it back. With --group, the group's story: its members, its sessions and the
+    entries shared in it.
+    """
     from peerlog.exporters import get_exporter
     from peerlog.files import check_destination, journal_files, write_file
     from peerlog.transfer import collect
@@ -58,7 +69,7 @@ def export(
     # Written while the journal is open: entries are read a batch at a time as the text goes out.
     with state(ctx).store().session() as session:
         document = collect(
-            session, pair=pair, since=since_at, until=until_at, include_private=include_private
+            session, pair=pair, group=group, since=since_at, until=until_at, include_private=include_private
         )
         if output is None:
             for chunk in exporter.chunks(document):
@@ -66,24 +77,10 @@ def export(
             return
         write_file(output, exporter.chunks(document), private=include_private, force=force)
         count = document.entry_count
-        groups_left_out = include_private and pair is None and _has_groups(session)
     what = (
         "shared and private entries; it is readable by you only" if include_private else "shared entries only"
     )
     say(f"Exported {_plural(count, 'entry', 'entries')} to {output} ({what}).")
-    if groups_left_out:
-        say(
-            "Your groups and their sessions are not in exports yet (what you wrote in a group is, as entries "
-            "of no group): `peerlog backup` keeps everything."
-        )
-
-
-def _has_groups(session: Session) -> bool:
-    from sqlmodel import select
-
-    from peerlog.models import Group
-
-    return session.exec(select(Group.id).limit(1)).first() is not None
 
 
 @app.command("import")
@@ -114,6 +111,7 @@ def import_(
     from peerlog import importers
     from peerlog.asking import save
     from peerlog.errors import InputError
+    from peerlog.group_stories import is_story
     from peerlog.interchange import JournalDocument
 
     if source == "peerlog" and importers.is_sealed(file):
@@ -127,6 +125,9 @@ def import_(
         return
     loaded = importers.load(file, source)
     note: str | None = None
+    if isinstance(loaded, JournalDocument) and is_story(loaded):
+        _import_story(state(ctx), file, loaded, pair, as_json)
+        return
     if isinstance(loaded, JournalDocument):
         merged = _merge_bundle(state(ctx), loaded, pair)
         if merged is None:
@@ -143,6 +144,31 @@ def import_(
     say(_import_summary(file, result))
     if note:
         say(note)
+
+
+def _import_story(
+    app_state: AppState, file: Path, loaded: JournalDocument, pair: str | None, as_json: bool
+) -> None:
+    """A member's group story: it goes to its group, found or added here, never to a pair."""
+    from peerlog.asking import save
+    from peerlog.errors import InputError
+    from peerlog.group_stories import import_story
+
+    story = loaded.group(loaded.scope.group_id)
+    name = story.name if story else "the group"
+    if pair is not None:
+        raise InputError(
+            f"This file is the story of {name}, and it goes to that group, so --pair is not needed; nothing "
+            "was imported.",
+            hint=f"Run `peerlog import {file.name}` without --pair.",
+        )
+    result = save(app_state.store(), lambda session: import_story(session, loaded))
+    if as_json:
+        say_json({**result.to_dict(), "group": name})
+        return
+    say(_import_summary(file, result, by_key=True))
+    if result.added["group"]:
+        say(f'{name} is one of your groups now: `peerlog group show "{name}"` shows it.')
 
 
 def _import_sealed(app_state: AppState, file: Path, as_json: bool) -> None:
@@ -234,10 +260,12 @@ def _merge_bundle(
 
 
 ENTRY_WORDS = {"check-in": "check-in", "reflection": "reflection", "feedback": "feedback note"}
+#: What a file adds besides entries, named in what an import or restore says it added.
+GROUP_WORDS = {"group": "group", "group session": "group session"}
 
 
 def _import_summary(file: Path, result, verb: str = "Imported", *, by_key: bool = False) -> str:
-    words = ENTRY_WORDS
+    words = {**ENTRY_WORDS, **GROUP_WORDS}
     added = [_plural(n, words[k]) for k, n in result.added.items() if k in words and n]
     updated = sum(n for k, n in result.updated.items() if k in words)
     origin = f" from {result.sender}" if result.sender and result.sender != "jrnl" else ""
@@ -273,12 +301,14 @@ def _replacement(item) -> str:
         return f"your name ({item.label})" if item.yours else f"a name you use ({item.label})"
     if item.kind == "pair":
         return f"your pair with {item.label}"
+    if item.kind == "group":
+        return f"your group {item.label}"
     word = ENTRY_WORDS.get(item.kind, item.kind)
     return f"your {word} {item.label}" if item.yours else f"{item.whose}'s {word} {item.label}"
 
 
 def _restore_plan(file: Path, result) -> str:
-    words = {**ENTRY_WORDS, "pair": "pair", "person": "person"}
+    words = {**ENTRY_WORDS, **GROUP_WORDS, "pair": "pair", "person": "person"}
     added = [
         _plural(n, words[k], "people" if k == "person" else None)
         for k, n in result.added.items()

@@ -82,11 +82,13 @@ def on_the_day(monkeypatch: pytest.MonkeyPatch, weeks: float) -> Iterator[None]:
 
 
 def meet(*people: Member) -> None:
-    """Each holds Ana's key and Ana theirs, as after first contact (`peerlog id`, `pair add NAME --key`)."""
+    """The first holds each other's key and they hold theirs, as after first contact (`peerlog id`, then
+    `pair add NAME --key CODE`); a journal not started yet is started first."""
     ana, *others = people
     for member in people:
-        member.ok("init", "--name", member.name)
-        member.code = json.loads(member.ok("id", "--json"))["code"]
+        if not member.code:
+            member.ok("init", "--name", member.name)
+            member.code = json.loads(member.ok("id", "--json"))["code"]
     for other in others:
         ana.ok("pair", "add", other.name, "--key", other.code)
         other.ok("pair", "add", ana.name, "--key", ana.code)
@@ -361,3 +363,36 @@ def test_a_pair_and_a_group_with_the_same_person_never_take_each_others_entries_
     sam.ok("import", str(pair_again))
     ana.ok("share", "--group", CIRCLE, "--output", str(tmp_path / "group"), "--since-last")
     assert {"Just between us", "With the whole circle"} <= sam.texts()
+
+
+def test_a_member_met_in_the_room_gets_their_key_from_the_circle(
+    circle: dict[str, Member], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana added Rin without a key; Sam holds Rin's. Sam's bundle tells Ana's journal Rin's key, so Ana's
+    next share reaches Rin too, and Rin stays one person in every journal."""
+    ana, sam, *_ = circle.values()
+    rin = Member("Rin", tmp_path / "rin")
+    meet(sam, rin)
+    with on_the_day(monkeypatch, 2):
+        ana.ok("group", "join", CIRCLE, "-m", "Rin")
+    round_(ana, "Ana's words for all of us", 1)
+    assert "No bundle for Rin" in ana.ok("share", "--group", CIRCLE, "--output", str(tmp_path))
+    first_bundles(ana, tmp_path / "from-ana", sam)
+    round_(sam, "Sam's words for all of us", 0.5)
+    from_sam = tmp_path / "from-sam"
+    from_sam.mkdir()
+    sam.ok("share", "--group", CIRCLE, "--output", str(from_sam))
+    for member in (ana, rin):
+        (mine,) = [b for b in bundles_in(from_sam) if f"-to-{member.key_id[:8]}-" in b.name]
+        member.ok("import", str(mine))
+    again = tmp_path / "from-ana-again"
+    again.mkdir()
+    said = ana.ok("share", "--group", CIRCLE, "--output", str(again))
+    assert "Rin" in said and "No bundle" not in said
+    (for_rin,) = [b for b in bundles_in(again) if f"-to-{rin.key_id[:8]}-" in b.name]
+    rin.ok("import", str(for_rin))
+    assert {"Ana's words for all of us", "Sam's words for all of us"} <= rin.texts()
+    for member in (ana, sam, rin):
+        shown = json.loads(member.ok("group", "show", CIRCLE, "--json"))
+        names = [m["name"] for m in shown["members"]]
+        assert sorted(names) == ["Ana", "Kai", "Noor", "Rin", "Sam"], member.name

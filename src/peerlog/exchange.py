@@ -29,7 +29,6 @@ from peerlog.transfer import ImportResult, Origin
 if TYPE_CHECKING:
     from peerlog.changesets import ChangesHeader, IncomingChanges, Outgoing
     from peerlog.identity import Identity, PeerKey
-    from peerlog.interchange import GroupMemberRecord, GroupRecord
     from peerlog.store import Store
 
 
@@ -244,6 +243,8 @@ def group_origin(
     """Who sent a group's change set and how its ids map here, and whether the group is new here. Takes in
     the group when it is new to you and you are among its members, and the membership facts its header
     brings; refuses anything else, before anything is changed."""
+    from peerlog.group_stories import _add_group, _match_group, _membership_facts
+
     group_record = header.group
     assert group_record is not None
     _not_your_own(me, key)
@@ -266,7 +267,8 @@ def group_origin(
             f"This bundle from {sender.name} is for {group_record.name}, and you are not part of that group; "
             "nothing was imported."
         )
-    group = _local_group(session, group_record, sender)
+    # Matched, taken in and kept in step as a member's group story is (`group_stories`): one rule for both.
+    group, link = _match_group(session, group_record, sender.id)
     if group is not None and sender.id not in {m.person_id for m in _stretches(session, group.id)}:
         raise InputError(
             f"This bundle is from {sender.name}, who is not part of {group.name} in your journal; nothing was "
@@ -277,11 +279,12 @@ def group_origin(
     people = _people_of(session, me, sender, header, group)
     new = group is None
     if group is None:
-        group = _adopt(session, group_record, people)
+        group = _add_group(session, group_record, people)
     else:
-        _take_membership(session, group, group_record, people, me)
+        _membership_facts(session, group_record, group, people, me.id)
+    session.flush()
     links = [(foreign, "person", local) for foreign, local in people.items()]
-    if group.id != group_record.id:
+    if link or group.id != group_record.id:
         links.append((group_record.id, "group", group.id))
     origin = Origin(
         mine=False,
@@ -294,46 +297,21 @@ def group_origin(
     return sender, origin, new
 
 
-def _utc(moment: datetime) -> datetime:
-    """A moment as stored (SQLite gives it back without its zone, always UTC) or read, comparable."""
-    from peerlog.dates import from_stored
-
-    return from_stored(moment, 0)
-
-
 def _stretches(session: Session, group_id: str) -> list[GroupMember]:
     return list(session.exec(select(GroupMember).where(GroupMember.group_id == group_id)))
-
-
-def _local_group(session: Session, record: GroupRecord, sender: Person) -> Group | None:
-    """The group here that a header describes: linked before, the same group (its id), or the only one of
-    that name with the sender in it (linked from now on). None: a group new to this journal."""
-    link = session.get(Link, record.id)
-    if link is not None and link.kind == "group":
-        linked = session.get(Group, link.local_id)
-        if linked is not None:
-            return linked
-    same = session.get(Group, record.id)
-    if same is not None:
-        return same
-    named = [
-        g
-        for g in session.exec(select(Group).where(Group.name_key == name_key(record.name)))
-        if any(m.person_id == sender.id for m in _stretches(session, g.id))
-    ]
-    return named[0] if len(named) == 1 else None
 
 
 def _people_of(
     session: Session, me: Person, sender: Person, header: ChangesHeader, group: Group | None
 ) -> dict[str, str]:
-    """The header's people as people here: by key, by an earlier link, or as the member of the same name in
-    the group when one of the two has no key (a member met in the room learns their key from the circle);
-    anyone else is new to this journal and added with their name and key."""
+    """The header's people as people here: by key, by an earlier link, or by name (the group's member of
+    that name, or for a group new here anyone in your journal) when one of the two has no key: a member met
+    in the room learns their key from the circle. Anyone else is new to this journal, added with their name
+    and key."""
+    from peerlog.people import find_peer
+
     found = {header.sender.id: sender.id, header.recipient_id: me.id}
-    local_members = (
-        {p.name_key: p for p in _members_of(session, group) if not p.is_self} if group is not None else {}
-    )
+    members = {p.name_key: p for p in _members_of(session, group) if not p.is_self} if group else {}
     for person in header.people:
         if person.id in found:
             continue
@@ -344,14 +322,15 @@ def _people_of(
             link = session.get(Link, person.id)
             if link is not None and link.kind == "person":
                 local = session.get(Person, link.local_id)
-        named = local_members.get(name_key(person.name or "")) if local is None else None
-        if named is not None and not (person.public_key and named.public_key):
-            # The member of that name here, who has no key yet (met in the room): the one the group's
-            # other members know by this key, as they would tell you in the room.
-            local = named
-            if person.public_key:
-                named.public_key = person.public_key
-                session.add(named)
+        if local is None and person.name:
+            named = members.get(name_key(person.name)) if group else find_peer(session, person.name)
+            if named is not None and named.id not in found.values():
+                if not named.public_key:
+                    named.public_key = person.public_key
+                    session.add(named)
+                    local = named
+                elif not person.public_key:
+                    local = named
         if local is None:
             name = person.name or "someone"
             local = Person(name=name, name_key=name_key(name), public_key=person.public_key)
@@ -359,69 +338,6 @@ def _people_of(
             session.flush()
         found[person.id] = local.id
     return found
-
-
-def _adopt(session: Session, record: GroupRecord, people: dict[str, str]) -> Group:
-    """A group you are part of that is new to your journal, as its sender's header describes it."""
-    taken = {g.name_key for g in session.exec(select(Group))}
-    name = record.name
-    if name_key(name) in taken:
-        # One name names one group here: a circle of the same name stays apart from yours.
-        name = f"{record.name} ({record.id[:8]})"
-    group = Group(
-        id=record.id,
-        name=name,
-        name_key=name_key(name),
-        started_at=record.started_at,
-        ended_at=record.ended_at,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        version=record.version,
-    )
-    session.add(group)
-    session.flush()
-    session.add_all(
-        GroupMember(
-            group_id=group.id, person_id=people[m.person_id], joined_at=m.joined_at, left_at=m.left_at
-        )
-        for m in record.members
-        if m.person_id in people
-    )
-    session.flush()
-    return group
-
-
-def _take_membership(
-    session: Session, group: Group, record: GroupRecord, people: dict[str, str], me: Person
-) -> None:
-    """Who left and who joined, as the header knows it: an open stretch here that the header shows closed
-    is closed when it says; a member it shows current, with no open stretch here that began before, gets
-    one from when they joined. Never removes you, never reopens a stretch that was closed here."""
-    theirs: dict[str, list[GroupMemberRecord]] = {}
-    for m in record.members:
-        if m.person_id in people:
-            theirs.setdefault(people[m.person_id], []).append(m)
-    ours: dict[str, list[GroupMember]] = {}
-    for stretch in _stretches(session, group.id):
-        ours.setdefault(stretch.person_id, []).append(stretch)
-    changed = False
-    for person_id, stretches in theirs.items():
-        here = ours.get(person_id, [])
-        open_there = [m for m in stretches if m.left_at is None]
-        open_here = [m for m in here if m.left_at is None]
-        if open_here and not open_there and person_id != me.id:
-            left = max(_utc(m.left_at) for m in stretches if m.left_at is not None)
-            if left >= _utc(open_here[0].joined_at):
-                open_here[0].left_at = left
-                session.add(open_here[0])
-                changed = True
-        elif open_there and not open_here:
-            joined = _utc(open_there[0].joined_at)
-            if all(m.left_at is not None and _utc(m.left_at) <= joined for m in here):
-                session.add(GroupMember(group_id=group.id, person_id=person_id, joined_at=joined))
-                changed = True
-    if changed:
-        session.flush()
 
 
 def already_received(session: Session, bundle_id: str) -> bool:

@@ -522,8 +522,27 @@ def group_changes_for(
         group=group.id,
         current=any(m.person_id == member_id and m.left_at is None for m in stretches),
     )
-    context = {"pair": None, **group_header(session, group, stretches)}
+    context = {"pair": None, **group_header(session, group, _known_to(stretches, member_id))}
     return _outgoing(session, me, audience, context, bundle_id=bundle_id, everything=everything)
+
+
+def _known_to(stretches: list[GroupMember], member_id: str) -> list[GroupMember]:
+    """The membership a header tells `member_id`: all of it while they are part of the group; once they have
+    left, the group as it stood when they left, so who joined or left after them is not theirs to learn."""
+    theirs = [m for m in stretches if m.person_id == member_id]
+    if any(m.left_at is None for m in theirs):
+        return stretches
+    left = max(m.left_at for m in theirs if m.left_at is not None)
+    return [
+        GroupMember(
+            group_id=m.group_id,
+            person_id=m.person_id,
+            joined_at=m.joined_at,
+            left_at=m.left_at if m.left_at is not None and m.left_at <= left else None,
+        )
+        for m in stretches
+        if m.joined_at < left
+    ]
 
 
 # ---------------------------------------------------------------- reading what comes in

@@ -1,4 +1,5 @@
-"""Change sets: what your journal sends a peer since last time, and how theirs takes it in.
+"""Change sets: what your journal sends a peer (or a member of a group) since last time, and how theirs
+takes it in.
 
 A change set is the plaintext inside a sealed bundle: JSON Lines, one record per line, so a journal of any
 size streams through both ways.
@@ -9,10 +10,16 @@ size streams through both ways.
     {"removed": {"id": ENTRY ID, "kind": "checkin" | "reflection" | "feedback", "version": N}}
     {"end": {"entries": N, "removed": M}}
 
-Out (`changes_for`): your shared entries in the pair that the peer was not sent at their current version,
-and a removal for each entry they were sent that you no longer share with them (deleted, made private or
-moved to another pair), found with SQL over the entry tables and `delivered`, read a batch at a time.
-`Outgoing.mark_delivered` records what went, in the same write session, once the file is safely placed.
+A group's change set is the same, one for each member, with `"pair": null`, `"group": {GROUP, its members'
+stretches, agreement null}` and `"people": [{PERSON with public_key}, ...]` (every member, the recipient
+among them) in its header; its entries carry `group_id`.
+
+Out (`changes_for`, `group_changes_for`): your shared entries in the pair, or in the group written while the
+member was part of it (`_in_stretch`), that they were not sent at their current version, and a removal for
+each entry they were sent that no longer reaches them by any way (deleted, made private, moved), found with
+SQL over the entry tables and `delivered`, read a batch at a time. Someone who has left a group is sent
+nothing new, only removals. `Outgoing.mark_delivered` records what went, in the same write session, once
+the file is safely placed.
 
 In (`read_changes`, `apply_changes`): every line is checked as it arrives, records by the JSON import's own
 readers, and merged a batch at a time inside the caller's one transaction, so a problem anywhere (a bad line

@@ -1,10 +1,12 @@
-"""Sealed bundles between two peers: your changes sealed to your peer's key, and theirs opened with yours.
+"""Sealed bundles between peers: your changes sealed to each one's key, and theirs opened with yours.
 
 On the way out, a pair's change set (`changesets`) is sealed to the key your journal holds for your peer
-(`sealing`), so only they can open it, and signed by yours, so they know it is from you.
+(`sealing`), so only they can open it, and signed by yours, so they know it is from you. A group's goes to
+each member the same way, one bundle each (`seal_group_changes`).
 
 On the way in, the checks come in the order the bundle allows them: addressed to you (its envelope), intact and
-signed (its key block), from a key linked to one of your pairs (never a name), then every frame as it is read.
+signed (its key block), from a key linked to one of your pairs (never a name), or for a group's bundle, the key
+of someone who is (or was) part of that group here, then every frame as it is read.
 All of it happens inside the caller's one write session: a failure at any point leaves the journal as it was,
 and a bundle already applied (the same file again, a copy a sync tool made) changes nothing.
 """

@@ -415,9 +415,10 @@ class FolderSync:
 
     peer: str
     folder: str
-    #: A group's folder: the members a bundle went to this time, by name.
+    #: A group's folder: the members a bundle went to this time, and those with no key here yet, by name.
     group: bool = False
     sent_to: list[str] = field(default_factory=list)
+    no_key: list[str] = field(default_factory=list)
     sent_entries: int = 0
     sent_removed: int = 0
     sent_wins: int = 0
@@ -454,6 +455,7 @@ class FolderSync:
             "folder": self.folder,
             "sent": {"entries": self.sent_entries, "removed": self.sent_removed, "wins": self.sent_wins},
             "sent_to": list(self.sent_to),
+            "no_key": list(self.no_key),
             "received": {
                 "bundles": len(self.arrivals),
                 "entries": self.received,
@@ -552,6 +554,7 @@ def _send(session: Session, identity: Identity, target: _Target, folder: Path, r
         sealed = [seal_changes(session, session.get_one(Pair, target.id), identity, everything=False)]
     else:
         group = session.get_one(Group, target.id)
+        report.no_key = members_without_key(session, group)
         sealed = seal_group_changes(session, group, identity, everything=False)
     sealed = [s for s in sealed if not s.outgoing.empty]
     if not sealed:

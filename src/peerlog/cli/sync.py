@@ -23,6 +23,15 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def no_key_note(names: list[str]) -> str:
+    """Members nothing could be sealed to: said the same way by `sync` and `share --group`."""
+    them = "them" if len(names) > 1 else "this member"
+    return (
+        f"No bundle for {_and(names)}: your journal has no key for {them} yet; it arrives with a bundle from "
+        "a member who has it."
+    )
+
+
 def describe(report: FolderSync) -> list[str]:
     """What one pass did with one peer (or one group), in a line or two a person reads at a glance."""
     if report.problem:
@@ -50,6 +59,8 @@ def describe(report: FolderSync) -> list[str]:
         )
     lines = [f"With {report.peer}: {'; '.join(parts) if parts else 'nothing new either way'}."]
     lines += [f"  Left {name} alone: {why}" for name, why in report.refused]
+    if report.no_key:
+        lines.append(f"  {no_key_note(report.no_key)}")
     return lines
 
 

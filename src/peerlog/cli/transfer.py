@@ -503,10 +503,9 @@ def _share_with_group(app_state: AppState, name: str, folder: Path, since_last: 
             "member runs `peerlog import FILE` on theirs (a group sync folder does this by itself)."
         )
     if missing:
-        say(
-            f"No bundle for {_listed(missing)}: your journal has no key for "
-            f"{'them' if len(missing) > 1 else 'this member'} yet; it arrives with a bundle from a member who has it."
-        )
+        from peerlog.cli.sync import no_key_note
+
+        say(no_key_note(missing))
 
 
 def _sent_line(prefix: str, entries: int, wins: int, removed: int, since_last: bool = True) -> str:

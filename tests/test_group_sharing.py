@@ -323,6 +323,8 @@ def test_share_by_group_writes_one_bundle_per_member_and_names_those_without_a_k
         assert "For the three with keys" in json.dumps(opened_bundle(mine, member.home))
     again = ana.ok("share", "--group", CIRCLE, "--output", str(out), "--since-last")
     assert "Nothing new for anyone in Tuesday circle since your last share" in again
+    ana.ok("group", "set", CIRCLE, "--sync-dir", str(out))
+    assert "No bundle for Rin" in ana.ok("sync", "--group", "tues")
 
 
 def test_sync_names_the_group_and_sync_group_needs_its_folder(

@@ -407,6 +407,7 @@ def share(
         typer.Option(
             "--output",
             "-o",
+            metavar="PATH",
             help="The bundle file to write (send it to your peer); for a group, the folder to write into "
             "(the current one if left out).",
         ),

@@ -76,7 +76,7 @@ def test_the_json_export_starts_with_its_format_version_and_what_it_includes(jou
     journal("checkin", "--note", "Shared", "--shared")
     data = json.loads(journal("export", "--format", "json").stdout)
     assert list(data)[:4] == ["format", "version", "kind", "includes"]
-    assert (data["format"], data["version"], data["kind"]) == ("peerlog", 2, "export")
+    assert (data["format"], data["version"], data["kind"]) == ("peerlog", 3, "export")
     assert data["includes"] == "shared only"
     assert "private entries are left out" in data["note"]
 

@@ -117,8 +117,8 @@ BAD_FILES = {
         "add --from jrnl)",
     ),
     "a newer version": (
-        lambda ok: json.dumps({**ok, "version": 3}),
-        "version: the file is in format version 3, from a newer peerlog; this one reads version 2. "
+        lambda ok: json.dumps({**ok, "version": 4}),
+        "version: the file is in format version 4, from a newer peerlog; this one reads version 3. "
         "Please upgrade peerlog to import it",
     ),
     "a mood out of range": (

@@ -217,6 +217,16 @@ class Member:
     key: str
 
 
+@dataclass(frozen=True)
+class Row:
+    """One sealed bundle waiting in the mailbox for this member."""
+
+    seq: int
+    bundle_id: str
+    body: bytes
+    space_id: str
+
+
 def _primary(error: Exception) -> str:
     diag = getattr(error, "diag", None)
     message = getattr(diag, "message_primary", None) or str(error).strip().splitlines()[0]
@@ -417,14 +427,16 @@ class Hub:
                 (space_id, recipient, bundle_id, body),
             )
 
-    def page(self, after: int) -> list[tuple[int, str, bytes]]:
+    def page(self, after: int) -> list[Row]:
         with self.talking() as conn:
             rows = conn.execute(
-                f"select seq, bundle_id, body from {_SCHEMA}.mailbox where recipient = current_user "
+                f"select seq, bundle_id, body, space_id from {_SCHEMA}.mailbox where recipient = current_user "
                 f"and seq > %s order by seq limit {PAGE}",
                 (after,),
             ).fetchall()
-        return [(int(seq), str(bundle_id), bytes(body)) for seq, bundle_id, body in rows]
+        return [
+            Row(int(seq), str(bundle_id), bytes(body), str(space)) for seq, bundle_id, body, space in rows
+        ]
 
     def delete(self, seqs: list[int]) -> None:
         if not seqs:
@@ -601,9 +613,12 @@ class HubPass:
 
 @dataclass(frozen=True)
 class _Plan:
-    pair_id: str
-    peer: str
+    """A pair or group that syncs through the hub: whom it is shared with (`label`) and its space there."""
+
+    local_id: str
+    label: str
     space_id: str
+    group: bool
 
 
 def uses_hub(store: Store) -> bool:
@@ -611,40 +626,61 @@ def uses_hub(store: Store) -> bool:
     return read_settings(store.path) is not None
 
 
-def hub_pair_ids(store: Store) -> set[str]:
-    from sqlmodel import select
+def _local_id(session: Session, *, pair: str | None, group: str | None) -> str | None:
+    from peerlog.groups import resolve_group
+    from peerlog.pairs import resolve_pair
 
+    if pair is not None:
+        return resolve_pair(session, pair).id
+    if group is not None:
+        return resolve_group(session, group).id
+    return None
+
+
+def hub_space_of(store: Store, *, pair: str | None = None, group: str | None = None) -> str | None:
+    """The hub's space for the one pair or group named, None when it does not sync through the hub."""
     from peerlog.models import HubSpace
 
     with store.session() as session:
-        return set(session.exec(select(HubSpace.local_id).where(HubSpace.kind == "pair")))
+        local_id = _local_id(session, pair=pair, group=group)
+        row = session.get(HubSpace, local_id) if local_id is not None else None
+        return row.space_id if row else None
 
 
-def _plan(store: Store, pair: str | None) -> list[_Plan]:
+def _plan(store: Store, *, pair: str | None = None, group: str | None = None) -> list[_Plan]:
     from sqlmodel import select
 
-    from peerlog.models import HubSpace, Pair, Person
-    from peerlog.pairs import peer_id_of, resolve_pair
+    from peerlog.models import Group, HubSpace, Pair, Person
+    from peerlog.pairs import peer_id_of
     from peerlog.people import get_self
 
     with store.session() as session:
         me = get_self(session)
-        rows = list(session.exec(select(HubSpace).where(HubSpace.kind == "pair")))
-        if pair is not None:
-            chosen = resolve_pair(session, pair).id
+        rows = list(session.exec(select(HubSpace)))
+        chosen = _local_id(session, pair=pair, group=group)
+        if chosen is not None:
             rows = [r for r in rows if r.local_id == chosen]
         plan = []
         for row in rows:
+            if row.kind == "group":
+                found = session.get(Group, row.local_id)
+                if found is not None and found.ended_at is None:
+                    plan.append(_Plan(row.local_id, found.name, row.space_id, True))
+                continue
             pair_row = session.get(Pair, row.local_id)
             if pair_row is None or pair_row.ended_at is not None:
                 continue
             peer = session.get_one(Person, peer_id_of(pair_row, me.id))
-            plan.append(_Plan(row.local_id, peer.name, row.space_id))
-    return sorted(plan, key=lambda p: p.peer.casefold())
+            plan.append(_Plan(row.local_id, peer.name, row.space_id, False))
+    # Pairs first, then groups, each by name, as the folders are.
+    return sorted(plan, key=lambda p: (p.group, p.label.casefold()))
 
 
-def sync_hub(store: Store, identity: Identity, *, hub: Hub, pair: str | None = None) -> HubPass:
-    """Push every hub pair's changes (or just `pair`'s), then take in everything addressed to you.
+def sync_hub(
+    store: Store, identity: Identity, *, hub: Hub, pair: str | None = None, group: str | None = None
+) -> HubPass:
+    """Push every hub pair's and group's changes (or just `pair`'s or `group`'s), then take in everything
+    addressed to you.
 
     A fault with the hub as a whole (unreachable, dropped, membership ended, another device syncing) ends
     the pass and is its `problem`: what was applied before stays applied, nothing is half-done."""
@@ -652,70 +688,91 @@ def sync_hub(store: Store, identity: Identity, *, hub: Hub, pair: str | None = N
 
     done = HubPass()
     where = hub.settings.where
-    plan = _plan(store, pair)
-    by_peer = {p.peer: FolderSync(p.peer, where, hub=True) for p in plan}
-    done.reports = list(by_peer.values())
+    plan = _plan(store, pair=pair, group=group)
+    reports = {(p.group, p.label): FolderSync(p.label, where, group=p.group, hub=True) for p in plan}
     try:
         with hub.only_device():
             roles = {m.key: m.role for m in hub.directory()} if plan else {}
             for item in plan:
-                _push(store, identity, hub, item, roles, by_peer[item.peer])
-            _pull(store, identity, hub, by_peer, done)
+                _push(store, identity, hub, item, roles, reports[(item.group, item.label)])
+            _pull(store, identity, hub, reports, done)
     except PeerlogError as error:
         done.problem = error
-    done.reports = sorted(by_peer.values(), key=lambda r: r.peer.casefold())
+    done.reports = sorted(reports.values(), key=lambda r: (r.group, r.peer.casefold()))
     return done
 
 
 def _push(
     store: Store, identity: Identity, hub: Hub, item: _Plan, roles: dict[str, str], report: FolderSync
 ) -> None:
-    from peerlog.exchange import KeyNeededError, seal_changes
-    from peerlog.models import Pair
+    """Seal what the peer (or each member) has not been sent, put it in the mailbox, then note it sent."""
+    from peerlog.changesets import distinct_sent
+    from peerlog.exchange import KeyNeededError, members_without_key, seal_changes, seal_group_changes
+    from peerlog.models import Group, Pair
 
     try:
         with store.session(write=True) as session:
-            sealed = seal_changes(session, session.get_one(Pair, item.pair_id), identity, everything=False)
-            if sealed.outgoing.empty:
-                return
-            role = roles.get(sealed.peer_key.code)
-            if role is None:
+            if item.group:
+                found = session.get_one(Group, item.local_id)
+                report.no_key = members_without_key(session, found)
+                sealed = seal_group_changes(session, found, identity, everything=False)
+            else:
+                sealed = [
+                    seal_changes(session, session.get_one(Pair, item.local_id), identity, everything=False)
+                ]
+            sealed = [one for one in sealed if not one.outgoing.empty]
+            away = [one.peer for one in sealed if one.peer_key.code not in roles]
+            sealed = [one for one in sealed if one.peer_key.code in roles]
+            if away:
                 report.problem = (
-                    f"{item.peer} is not in the hub's directory with the key you hold for them (their membership "
-                    "may have ended, or they joined with a new key); nothing was sent to them."
+                    f"{_and(away)} {'is' if len(away) == 1 else 'are'} not in the hub's directory with the key you "
+                    "hold (their membership may have ended, or they joined with a new key); nothing was sent to "
+                    "them."
                 )
+            if not sealed:
                 return
-            hub.send(item.space_id, role, sealed.bundle_id, b"".join(sealed.chunks()))
-            sealed.mark_delivered(session)
+            if item.group:
+                # Members who joined the group since it moved to the hub join its circle there too.
+                hub.open_circle([roles[one.peer_key.code] for one in sealed], item.space_id)
+            for one in sealed:
+                hub.send(item.space_id, roles[one.peer_key.code], one.bundle_id, b"".join(one.chunks()))
+                one.mark_delivered(session)
+                if item.group:
+                    report.sent_to.append(one.peer)
+            report.sent_entries, report.sent_removed, report.sent_wins = distinct_sent(
+                [one.outgoing for one in sealed]
+            )
             _mark_sessions(session, hub, item)
     except KeyNeededError as error:
         report.problem = str(error)
-        return
-    report.sent_entries = sealed.outgoing.entries
-    report.sent_removed = sealed.outgoing.removed
-    report.sent_wins = sealed.outgoing.wins
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _mark_sessions(session: Session, hub: Hub, item: _Plan) -> None:
-    """Tell the hub on which days you shared a check-in with this peer (changed since the last time): its
-    coordinator counts them as the pair's sessions per week. Days only, never what or how many; private
-    check-ins never count, since even their existence stays on this machine."""
+    """Tell the hub on which days you shared a check-in with this peer (or recorded a session of this group
+    that you share), changed since the last time: its coordinator counts them as sessions per week. Days
+    only, never what or how many; private entries never count, since even their existence stays here."""
     from datetime import timedelta
 
     from sqlmodel import col, select
 
-    from peerlog.models import SHARED, CheckIn, utcnow
+    from peerlog.models import SHARED, CheckIn, GroupSession, utcnow
     from peerlog.people import get_self
 
-    key = f"hub.{hub.settings.hub_id}.sessions.{item.pair_id}"
+    key = f"hub.{hub.settings.hub_id}.sessions.{item.local_id}"
     since = _get_meta(session, key)
-    query = select(CheckIn.at, CheckIn.utc_offset).where(
-        CheckIn.pair_id == item.pair_id,
-        CheckIn.author_id == get_self(session).id,
-        CheckIn.visibility == SHARED,
+    me = get_self(session).id
+    model: type[CheckIn] | type[GroupSession] = GroupSession if item.group else CheckIn
+    query = select(model.at, model.utc_offset).where(
+        (model.group_id if item.group else CheckIn.pair_id) == item.local_id,
+        model.author_id == me,
+        model.visibility == SHARED,
     )
     if since is not None:
-        query = query.where(col(CheckIn.updated_at) > datetime.fromisoformat(since))
+        query = query.where(col(model.updated_at) > datetime.fromisoformat(since))
     now = utcnow()
     days = {
         (at.replace(tzinfo=None) + timedelta(minutes=offset)).date() for at, offset in session.exec(query)
@@ -725,7 +782,13 @@ def _mark_sessions(session: Session, hub: Hub, item: _Plan) -> None:
     _set_meta(session, key, now.isoformat())
 
 
-def _pull(store: Store, identity: Identity, hub: Hub, by_peer: dict[str, FolderSync], done: HubPass) -> None:
+def _pull(
+    store: Store,
+    identity: Identity,
+    hub: Hub,
+    reports: dict[tuple[bool, str], FolderSync],
+    done: HubPass,
+) -> None:
     from peerlog.exchange import FolderSync, receive
     from peerlog.models import utcnow
 
@@ -736,31 +799,30 @@ def _pull(store: Store, identity: Identity, hub: Hub, by_peer: dict[str, FolderS
     while True:
         rows = hub.page(after)
         gone: list[int] = []
-        for seq, bundle_id, body in rows:
+        for row in rows:
             try:
                 with store.session(write=True) as session:
-                    arrival = receive(session, BytesIO(body), identity)
+                    arrival = receive(session, BytesIO(row.body), identity)
+                    if arrival.group is not None:
+                        _follow_circle(session, arrival.group, row.space_id)
             except BundleError as error:
                 # It can never be opened (damaged, cut short, not for this key): nobody else can read it.
-                done.refused.append(
-                    (f"bundle {bundle_id[:8]}", f"{error.message} It was dropped from the hub.")
-                )
-                gone.append(seq)
+                name = f"bundle {row.bundle_id[:8]}"
+                done.refused.append((name, f"{error.message} It was dropped from the hub."))
+                gone.append(row.seq)
             except PeerlogError as error:
                 # From someone this journal cannot link yet: it stays in the mailbox for a later sync.
-                done.refused.append((f"bundle {bundle_id[:8]}", f"{error.message} It waits on the hub."))
+                done.refused.append((f"bundle {row.bundle_id[:8]}", f"{error.message} It waits on the hub."))
                 moving = False
             else:
-                gone.append(seq)
+                gone.append(row.seq)
                 if not arrival.already:
-                    report = by_peer.get(arrival.sender)
-                    if report is None:
-                        report = by_peer[arrival.sender] = FolderSync(
-                            arrival.sender, settings.where, hub=True
-                        )
-                    report.arrivals.append(arrival)
+                    label = (arrival.group is not None, arrival.group or arrival.sender)
+                    if label not in reports:
+                        reports[label] = FolderSync(label[1], settings.where, group=label[0], hub=True)
+                    reports[label].arrivals.append(arrival)
             if moving:
-                cursor = seq
+                cursor = row.seq
         hub.delete(gone)
         with store.session(write=True) as session:
             _set_meta(session, _cursor_key(settings), str(cursor))
@@ -768,7 +830,19 @@ def _pull(store: Store, identity: Identity, hub: Hub, by_peer: dict[str, FolderS
                 _set_meta(session, _synced_key(settings), utcnow().isoformat())
         if len(rows) < PAGE:
             return
-        after = rows[-1][0]
+        after = rows[-1].seq
+
+
+def _follow_circle(session: Session, group_name: str, space_id: str) -> None:
+    """Members who each moved a group onto the hub may have opened a circle each: everyone settles on the
+    lowest id among those they meet, so the circle is one on the hub (and in the coordinator's counts)."""
+    from peerlog.groups import resolve_group
+    from peerlog.models import HubSpace
+
+    row = session.get(HubSpace, resolve_group(session, group_name).id)
+    if row is not None and space_id < row.space_id:
+        row.space_id = space_id
+        session.add(row)
 
 
 # ---------------------------------------------------------------- status
@@ -779,6 +853,7 @@ class HubStatus:
     settings: HubSettings
     synced_at: datetime | None
     pairs: list[str]
+    groups: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         s = self.settings
@@ -789,6 +864,7 @@ class HubStatus:
             "role": s.role,
             "last_sync": self.synced_at.isoformat() if self.synced_at else None,
             "pairs": self.pairs,
+            "groups": self.groups,
         }
 
 
@@ -799,8 +875,10 @@ def status(store: Store) -> HubStatus | None:
         return None
     with store.session() as session:
         stamp = _get_meta(session, _synced_key(settings))
+    plan = _plan(store)
     return HubStatus(
         settings,
         datetime.fromisoformat(stamp) if stamp else None,
-        [p.peer for p in _plan(store, None)],
+        [p.label for p in plan if not p.group],
+        [p.label for p in plan if p.group],
     )

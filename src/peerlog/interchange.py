@@ -13,7 +13,9 @@ from typing import Protocol, TypeVar
 
 FORMAT = "peerlog"
 #: 2 added a `version` to every person, pair and entry; files of version 1 still import (as version 1).
-VERSION = 2
+#: 3 added groups, their sessions and an entry's `group_id`: a peerlog that reads only version 2 would drop
+#: them without a word, so it is told to upgrade instead. Files of versions 1 and 2 still import.
+VERSION = 3
 KIND_EXPORT = "export"
 KIND_SHARE = "share"
 KINDS = (KIND_EXPORT, KIND_SHARE)
@@ -61,6 +63,52 @@ class PairRecord:
 
 
 @dataclass(frozen=True)
+class GroupMemberRecord:
+    """One stretch of someone's time in a group: coming back after leaving is a second stretch."""
+
+    person_id: str
+    joined_at: datetime
+    left_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    """A circle of equals: its members and when each was part of it, and no roles."""
+
+    id: str
+    name: str
+    agreement: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    members: tuple[GroupMemberRecord, ...] = ()
+
+    def has(self, person_id: str) -> bool:
+        return any(m.person_id == person_id for m in self.members)
+
+
+@dataclass(frozen=True)
+class GroupSessionRecord:
+    """A meeting as its author recorded it: `at` carries the author's offset as every entry's does, so
+    there is no separate `utc_offset`. `facilitator_id` names who facilitated that time only."""
+
+    id: str
+    group_id: str
+    author_id: str
+    facilitator_id: str | None
+    round_id: str | None
+    at: datetime
+    visibility: str
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    #: Who came, by person id, sorted.
+    attendance: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class WinRecord:
     id: str
     position: int
@@ -91,6 +139,8 @@ class CheckInRecord:
     wins: tuple[WinRecord, ...] = ()
     challenges: tuple[ChallengeRecord, ...] = ()
     tags: tuple[str, ...] = ()
+    #: The group it belongs to; an entry is in a pair or a group, never both.
+    group_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,12 +166,14 @@ class ReflectionRecord:
     updated_at: datetime
     version: int = 1
     answers: tuple[AnswerRecord, ...] = ()
+    group_id: str | None = None
 
 
 @dataclass(frozen=True)
 class FeedbackRecord:
     id: str
-    pair_id: str
+    #: The pair it was given in, or (`group_id`) the group: exactly one of the two.
+    pair_id: str | None
     author_id: str
     recipient_id: str
     kind: str
@@ -131,6 +183,7 @@ class FeedbackRecord:
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    group_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,13 +211,16 @@ class Scope:
     pair_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    #: `export --group`: the group's shared story (never together with `pair_id`).
+    group_id: str | None = None
 
 
 @dataclass(frozen=True)
 class JournalDocument:
     """One export or share bundle. `self_id` is the person whose journal it was written from.
 
-    People, pairs and links are few and held in memory; entries may be read lazily (see `Entries`).
+    People, pairs, groups, group sessions and links are few and held in memory; entries may be read lazily
+    (see `Entries`).
     """
 
     kind: str
@@ -177,6 +233,8 @@ class JournalDocument:
     reflections: Entries[ReflectionRecord] = ()
     feedback: Entries[FeedbackRecord] = ()
     links: tuple[LinkRecord, ...] = ()
+    groups: tuple[GroupRecord, ...] = ()
+    group_sessions: tuple[GroupSessionRecord, ...] = ()
 
     def person(self, person_id: str) -> PersonRecord | None:
         return next((p for p in self.people if p.id == person_id), None)
@@ -187,6 +245,9 @@ class JournalDocument:
 
     def pair(self, pair_id: str | None) -> PairRecord | None:
         return next((p for p in self.pairs if p.id == pair_id), None)
+
+    def group(self, group_id: str | None) -> GroupRecord | None:
+        return next((g for g in self.groups if g.id == group_id), None)
 
     @property
     def entry_count(self) -> int:

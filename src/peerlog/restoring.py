@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from peerlog.errors import InputError, NotInitialisedError
 from peerlog.identity import PeerKey
 from peerlog.interchange import KIND_EXPORT, JournalDocument
-from peerlog.models import CheckIn, Feedback, Link, Pair, Person, Reflection
+from peerlog.models import CheckIn, Feedback, Group, GroupSession, Link, Pair, Person, Reflection
 from peerlog.peer_keys import record_own_key
 from peerlog.people import find_self
 from peerlog.transfer import ImportResult, Origin, merge_document
@@ -44,7 +44,7 @@ def _holds_only_you(session: Session) -> bool:
         return False
     return all(
         session.exec(select(model).limit(1)).first() is None
-        for model in (Pair, CheckIn, Reflection, Feedback, Link)
+        for model in (Pair, Group, GroupSession, CheckIn, Reflection, Feedback, Link)
     )
 
 

@@ -34,6 +34,9 @@ from peerlog.interchange import (
     ChallengeRecord,
     CheckInRecord,
     FeedbackRecord,
+    GroupMemberRecord,
+    GroupRecord,
+    GroupSessionRecord,
     JournalDocument,
     LinkRecord,
     PairRecord,
@@ -49,6 +52,10 @@ from peerlog.models import (
     CheckIn,
     CheckInTag,
     Feedback,
+    Group,
+    GroupAttendance,
+    GroupMember,
+    GroupSession,
     Link,
     Pair,
     Person,
@@ -65,7 +72,7 @@ CHUNK = 500
 Row = TypeVar("Row", bound=SQLModel)
 R = TypeVar("R")
 #: The entries a file can add or replace: each has an author and a version.
-Entry = TypeVar("Entry", CheckIn, Reflection, Feedback)
+Entry = TypeVar("Entry", CheckIn, Reflection, Feedback, GroupSession)
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -175,7 +182,7 @@ def _batched(
 #: Record fields that are not a column of the entry's own row: the moment (stored in UTC with its offset)
 #: and the children. Every other field of a record is the column of the same name, so a new column travels
 #: once it is in the model and its record.
-_NOT_COLUMNS = frozenset({"at", "wins", "challenges", "tags", "answers"})
+_NOT_COLUMNS = frozenset({"at", "wins", "challenges", "tags", "answers", "members", "attendance"})
 
 
 _COLUMNS: dict[type[Any], tuple[str, ...]] = {}
@@ -192,7 +199,7 @@ def _columns(record_type: type[Any]) -> tuple[str, ...]:
 
 def _record(record_type: type[R], row: Any, **rest: Any) -> R:
     """A record from a journal row: its columns by name, its moment as its author wrote it, and `rest`."""
-    values = {name: getattr(row, name) for name in _columns(record_type)}
+    values = {name: getattr(row, name) for name in _columns(record_type) if name not in rest}
     # Decided by the record, not by asking the row: a missing attribute on a SQLAlchemy row costs a raised
     # and caught error, once for every win, challenge and answer of an export.
     if "at" not in rest and _MOMENTS[record_type]:
@@ -243,16 +250,48 @@ def entry_records(session: Session, model: type[Entry], rows: list[Any]) -> Iter
     return _feedback_records(rows)
 
 
-def _referenced(session: Session, conditions: dict[Any, list[Any]]) -> tuple[set[str], set[str]]:
-    """The people and pairs the chosen entries name, found without reading the entries themselves."""
+def _referenced(session: Session, conditions: dict[Any, list[Any]]) -> tuple[set[str], set[str], set[str]]:
+    """The people, pairs and groups the chosen entries name, found without reading the entries themselves."""
     people: set[str] = set()
     pairs: set[str] = set()
+    groups: set[str] = set()
     for model, where in conditions.items():
-        columns = [model.author_id, model.pair_id] + ([model.recipient_id] if model is Feedback else [])
+        columns = [model.author_id, model.pair_id, model.group_id]
+        columns += [model.recipient_id] if model is Feedback else []
         for column in columns:
             found = session.exec(select(column).where(*where).distinct())
-            (pairs if column is model.pair_id else people).update(v for v in found if v)
-    return people, pairs
+            into = pairs if column is model.pair_id else groups if column is model.group_id else people
+            into.update(v for v in found if v)
+    return people, pairs, groups
+
+
+def group_record(g: Group, members: Iterable[GroupMember], *, agreement: bool = True) -> GroupRecord:
+    """A group with its members' stretches, oldest first."""
+    stretches = sorted(members, key=lambda m: (dates.from_stored(m.joined_at, 0), m.person_id))
+    return _record(
+        GroupRecord,
+        g,
+        agreement=g.agreement if agreement else None,
+        members=tuple(GroupMemberRecord(m.person_id, m.joined_at, m.left_at) for m in stretches),
+    )
+
+
+def group_records(session: Session, group_ids: Sequence[str] | None, *, agreement: bool) -> list[GroupRecord]:
+    """The groups with these ids (every group for None), members included."""
+    rows = list(session.exec(select(Group))) if group_ids is None else _rows_by_id(session, Group, group_ids)
+    members: dict[str, list[GroupMember]] = defaultdict(list)
+    for m in _rows_by_id(session, GroupMember, [g.id for g in rows], key="group_id"):
+        members[m.group_id].append(m)
+    return [group_record(g, members[g.id], agreement=agreement) for g in rows]
+
+
+def group_session_records(session: Session, conditions: list[Any]) -> list[GroupSessionRecord]:
+    """The group sessions `conditions` choose, with who came to each."""
+    rows = list(session.exec(select(GroupSession).where(*conditions)))
+    came: dict[str, list[str]] = defaultdict(list)
+    for a in _rows_by_id(session, GroupAttendance, [r.id for r in rows], key="session_id"):
+        came[a.session_id].append(a.person_id)
+    return [_record(GroupSessionRecord, r, attendance=tuple(sorted(came[r.id]))) for r in rows]
 
 
 def collect(
@@ -260,6 +299,7 @@ def collect(
     *,
     pair: str | None = None,
     pair_id: str | None = None,
+    group: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     include_private: bool = False,
@@ -269,23 +309,35 @@ def collect(
 ) -> JournalDocument:
     """The entries an export may hold, as a document read lazily: use it while `session` is open.
 
-    `pair` is a peer's name as people type it; `pair_id` an already resolved pair.
+    `pair` is a peer's name as people type it; `pair_id` an already resolved pair; `group` a group's name
+    (the group's story: its entries and sessions, never together with a pair).
     Shared entries only unless `include_private`; even then, another person's private entries never leave.
     `only_mine` and `changed_since` are for share bundles: your own entries, edited since a moment.
 
     Beyond entries a file carries only what its reader needs. A whole export with private entries (the
-    source of `peerlog restore`) holds every person, pair and link. Any other export names only you and the
-    people and pairs its entries (or its `pair`) refer to, without pair agreements or links. A share bundle
-    also leaves out your own name for your peer: they know what they are called.
+    source of `peerlog restore`) holds every person, pair, group, group session and link. Any other export
+    names only you and the people, pairs and groups its entries (or its `pair` or `group`) refer to, without
+    pair agreements or links; a group comes with its members, and a group's story with its agreement, its
+    sessions and its members' identity codes (public, and what lets a member's journal match them). A share
+    bundle also leaves out your own name for your peer: they know what they are called.
     """
+    from peerlog.groups import resolve_group
+
     me = get_self(session)
+    if group is not None and (pair is not None or pair_id is not None):
+        raise InputError(
+            "Choose --pair or --group: an export tells one pair's story or one group's, not both at once."
+        )
     pair_row = session.get(Pair, pair_id) if pair_id else resolve_pair(session, pair) if pair else None
+    group_row = resolve_group(session, group) if group is not None else None
 
     def where(model: Any) -> list[Any]:
         # Exports: yours and shared, or shared only; bundles (`only_mine`): your own shared entries.
         conditions = [visible_to(model, me.id, include_private=include_private, only_mine=only_mine)]
         if pair_row is not None:
             conditions.append(col(model.pair_id) == pair_row.id)
+        if group_row is not None:
+            conditions.append(col(model.group_id) == group_row.id)
         if since is not None:
             conditions.append(col(model.at) >= dates.to_utc(since))
         if until is not None:
@@ -296,17 +348,29 @@ def collect(
 
     conditions = {model: where(model) for model in (CheckIn, Reflection, Feedback)}
     for_yourself = kind == KIND_EXPORT and include_private
-    if for_yourself and pair_row is None:
-        # People and pairs are few; a whole export carries all of them, so a new machine has every pair.
+    whole = pair_row is None and group_row is None
+    # A group's sessions belong to its story and to a whole export, never to a pair's or a bundle's.
+    sessions: list[GroupSessionRecord] = []
+    if kind == KIND_EXPORT and pair_row is None:
+        sessions = _sessions_in(session, where(GroupSession), conditions[Reflection])
+    if for_yourself and whole:
+        # People, pairs and groups are few; a whole export carries all of them, so a new machine has them.
         pair_rows = list(session.exec(select(Pair)))
         people_rows = list(session.exec(select(Person)))
+        groups = group_records(session, None, agreement=True)
     else:
-        people_ids, pair_ids = _referenced(session, conditions)
+        people_ids, pair_ids, group_ids = _referenced(session, conditions)
         pair_ids |= {pair_row.id} if pair_row is not None else set()
+        group_ids |= {group_row.id} if group_row is not None else set()
+        group_ids |= {s.group_id for s in sessions}
         pair_rows = _rows_by_id(session, Pair, sorted(pair_ids))
+        groups = group_records(session, sorted(group_ids), agreement=for_yourself or group_row is not None)
         people_ids |= {me.id, *(p.person_a_id for p in pair_rows), *(p.person_b_id for p in pair_rows)}
+        people_ids |= {m.person_id for g in groups for m in g.members}
+        people_ids |= {p for s in sessions for p in (s.author_id, s.facilitator_id, *s.attendance) if p}
         people_rows = _rows_by_id(session, Person, sorted(people_ids))
-    included = {p.id for p in people_rows} | {p.id for p in pair_rows}
+    included = {p.id for p in people_rows} | {p.id for p in pair_rows} | {g.id for g in groups}
+    keys = for_yourself or (group_row is not None and kind == KIND_EXPORT)
     links: list[LinkRecord] = []
     if for_yourself:
         links = [
@@ -318,10 +382,14 @@ def collect(
         kind=kind,
         include_private=include_private,
         self_id=me.id,
-        scope=Scope(pair_id=pair_row.id if pair_row else None, since=since or changed_since, until=until),
+        scope=Scope(
+            pair_id=pair_row.id if pair_row else None,
+            since=since or changed_since,
+            until=until,
+            group_id=group_row.id if group_row else None,
+        ),
         people=tuple(
-            person_record(p, named=kind == KIND_EXPORT or p.id == me.id, key=for_yourself)
-            for p in people_rows
+            person_record(p, named=kind == KIND_EXPORT or p.id == me.id, key=keys) for p in people_rows
         ),
         pairs=tuple(pair_record(p, agreement=for_yourself) for p in pair_rows),
         checkins=_batched(
@@ -332,7 +400,22 @@ def collect(
         ),
         feedback=_batched(session, Feedback, conditions[Feedback], _feedback_records),
         links=tuple(links),
+        groups=tuple(groups),
+        group_sessions=tuple(sessions),
     )
+
+
+def _sessions_in(session: Session, visible: list[Any], rounds: list[Any]) -> list[GroupSessionRecord]:
+    """The sessions an export holds (`visible`: the entries' own rule of who may see what, the period, and
+    the group of a group's story); a session keeps its round's id only if that round is in the file too, so a
+    shared session never points at a private round."""
+    found = group_session_records(session, visible)
+    round_ids = sorted({s.round_id for s in found if s.round_id})
+    kept = set(session.exec(select(Reflection.id).where(col(Reflection.id).in_(round_ids), *rounds)))
+    return [
+        s if s.round_id in kept or s.round_id is None else dataclasses.replace(s, round_id=None)
+        for s in found
+    ]
 
 
 def _rows_by_id(session: Session, model: type[Row], ids: Sequence[str], key: str = "id") -> list[Row]:
@@ -365,6 +448,8 @@ class Origin:
     replaces: str | None = None
     person_map: dict[str, str] = field(default_factory=dict)
     pair_map: dict[str, str] = field(default_factory=dict)
+    #: The file's groups as this journal's (a group's story, or a group's change set).
+    group_map: dict[str, str] = field(default_factory=dict)
     sender_id: str | None = None
     sender_name: str | None = None
     #: (foreign id, kind, local id) links to remember, made when a peer's first bundle arrives.
@@ -375,9 +460,10 @@ class Origin:
 class Replacement:
     """Something already in the journal that the file's newer copy replaces."""
 
-    #: "check-in", "reflection", "feedback", "person" or "pair".
+    #: "check-in", "reflection", "feedback", "person", "pair", "group" or "group session".
     kind: str
-    #: An entry's short id, a person's name as it is and as it would be, a pair's peer.
+    #: An entry's or session's short id, a person's name as it is and as it would be, a pair's peer, a
+    #: group's name.
     label: str
     #: An entry you wrote, or you yourself; otherwise `whose` names the person the entry is by.
     yours: bool
@@ -485,10 +571,12 @@ def _when(moment: datetime) -> dict[str, Any]:
     return {"at": dates.to_utc(moment), "utc_offset": dates.offset_minutes(moment)}
 
 
-def _checkin_incoming(c: CheckInRecord, author_id: str, pair_id: str | None) -> _Incoming:
+def _checkin_incoming(
+    c: CheckInRecord, author_id: str, pair_id: str | None, group_id: str | None = None
+) -> _Incoming:
     return _Incoming(
         record=c,
-        columns=_row_values(c, author_id=author_id, pair_id=pair_id),
+        columns=_row_values(c, author_id=author_id, pair_id=pair_id, group_id=group_id),
         children={
             Win: [_row_values(w, checkin_id=c.id) for w in c.wins],
             Challenge: [_row_values(ch, checkin_id=c.id) for ch in c.challenges],
@@ -497,19 +585,35 @@ def _checkin_incoming(c: CheckInRecord, author_id: str, pair_id: str | None) -> 
     )
 
 
-def _reflection_incoming(r: ReflectionRecord, author_id: str, pair_id: str | None) -> _Incoming:
+def _reflection_incoming(
+    r: ReflectionRecord, author_id: str, pair_id: str | None, group_id: str | None
+) -> _Incoming:
     return _Incoming(
         record=r,
-        columns=_row_values(r, author_id=author_id, pair_id=pair_id),
+        columns=_row_values(r, author_id=author_id, pair_id=pair_id, group_id=group_id),
         children={Answer: [_row_values(a, reflection_id=r.id) for a in r.answers]},
     )
 
 
-def _feedback_incoming(f: FeedbackRecord, author_id: str, recipient_id: str, pair_id: str) -> _Incoming:
+def _feedback_incoming(
+    f: FeedbackRecord, author_id: str, recipient_id: str, pair_id: str | None, group_id: str | None
+) -> _Incoming:
     return _Incoming(
         record=f,
-        columns=_row_values(f, author_id=author_id, recipient_id=recipient_id, pair_id=pair_id),
+        columns=_row_values(
+            f, author_id=author_id, recipient_id=recipient_id, pair_id=pair_id, group_id=group_id
+        ),
         children={},
+    )
+
+
+def _session_incoming(s: GroupSessionRecord, people: Mapping[str, str], group_id: str) -> _Incoming:
+    facilitator = people.get(s.facilitator_id) if s.facilitator_id else None
+    came = sorted({people[p] for p in s.attendance if p in people})
+    return _Incoming(
+        record=s,
+        columns=_row_values(s, group_id=group_id, author_id=people[s.author_id], facilitator_id=facilitator),
+        children={GroupAttendance: [{"session_id": s.id, "person_id": p} for p in came]},
     )
 
 
@@ -590,6 +694,62 @@ def _merge_pairs(
     return mapping
 
 
+def _stretches(g: GroupRecord, group_id: str, people: Mapping[str, str]) -> list[GroupMember]:
+    return [
+        GroupMember(
+            group_id=group_id, person_id=people[m.person_id], joined_at=m.joined_at, left_at=m.left_at
+        )
+        for m in g.members
+    ]
+
+
+def _merge_groups(
+    session: Session, doc: JournalDocument, people: Mapping[str, str], result: ImportResult
+) -> dict[str, str]:
+    """Your own groups from your export: added when missing (a group of the same name here is the same
+    group), replaced with their members when the file's version is higher; joining, leaving, renaming and
+    ending each count a version, so the newer copy holds the newer membership."""
+    existing = _existing(session, Group, [g.id for g in doc.groups])
+    mapping: dict[str, str] = {}
+    for g in doc.groups:
+        row = existing.get(g.id)
+        if row is None:
+            same = session.exec(select(Group).where(Group.name_key == name_key(g.name))).first()
+            if same is not None:
+                mapping[g.id] = same.id
+                continue
+            session.add(Group(**_row_values(g, name_key=name_key(g.name))))
+            session.flush()
+            session.add_all(_stretches(g, g.id, people))
+            result.added["group"] += 1
+        elif g.version > row.version:
+            result.replaced.append(Replacement("group", row.name, True))
+            for column, value in _row_values(g, name_key=name_key(g.name)).items():
+                if column not in ("id", "created_at"):
+                    setattr(row, column, value)
+            session.add(row)
+            session.exec(delete(GroupMember).where(col(GroupMember.group_id) == row.id))
+            session.add_all(_stretches(g, row.id, people))
+            result.updated["group"] += 1
+        mapping[g.id] = g.id
+    session.flush()
+    return mapping
+
+
+def merge_group_sessions(
+    session: Session,
+    records: Iterable[GroupSessionRecord],
+    result: ImportResult,
+    *,
+    people: Mapping[str, str],
+    groups: Mapping[str, str],
+    names: Callable[[str], tuple[bool, str]] | None = None,
+) -> None:
+    """Merge group sessions already accepted, as entries are merged: by id and version, who came included."""
+    incoming = [_session_incoming(s, people, groups[s.group_id]) for s in records]
+    _merge_entries(session, GroupSession, incoming, "group session", result, names=names)
+
+
 def _merge_links(session: Session, doc: JournalDocument, local: dict[str, str]) -> None:
     existing = _existing(session, Link, [ln.foreign_id for ln in doc.links], "foreign_id")
     for ln in doc.links:
@@ -607,16 +767,18 @@ def _merge_links(session: Session, doc: JournalDocument, local: dict[str, str]) 
 def accepts(origin: Origin, record: Any) -> bool:
     """Whether a file from `origin` may bring `record` (an entry) into this journal.
 
-    Your own export brings anything. A peer's file brings only that peer's own shared entries in your pair
-    (feedback only between you two); nothing else, whatever it says.
+    Your own export brings anything. A peer's file brings only that peer's own shared entries (and group
+    sessions) in your pair or a group you share with them (feedback only to someone the file's people map
+    to); nothing else, whatever it says.
     """
     if origin.mine:
         return True
     people = origin.person_map
+    place = origin.pair_map.get(record.pair_id) if getattr(record, "pair_id", None) else None
+    if place is None and record.group_id:
+        place = origin.group_map.get(record.group_id)
     ok = (
-        record.visibility == SHARED
-        and people.get(record.author_id) == origin.sender_id
-        and origin.pair_map.get(record.pair_id) is not None
+        record.visibility == SHARED and people.get(record.author_id) == origin.sender_id and place is not None
     )
     if ok and isinstance(record, FeedbackRecord):
         ok = record.recipient_id in people
@@ -642,19 +804,23 @@ def merge_batch(
     reflections: Iterable[ReflectionRecord] = (),
     feedback: Iterable[FeedbackRecord] = (),
     names: Callable[[str], tuple[bool, str]] | None = None,
+    groups: Mapping[str, str] | None = None,
 ) -> None:
     """Merge entries already accepted (see `accepts`): a whole document's, or one batch of a change set's.
 
-    `people` and `pairs` map the file's ids to this journal's.
+    `people`, `pairs` and `groups` map the file's ids to this journal's.
     """
 
     def pair_of(record: Any) -> str | None:
         return pairs[record.pair_id] if record.pair_id else None
 
+    def group_of(record: Any) -> str | None:
+        return (groups or {})[record.group_id] if record.group_id else None
+
     added = _merge_entries(
         session,
         CheckIn,
-        [_checkin_incoming(c, people[c.author_id], pair_of(c)) for c in checkins],
+        [_checkin_incoming(c, people[c.author_id], pair_of(c), group_of(c)) for c in checkins],
         "check-in",
         result,
         names=names,
@@ -663,7 +829,7 @@ def merge_batch(
     _merge_entries(
         session,
         Reflection,
-        [_reflection_incoming(r, people[r.author_id], pair_of(r)) for r in reflections],
+        [_reflection_incoming(r, people[r.author_id], pair_of(r), group_of(r)) for r in reflections],
         "reflection",
         result,
         names=names,
@@ -672,7 +838,7 @@ def merge_batch(
         session,
         Feedback,
         [
-            _feedback_incoming(f, people[f.author_id], people[f.recipient_id], pairs[f.pair_id])
+            _feedback_incoming(f, people[f.author_id], people[f.recipient_id], pair_of(f), group_of(f))
             for f in feedback
         ],
         "feedback",
@@ -691,9 +857,10 @@ def merge_document(session: Session, doc: JournalDocument, origin: Origin) -> Im
                 session.flush()
             people = _merge_people(session, doc, adopt=origin.adopt, result=result)
             pairs = _merge_pairs(session, doc, people, result)
-            _merge_links(session, doc, {**people, **pairs})
+            groups = _merge_groups(session, doc, people, result)
+            _merge_links(session, doc, {**people, **pairs, **groups})
         else:
-            people, pairs = origin.person_map, origin.pair_map
+            people, pairs, groups = origin.person_map, origin.pair_map, origin.group_map
             remember_links(session, origin, result)
 
         def accepted(record: Any) -> bool:
@@ -714,6 +881,15 @@ def merge_document(session: Session, doc: JournalDocument, origin: Origin) -> Im
             checkins=[c for c in doc.checkins if accepted(c)],
             reflections=[r for r in doc.reflections if accepted(r)],
             feedback=[f for f in doc.feedback if accepted(f)],
+            names=names,
+            groups=groups,
+        )
+        merge_group_sessions(
+            session,
+            [s for s in doc.group_sessions if accepted(s)],
+            result,
+            people=people,
+            groups=groups,
             names=names,
         )
         session.flush()

@@ -64,5 +64,7 @@ def status(
         say(f"Last sync: {short_day(moment)} at {moment:%H:%M}.")
     if found.pairs:
         say(f"Pairs through the hub: {', '.join(found.pairs)}.")
-    else:
+    if found.groups:
+        say(f"Groups through the hub: {', '.join(found.groups)}.")
+    if not found.pairs and not found.groups:
         say('No pairs through the hub yet: `peerlog pair add "Their name" --hub`.')

@@ -22,8 +22,21 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else words or word + 's'}"
 
 
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def no_key_note(names: list[str]) -> str:
+    """Members nothing could be sealed to: said the same way by `sync` and `share --group`."""
+    them = "them" if len(names) > 1 else "this member"
+    return (
+        f"No bundle for {_and(names)}: your journal has no key for {them} yet; it arrives with a bundle from "
+        "a member who has it."
+    )
+
+
 def describe(report: FolderSync) -> list[str]:
-    """What one pass did with one peer, in a line or two a person reads at a glance."""
+    """What one pass did with one peer (or one group), in a line or two a person reads at a glance."""
     if report.problem:
         return [f"With {report.peer}{' (hub)' if report.hub else ''}: {report.problem}"]
     parts = []
@@ -35,10 +48,13 @@ def describe(report: FolderSync) -> list[str]:
         if report.sent_removed:
             sent.append(_plural(report.sent_removed, "removal"))
         parts.append("sent " + " and ".join(sent))
+    if report.sent_to and report.group:
+        parts[-1] += f" to {_and(report.sent_to)}"
     if report.arrivals:
         got = _plural(report.received, "entry", "entries") if report.received else "no new entries"
         if report.removed_here:
-            got += f", {report.removed_here} removed as {report.peer} asked"
+            who = _and(sorted({a.sender for a in report.arrivals})) if report.group else report.peer
+            got += f", {report.removed_here} removed as {who} asked"
         parts.append(f"received {got}")
     if report.arriving:
         parts.append(
@@ -47,6 +63,8 @@ def describe(report: FolderSync) -> list[str]:
     who = f"{report.peer} (hub)" if report.hub else report.peer
     lines = [f"With {who}: {'; '.join(parts) if parts else 'nothing new either way'}."]
     lines += [f"  Left {name} alone: {why}" for name, why in report.refused]
+    if report.no_key:
+        lines.append(f"  {no_key_note(report.no_key)}")
     return lines
 
 
@@ -70,39 +88,48 @@ def sync(
     pair: Annotated[
         str | None, typer.Option("--pair", "-p", help="Only this peer's folder or hub pair.")
     ] = None,
+    group: Annotated[
+        str | None, typer.Option("--group", "-g", help="Only this group's folder or hub circle.")
+    ] = None,
     watch: Annotated[
         bool,
         typer.Option("--watch", "-w", help="Keep syncing until you press Ctrl-C, taking in what arrives."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what happened as JSON for scripts.")] = False,
 ) -> None:
-    """Exchange sealed bundles with every peer who has a sync folder: send your changes, take in theirs.
+    """Exchange sealed bundles with every peer and group that has a sync folder: send your changes, take in theirs.
 
     Set a pair's folder once with `peerlog pair set NAME --sync-dir PATH`: any folder you both keep in step
-    (Syncthing, Dropbox, Nextcloud, a git repository, a USB stick). Pairs in a programme hub
-    (`pair add NAME --hub`) sync through the hub too. Only your shared entries leave, sealed to your peer's
-    key; private entries never do. Safe to run at any time and as often as you like.
+    (Syncthing, Dropbox, Nextcloud, a git repository, a USB stick); a group's with `peerlog group set NAME
+    --sync-dir PATH`, one folder for the whole circle. Pairs and groups in a programme hub (`pair add NAME
+    --hub`, `group set NAME --hub`) sync through the hub too. Only your shared entries leave, sealed to each
+    person's key; private entries never do. Safe to run at any time and as often as you like.
     """
-    from peerlog.errors import PeerlogError
+    from peerlog.errors import InputError, PeerlogError
     from peerlog.exchange import sync_folders
+
+    if pair is not None and group is not None:
+        raise InputError(
+            "Choose --pair or --group: each syncs one folder, so give one of them, or neither for all."
+        )
     from peerlog.identity import ensure_identity
     from peerlog.syncing import SyncLock
 
     store = state(ctx).store()
     identity = ensure_identity(store.path)
     hub = _hub_of(store)
-    # A pair that syncs only through the hub has no folder, and that is no error.
-    folder_optional = hub is not None and pair is not None and _through_hub(store, pair)
+    # A pair or group that syncs only through the hub has no folder, and that is no error.
+    folder_optional = hub is not None and _through_hub(store, pair=pair, group=group)
     shown_problem: list[str | None] = [None]
 
     def once(first: bool) -> tuple[list[FolderSync], HubPass | None]:
         done = None
         with SyncLock(store.path):
-            reports = sync_folders(store, identity, pair=pair, missing_ok=folder_optional)
+            reports = sync_folders(store, identity, pair=pair, group=group, missing_ok=folder_optional)
             if hub is not None:
                 from peerlog.hubclient import sync_hub
 
-                done = sync_hub(store, identity, hub=hub, pair=pair)
+                done = sync_hub(store, identity, hub=hub, pair=pair, group=group)
         everyone = reports + (done.reports if done else [])
         if as_json:
             say_json([r.to_dict() for r in everyone] + (_hub_json(done) if done else []))
@@ -118,7 +145,8 @@ def sync(
             if done is not None:
                 if first and not done.reports and done.problem is None:
                     say(
-                        "You are on your programme hub, with no pairs through it yet: `peerlog pair add NAME --hub`."
+                        "You are on your programme hub, with no pairs or groups through it yet: "
+                        "`peerlog pair add NAME --hub`."
                     )
                 for name, why in done.refused:
                     say(f"  From the hub, left {name} alone: {why}")
@@ -128,8 +156,9 @@ def sync(
         reports, done = once(True)
         if not reports and done is None:
             raise PeerlogError(
-                "None of your pairs has a sync folder yet, so there is nothing to sync.",
-                hint="Set one with `peerlog pair set NAME --sync-dir PATH`, or share by file with `peerlog share`.",
+                "None of your pairs or groups has a sync folder yet, so there is nothing to sync.",
+                hint="Set one with `peerlog pair set NAME --sync-dir PATH` (or `peerlog group set NAME --sync-dir "
+                "PATH`), or share by file with `peerlog share`.",
             )
         if done is not None and done.problem is not None:
             raise done.problem
@@ -194,10 +223,8 @@ def _hub_of(store: Store) -> Hub | None:
     return Hub(settings) if settings is not None and not settings.coordinator else None
 
 
-def _through_hub(store: Store, pair: str) -> bool:
-    from peerlog.hubclient import hub_pair_ids
-    from peerlog.pairs import resolve_pair
+def _through_hub(store: Store, *, pair: str | None, group: str | None) -> bool:
+    """Whether the one pair or group asked for syncs through the hub."""
+    from peerlog.hubclient import hub_space_of
 
-    with store.session() as session:
-        chosen = resolve_pair(session, pair).id
-    return chosen in hub_pair_ids(store)
+    return (pair is not None or group is not None) and hub_space_of(store, pair=pair, group=group) is not None

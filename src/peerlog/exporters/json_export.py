@@ -19,6 +19,8 @@ from peerlog.interchange import (
     VERSION,
     CheckInRecord,
     FeedbackRecord,
+    GroupRecord,
+    GroupSessionRecord,
     JournalDocument,
     LinkRecord,
     PairRecord,
@@ -64,6 +66,20 @@ def pair_dict(p: PairRecord) -> dict[str, Any]:
         "updated_at": stamp(p.updated_at),
         "version": p.version,
     }
+
+
+def group_dict(g: GroupRecord) -> dict[str, Any]:
+    """A group with its members' stretches, oldest first; no roles, since it has none."""
+    return _fields(
+        g,
+        members=[
+            _fields(m) for m in sorted(g.members, key=lambda m: (m.joined_at.astimezone(UTC), m.person_id))
+        ],
+    )
+
+
+def group_session_dict(s: GroupSessionRecord) -> dict[str, Any]:
+    return _fields(s, attendance=sorted(s.attendance))
 
 
 def _fields(record: Any, **rest: Any) -> dict[str, Any]:
@@ -113,6 +129,7 @@ def _header(doc: JournalDocument) -> dict[str, Any]:
         "self_id": doc.self_id,
         "scope": {
             "pair_id": doc.scope.pair_id,
+            "group_id": doc.scope.group_id,
             "since": moment(doc.scope.since),
             "until": moment(doc.scope.until),
         },
@@ -123,6 +140,8 @@ def _lists(doc: JournalDocument) -> list[tuple[str, Iterable[dict[str, Any]]]]:
     return [
         ("people", map(person_dict, sorted(doc.people, key=lambda p: (not p.is_self, p.id)))),
         ("pairs", map(pair_dict, sorted(doc.pairs, key=lambda p: p.id))),
+        ("groups", map(group_dict, sorted(doc.groups, key=lambda g: g.id))),
+        ("group_sessions", map(group_session_dict, sorted(doc.group_sessions, key=lambda s: s.id))),
         # Entries arrive oldest first (the document's promise), so a journal of any size streams through.
         ("checkins", map(checkin_dict, doc.checkins)),
         ("reflections", map(reflection_dict, doc.reflections)),

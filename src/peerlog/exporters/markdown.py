@@ -1,5 +1,9 @@
 """A readable Markdown document: title, people and period, then one section per week, newest week first.
 
+A group's story (`export --group`) has the group before the weeks: its agreement, its members with when
+each joined and left (no roles: it has none), and its sessions, newest first, with who came and who
+facilitated that time. It names nobody as "you", so each member's journal tells the same story.
+
 Every piece of user text goes through `escape_line` / `paragraphs` / `list_item`, so notes full of Markdown
 syntax (`#`, `*`, `|`, backticks, a leading `>`, HTML) read as the literal text people typed and can never
 add a heading, a quote, a table or raw HTML to the document. The output is CommonMark.
@@ -21,6 +25,8 @@ from peerlog.interchange import (
     CheckInRecord,
     Entries,
     FeedbackRecord,
+    GroupRecord,
+    GroupSessionRecord,
     JournalDocument,
     ReflectionRecord,
     WinRecord,
@@ -83,6 +89,11 @@ def list_item(text: str, suffix: str = "") -> str:
 
 def _when(moment: datetime) -> str:
     return f"{short_day(moment)} {clock(moment)}"
+
+
+def _local(stamp: datetime) -> datetime:
+    """A bookkeeping stamp (UTC) as a day on this machine's calendar, as `group show` writes it."""
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone()
 
 
 def _bound(moment: datetime, *, end: bool) -> str:
@@ -190,6 +201,9 @@ class _Writer:
     def title(self) -> str:
         doc = self.doc
         me = doc.person(doc.self_id)
+        group = doc.group(doc.scope.group_id)
+        if group is not None:
+            return f"# Peer journal: {inline(group.name)}"
         pair = doc.pair(doc.scope.pair_id)
         if pair is not None:
             names = [doc.name_of(doc.self_id), doc.name_of(pair.other(doc.self_id))]
@@ -236,6 +250,9 @@ class _Writer:
         self.block(self.title())
         self.block(self.period())
         self.block(f"Includes {doc.includes}.")
+        group = doc.group(doc.scope.group_id)
+        if group is not None:
+            self.group(group)
         empty = True
         for monday, week in _weeks(doc):
             empty = False
@@ -252,6 +269,34 @@ class _Writer:
             yield "\n\n" + text if self.written else text
             self.written = True
         self.out.clear()
+
+    def group(self, g: GroupRecord) -> None:
+        self.block(f"## {inline(g.name)}")
+        started = long_day(_local(g.started_at))
+        ended = f"Met from {started} to {long_day(_local(g.ended_at))}." if g.ended_at else None
+        self.block(ended or f"Meeting since {started}.")
+        if g.agreement:
+            self.block("### Our agreement")
+            self.block(paragraphs(g.agreement))
+        self.block("### Members")
+        stretches: dict[str, list[str]] = {}
+        for m in sorted(g.members, key=lambda m: (m.joined_at, m.person_id)):
+            joined = short_day(_local(m.joined_at))
+            span = f"{joined} to {short_day(_local(m.left_at))}" if m.left_at else f"since {joined}"
+            stretches.setdefault(m.person_id, []).append(span)
+        # By name: an order to read, never a ranking; a person who came back has one line with each stretch.
+        people = sorted(stretches, key=lambda pid: (self.doc.name_of(pid).casefold(), pid))
+        self.block("\n".join(f"- {self.who(pid)}, {'; '.join(stretches[pid])}" for pid in people))
+        sessions = sorted(self.doc.group_sessions, key=lambda s: (s.at, s.id), reverse=True)
+        self.block("### Sessions")
+        self.block("\n".join(self.session(s) for s in sessions) if sessions else "No sessions recorded.")
+
+    def session(self, s: GroupSessionRecord) -> str:
+        came = sorted((self.doc.name_of(pid) for pid in s.attendance), key=str.casefold)
+        who = f" · came: {', '.join(inline(n) for n in came)}" if came else ""
+        # Who facilitated that time only: the role rotates, so it is said of a session, never of a person.
+        held = f" · {self.who(s.facilitator_id)} facilitated" if s.facilitator_id else ""
+        return f"- {_when(s.at)}{who}{held}{self.private_mark(s.visibility)}"
 
     def week(self, monday: date, week: _Week) -> None:
         self.block(f"## Week of {long_day(monday)}")

@@ -5,11 +5,13 @@ imported. References are checked too: an entry's author must be one of the file'
 its pairs, and no id may appear twice.
 
 Format version 1 had no `version` on people, pairs and entries: they are read as version 1, the version
-every row had before versions were counted.
+every row had before versions were counted. Versions 1 and 2 had no groups, group sessions or `group_id`:
+they are read as having none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +42,9 @@ from peerlog.interchange import (
     ChallengeRecord,
     CheckInRecord,
     FeedbackRecord,
+    GroupMemberRecord,
+    GroupRecord,
+    GroupSessionRecord,
     JournalDocument,
     LinkRecord,
     PairRecord,
@@ -83,9 +88,18 @@ def _items(doc: dict[str, Any], key: str, *, default: Any = ...) -> list[tuple[s
     return [(path_of(key, i), as_object(value, path_of(key, i))) for i, value in enumerate(values)]
 
 
-def _reference(value: str | None, known: set[str], where: str, what: str) -> None:
+def _reference(value: str | None, known: Collection[str], where: str, what: str) -> None:
     if value is not None and value not in known:
         raise FileProblem(where, f"names {what} that is not in this file")
+
+
+def _group_of(obj: dict[str, Any], where: str, groups: Collection[str], pair: str | None) -> str | None:
+    """An entry's group, if any: one of the file's groups, and never beside a pair (older files have none)."""
+    group = uuid(obj, "group_id", where, nullable=True) if "group_id" in obj else None
+    _reference(group, groups, path_of(where, "group_id"), "a group")
+    if group is not None and pair is not None:
+        raise FileProblem(path_of(where, "group_id"), "must be null when pair_id is given: a pair or a group")
+    return group
 
 
 def _author_and_pair(
@@ -188,6 +202,78 @@ def read_pair(obj: dict[str, Any], where: str, people: set[str], version: Versio
     )
 
 
+def _members(obj: dict[str, Any], where: str, people: set[str]) -> tuple[GroupMemberRecord, ...]:
+    """A group's stretches: each names one of the file's people, ends after it starts, and a person's
+    stretches follow one another (only the last may still be open)."""
+    here = path_of(where, "members")
+    stretches = []
+    for i, item in enumerate(as_list(field(obj, "members", where, default=[]), here)):
+        at = path_of(here, i)
+        item = as_object(item, at)
+        person = required_uuid(item, "person_id", at)
+        _reference(person, people, path_of(at, "person_id"), "a person")
+        joined = _utc(required_moment(item, "joined_at", at))
+        left = _optional_utc(moment(item, "left_at", at, nullable=True, default=None))
+        if left is not None and left < joined:
+            raise FileProblem(path_of(at, "left_at"), "must not be before joined_at")
+        stretches.append((at, GroupMemberRecord(person_id=person, joined_at=joined, left_at=left)))
+    last: dict[str, GroupMemberRecord] = {}
+    for at, m in sorted(stretches, key=lambda s: (s[1].joined_at, s[1].left_at is None)):
+        before = last.get(m.person_id)
+        if before is not None and (before.left_at is None or before.left_at > m.joined_at):
+            raise FileProblem(path_of(at, "joined_at"), "overlaps another stretch of the same person")
+        last[m.person_id] = m
+    return tuple(m for _, m in stretches)
+
+
+def read_group(obj: dict[str, Any], where: str, people: set[str], version: Versions) -> GroupRecord:
+    return GroupRecord(
+        id=required_uuid(obj, "id", where),
+        name=required_text(obj, "name", where, non_empty=True, max_length=MAX_NAME, keep=""),
+        agreement=text(obj, "agreement", where, nullable=True, default=None),
+        started_at=_utc(required_moment(obj, "started_at", where)),
+        ended_at=_optional_utc(moment(obj, "ended_at", where, nullable=True, default=None)),
+        created_at=_utc(required_moment(obj, "created_at", where)),
+        updated_at=_utc(required_moment(obj, "updated_at", where)),
+        version=version(obj, where),
+        members=_members(obj, where, people),
+    )
+
+
+def read_group_session(
+    obj: dict[str, Any], where: str, people: set[str], groups: Collection[str], version: Versions
+) -> GroupSessionRecord:
+    group, author = required_uuid(obj, "group_id", where), required_uuid(obj, "author_id", where)
+    _reference(group, groups, path_of(where, "group_id"), "a group")
+    _reference(author, people, path_of(where, "author_id"), "a person")
+    facilitator = uuid(obj, "facilitator_id", where, nullable=True) if "facilitator_id" in obj else None
+    _reference(facilitator, people, path_of(where, "facilitator_id"), "a person")
+    here = path_of(where, "attendance")
+    came = []
+    for i, value in enumerate(as_list(field(obj, "attendance", where, default=[]), here)):
+        if not isinstance(value, str) or value not in people:
+            raise FileProblem(
+                path_of(here, i), f"must be the id of one of the file's people, not {describe(value)}"
+            )
+        came.append(value)
+    if len(set(came)) != len(came):
+        raise FileProblem(here, "lists the same person twice")
+    return GroupSessionRecord(
+        id=required_uuid(obj, "id", where),
+        group_id=group,
+        author_id=author,
+        facilitator_id=facilitator,
+        # No reference check: a round deleted since leaves its session without one, as in the journal.
+        round_id=uuid(obj, "round_id", where, nullable=True) if "round_id" in obj else None,
+        at=required_moment(obj, "at", where),
+        visibility=one_of(obj, "visibility", where, VISIBILITIES),
+        created_at=_utc(required_moment(obj, "created_at", where)),
+        updated_at=_utc(required_moment(obj, "updated_at", where)),
+        version=version(obj, where),
+        attendance=tuple(sorted(came)),
+    )
+
+
 def _tag(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise FileProblem(where, f"must be text, not {describe(value)}")
@@ -199,9 +285,17 @@ def _tag(value: Any, where: str) -> str:
 
 
 def read_checkin(
-    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: Ids, version: Versions
+    obj: dict[str, Any],
+    where: str,
+    people: set[str],
+    pairs: set[str],
+    ids: Ids,
+    version: Versions,
+    *,
+    groups: Collection[str] = (),
 ) -> CheckInRecord:
     author, pair = _author_and_pair(obj, where, people, pairs)
+    group = _group_of(obj, where, groups, pair)
     wins = []
     for i, win in enumerate(as_list(field(obj, "wins", where, default=[]), path_of(where, "wins"))):
         here = path_of(path_of(where, "wins"), i)
@@ -251,13 +345,22 @@ def read_checkin(
         wins=tuple(wins),
         challenges=tuple(challenges),
         tags=tuple(sorted(tags)),
+        group_id=group,
     )
 
 
 def read_reflection(
-    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], ids: Ids, version: Versions
+    obj: dict[str, Any],
+    where: str,
+    people: set[str],
+    pairs: set[str],
+    ids: Ids,
+    version: Versions,
+    *,
+    groups: Collection[str] = (),
 ) -> ReflectionRecord:
     author, pair = _author_and_pair(obj, where, people, pairs)
+    group = _group_of(obj, where, groups, pair)
     answers = []
     for i, answer in enumerate(as_list(field(obj, "answers", where, default=[]), path_of(where, "answers"))):
         here = path_of(path_of(where, "answers"), i)
@@ -284,20 +387,31 @@ def read_reflection(
         updated_at=_utc(required_moment(obj, "updated_at", where)),
         version=version(obj, where),
         answers=tuple(answers),
+        group_id=group,
     )
 
 
 def read_feedback(
-    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], version: Versions
+    obj: dict[str, Any],
+    where: str,
+    people: set[str],
+    pairs: set[str],
+    version: Versions,
+    *,
+    groups: Collection[str] = (),
 ) -> FeedbackRecord:
-    pair = required_uuid(obj, "pair_id", where)
+    """Feedback in a pair or (`group_id`, with `pair_id` null) in a group: exactly one of the two."""
+    grouped = obj.get("group_id") is not None
+    pair = uuid(obj, "pair_id", where, nullable=grouped)
+    group = _group_of(obj, where, groups, pair)
     author, recipient = required_uuid(obj, "author_id", where), required_uuid(obj, "recipient_id", where)
     _reference(pair, pairs, path_of(where, "pair_id"), "a pair")
     _reference(author, people, path_of(where, "author_id"), "a person")
     _reference(recipient, people, path_of(where, "recipient_id"), "a person")
     if author == recipient:
+        where_given = "group" if group else "pair"
         raise FileProblem(
-            path_of(where, "recipient_id"), "must be the other person in the pair, not the author"
+            path_of(where, "recipient_id"), f"must be another person in the {where_given}, not the author"
         )
     return FeedbackRecord(
         id=required_uuid(obj, "id", where),
@@ -311,6 +425,7 @@ def read_feedback(
         created_at=_utc(required_moment(obj, "created_at", where)),
         updated_at=_utc(required_moment(obj, "updated_at", where)),
         version=version(obj, where),
+        group_id=group,
     )
 
 
@@ -336,22 +451,33 @@ def parse(data: Any) -> JournalDocument:
         pairs.append(read_pair(obj, where, person_ids, version))
         ids.add(pairs[-1].id, path_of(where, "id"))
     pair_ids = {p.id for p in pairs}
+    groups = []
+    for where, obj in _items(doc, "groups", default=[]):
+        groups.append(read_group(obj, where, person_ids, version))
+        ids.add(groups[-1].id, path_of(where, "id"))
+    group_ids = {g.id for g in groups}
+    group_sessions = []
+    for where, obj in _items(doc, "group_sessions", default=[]):
+        group_sessions.append(read_group_session(obj, where, person_ids, group_ids, version))
+        ids.add(group_sessions[-1].id, path_of(where, "id"))
     checkins = []
     for where, obj in _items(doc, "checkins"):
-        checkins.append(read_checkin(obj, where, person_ids, pair_ids, ids, version))
+        checkins.append(read_checkin(obj, where, person_ids, pair_ids, ids, version, groups=group_ids))
         ids.add(checkins[-1].id, path_of(where, "id"))
     reflections = []
     for where, obj in _items(doc, "reflections", default=[]):
-        reflections.append(read_reflection(obj, where, person_ids, pair_ids, ids, version))
+        reflections.append(read_reflection(obj, where, person_ids, pair_ids, ids, version, groups=group_ids))
         ids.add(reflections[-1].id, path_of(where, "id"))
     feedback = []
     for where, obj in _items(doc, "feedback", default=[]):
-        feedback.append(read_feedback(obj, where, person_ids, pair_ids, version))
+        feedback.append(read_feedback(obj, where, person_ids, pair_ids, version, groups=group_ids))
         ids.add(feedback[-1].id, path_of(where, "id"))
     links = []
     for where, obj in _items(doc, "links", default=[]):
         local = required_uuid(obj, "local_id", where)
-        _reference(local, person_ids | pair_ids, path_of(where, "local_id"), "a person or pair")
+        _reference(
+            local, person_ids | pair_ids | group_ids, path_of(where, "local_id"), "a person, pair or group"
+        )
         links.append(
             LinkRecord(
                 foreign_id=required_uuid(obj, "foreign_id", where),
@@ -362,8 +488,11 @@ def parse(data: Any) -> JournalDocument:
         )
     scope_obj = as_object(field(doc, "scope", "", default={}), "scope")
     scope_pair = uuid(scope_obj, "pair_id", "scope", nullable=True) if "pair_id" in scope_obj else None
+    scope_group = uuid(scope_obj, "group_id", "scope", nullable=True) if "group_id" in scope_obj else None
+    _reference(scope_group, group_ids, "scope.group_id", "a group")
     scope = Scope(
         pair_id=scope_pair,
+        group_id=scope_group,
         since=moment(scope_obj, "since", "scope", nullable=True, default=None, bound=True),
         until=moment(scope_obj, "until", "scope", nullable=True, default=None, bound=True),
     )
@@ -378,4 +507,6 @@ def parse(data: Any) -> JournalDocument:
         reflections=tuple(reflections),
         feedback=tuple(feedback),
         links=tuple(links),
+        groups=tuple(groups),
+        group_sessions=tuple(group_sessions),
     )

@@ -211,6 +211,31 @@ def test_three_members_pair_through_the_hub_and_share_for_weeks(
     assert refused.exit_code == 2 and "as a coordinator" in refused.stderr
 
 
+def test_a_circle_meets_through_the_hub(people: Callable[[str], Person], programme: Programme) -> None:
+    ana, sam, kai = people("Ana"), people("Sam"), people("Kai")
+    _pair(ana, sam)
+    _pair(ana, kai)
+    ana.ok("group", "add", "Circle", "-m", "Sam", "-m", "Kai")
+    assert "Circle syncs through your programme hub" in ana.ok("group", "set", "Circle", "--hub")
+    ana.ok("checkin", "--group", "Circle", "--note", "circle, week one", "--shared", "--at", "14d")
+    ana.ok("checkin", "--group", "Circle", "--note", SECRET, "--at", "14d")
+    assert "With Circle (hub): sent 1 entry to Kai and Sam." in ana.sync()
+    # Sam and Kai meet the circle in its first bundle, and it syncs back through the hub from then on.
+    for member in (sam, kai):
+        assert "With Circle (hub): received 1 entry." in member.sync()
+        assert member.notes() == ["circle, week one"]
+    assert "Groups through the hub: Circle." in sam.ok("hub", "status")
+    sam.ok("checkin", "--group", "Circle", "--note", "Sam in the circle", "--shared", "--at", "7d")
+    assert "With Circle (hub): sent 1 entry to Ana and Kai." in sam.sync()
+    for member in (ana, kai):
+        assert "With Circle (hub): received 1 entry." in member.sync()
+        assert "Sam in the circle" in member.notes()
+    assert not any(SECRET in note for member in (sam, kai) for note in member.notes())
+    with programme.admin() as conn:
+        circles = conn.execute("select count(*) from peerlog_hub.space where kind = 'circle'").fetchone()
+    assert circles == (1,)
+
+
 def test_edits_and_removals_travel_through_the_hub(people: Callable[[str], Person]) -> None:
     ana, sam = people("Ana"), people("Sam")
     _pair(ana, sam)

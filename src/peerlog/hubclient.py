@@ -530,13 +530,7 @@ def link_pair(store: Store, name: str, *, adding: bool, agreement: str | None = 
     from peerlog.pairs import add_pair, peer_of, resolve_pair, view
     from peerlog.peer_keys import own_identity, set_peer_key
 
-    settings = require_settings(store.path)
-    if settings.coordinator:
-        raise InputError(
-            f"You are on the hub at {settings.where} as a coordinator, who sees participation counts only, "
-            "so no pair syncs through your place there.",
-            hint="Pair by code instead: `peerlog pair add NAME --key CODE`.",
-        )
+    settings = _member_settings(store)
     identity, _name = own_identity(store)
     known_key = None
     if not adding:
@@ -569,6 +563,57 @@ def link_pair(store: Store, name: str, *, adding: bool, agreement: str | None = 
         session.add(row)
         session.flush()
         return HubPair(view(session, pair), change, created, space_id)
+
+
+@dataclass(frozen=True)
+class HubGroup:
+    group: str
+    space_id: str
+    #: Current members (you aside) found in the hub's directory by the key your journal holds for them,
+    #: and those who are not there (no key here yet, not on the hub, or on it with another key).
+    on_hub: list[str]
+    missing: list[str]
+
+
+def link_group(store: Store, name: str) -> HubGroup:
+    """Sync a group through the hub (`group set NAME --hub`): a circle on the hub with every current member
+    whose key is in its directory. Run again after someone joins, or let the next sync add them."""
+    from peerlog.groups import current_members, resolve_group
+    from peerlog.models import HubSpace
+    from peerlog.people import get_self
+
+    settings = _member_settings(store)
+    with store.session() as session:
+        found = resolve_group(session, name, active_only=True)
+        me = get_self(session)
+        members = [p for p in current_members(session, found.id) if p.id != me.id]
+        existing = session.get(HubSpace, found.id)
+        group_id, group_name = found.id, found.name
+    with Hub(settings) as hub:
+        roles = {m.key: m.role for m in hub.directory()}
+        on_hub = [p for p in members if p.public_key in roles]
+        space_id = hub.open_circle(
+            [roles[p.public_key] for p in on_hub if p.public_key], existing.space_id if existing else None
+        )
+    with store.session(write=True) as session:
+        row = session.get(HubSpace, group_id) or HubSpace(local_id=group_id, kind="group", space_id=space_id)
+        row.space_id = space_id
+        session.add(row)
+    return HubGroup(
+        group_name, space_id, [p.name for p in on_hub], [p.name for p in members if p not in on_hub]
+    )
+
+
+def _member_settings(store: Store) -> HubSettings:
+    """This journal's hub, as a member's: a coordinator's place there syncs nothing."""
+    settings = require_settings(store.path)
+    if settings.coordinator:
+        raise InputError(
+            f"You are on the hub at {settings.where} as a coordinator, who sees participation counts only, "
+            "so nothing syncs through your place there.",
+            hint="Pair by code instead: `peerlog pair add NAME --key CODE`.",
+        )
+    return settings
 
 
 # ---------------------------------------------------------------- syncing
@@ -734,14 +779,13 @@ def _push(
             if item.group:
                 # Members who joined the group since it moved to the hub join its circle there too.
                 hub.open_circle([roles[one.peer_key.code] for one in sealed], item.space_id)
+            # Counted before anything is marked sent, which empties what they count.
+            counted = distinct_sent([one.outgoing for one in sealed])
             for one in sealed:
                 hub.send(item.space_id, roles[one.peer_key.code], one.bundle_id, b"".join(one.chunks()))
                 one.mark_delivered(session)
-                if item.group:
-                    report.sent_to.append(one.peer)
-            report.sent_entries, report.sent_removed, report.sent_wins = distinct_sent(
-                [one.outgoing for one in sealed]
-            )
+            report.sent_entries, report.sent_removed, report.sent_wins = counted
+            report.sent_to = [one.peer for one in sealed] if item.group else []
             _mark_sessions(session, hub, item)
     except KeyNeededError as error:
         report.problem = str(error)
@@ -834,13 +878,18 @@ def _pull(
 
 
 def _follow_circle(session: Session, group_name: str, space_id: str) -> None:
-    """Members who each moved a group onto the hub may have opened a circle each: everyone settles on the
-    lowest id among those they meet, so the circle is one on the hub (and in the coordinator's counts)."""
+    """A group's bundle that came through the hub: the group syncs back the same way, in the same circle
+    (unless it has a sync folder here). Members who each moved the group onto the hub may have opened a
+    circle each: everyone settles on the lowest id among those they meet, so the circle is one on the hub
+    (and in the coordinator's counts)."""
     from peerlog.groups import resolve_group
-    from peerlog.models import HubSpace
+    from peerlog.models import GroupSyncFolder, HubSpace
 
-    row = session.get(HubSpace, resolve_group(session, group_name).id)
-    if row is not None and space_id < row.space_id:
+    group_id = resolve_group(session, group_name).id
+    row = session.get(HubSpace, group_id)
+    if row is None and session.get(GroupSyncFolder, group_id) is None:
+        session.add(HubSpace(local_id=group_id, kind="group", space_id=space_id))
+    elif row is not None and space_id < row.space_id:
         row.space_id = space_id
         session.add(row)
 

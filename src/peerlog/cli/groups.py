@@ -150,16 +150,33 @@ def set_(
         str | None, typer.Option("--agreement", "-a", help='What you agree on now ("" clears it).')
     ] = None,
     sync_dir: Annotated[str | None, typer.Option("--sync-dir", metavar="FOLDER", help=SYNC_DIR_HELP)] = None,
+    hub: Annotated[
+        bool,
+        typer.Option(
+            "--hub",
+            help="Sync this group through your programme hub, with every member whose key is in its directory.",
+        ),
+    ] = False,
 ) -> None:
-    """Change a group's agreement, or the folder its members sync through."""
+    """Change a group's agreement, or how its members sync (a folder, or your programme hub)."""
     from peerlog.errors import InputError
     from peerlog.groups import set_agreement
 
-    if agreement is None and sync_dir is None:
+    if agreement is None and sync_dir is None and not hub:
         raise InputError(
-            "There is nothing to change: give --agreement or --sync-dir.",
+            "There is nothing to change: give --agreement, --sync-dir or --hub.",
             hint=f'For example: peerlog group set "{name}" --sync-dir ~/Sync/circle',
         )
+    if hub:
+        from peerlog.hubclient import link_group
+
+        linked = link_group(state(ctx).store(), name)
+        say(f"{linked.group} syncs through your programme hub (`peerlog sync`).")
+        if linked.missing:
+            say(
+                f"  Not there yet: {', '.join(linked.missing)} (no key in your journal, or not in the hub's "
+                "directory with it); run this again once they have joined and you hold their key."
+            )
     from peerlog.exchange import set_group_sync_folder
     from peerlog.pairs import clean_sync_dir
 

@@ -91,7 +91,21 @@ class Change:
 
 def plaintext(rng: random.Random) -> bytes:
     """About 1 KiB of a change set's JSON, as a day's check-in with a reflection comes out of a journal."""
-    words = "listened noticed tried planned felt steady tired proud stuck asked shared slower kinder".split()
+    words = [
+        "listened",
+        "noticed",
+        "tried",
+        "planned",
+        "felt",
+        "steady",
+        "tired",
+        "proud",
+        "stuck",
+        "asked",
+        "shared",
+        "slower",
+        "kinder",
+    ]
     note = " ".join(rng.choice(words) for _ in range(140))
     return ('{"v": 1, "entries": [{"kind": "checkin", "note": "' + note + '"}]}').encode()[:1024]
 

@@ -192,6 +192,22 @@ class Programme:
         drop_hub(self.server, self.dbname, self.hub_id)
 
 
+def notify_every_send(prog: Programme) -> None:
+    """The trigger as it would be without coalescing: every INSERT statement notifies (for comparison)."""
+    import re
+
+    with psycopg.connect(prog.url, autocommit=True) as conn:
+        body = conn.execute("select pg_get_functiondef('peerlog_hub.hub_after_send'::regproc)").fetchone()[0]
+        naive, found = re.subn(
+            r"if pg_try_advisory_xact_lock.*?end if;\s*end if;",
+            f"perform pg_notify('plh_{prog.hub_id}', '');",
+            body,
+            flags=re.S,
+        )
+        assert found == 1, body
+        conn.execute(naive.encode())
+
+
 def as_member(conn: psycopg.Connection[Any], role: str) -> None:
     conn.execute(sql.SQL("set session authorization {}").format(sql.Identifier(role)))
 
@@ -382,6 +398,9 @@ def main() -> None:
         "--watchers", type=int, default=40, help="members watching live (one connection each)"
     )
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--no-naive", dest="naive", action="store_false", help="skip the phase with one NOTIFY per send"
+    )
     args = parser.parse_args()
     server = os.environ.get("PEERLOG_TEST_PG") or server_url()
 
@@ -393,11 +412,6 @@ def main() -> None:
             f"set-up: {args.members} members, {args.pairs} pairs, {args.circles} circles "
             f"in {time.perf_counter() - t0:.1f} s (hub {prog.hub_id})"
         )
-        t0 = time.perf_counter()
-        baseline_week = prog.week(args.days, args.syncs_per_day, "p")
-        hub_week = prog.week(args.days, args.syncs_per_day, "h")
-        total = sum(len(c) for r in hub_week for _, c in r)
-        print(f"sealed 2 x {total} change sets in {time.perf_counter() - t0:.1f} s")
 
         # Watchers: both members of the first pairs, as peers in a live session.
         watching: list[int] = []
@@ -408,42 +422,66 @@ def main() -> None:
                 watching += [m_index, m.spaces[0][1][0]]
         watching = watching[: args.watchers]
 
-        baseline = Run("baseline: plain INSERT, no RLS, no trigger, no NOTIFY")
-        drive(prog, baseline_week, args.workers, hub=False, watching=set(), committed={}, run=baseline)
-        hub = Run("hub: RLS + trigger + coalesced NOTIFY, as each member")
-        committed: dict[str, float] = {}
-        with Watchers(prog, watching, committed, hub):
-            drive(
-                prog, hub_week, args.workers, hub=True, watching=set(watching), committed=committed, run=hub
+        phases = [
+            ("baseline: plain INSERT, no RLS, no trigger, no NOTIFY", False, False, False),
+            ("hub, nobody watching", True, False, False),
+            (f"hub, {len(watching)} watching (coalesced NOTIFY)", True, True, False),
+        ]
+        if args.naive:
+            phases.append((f"hub, {len(watching)} watching, one NOTIFY per send", True, True, True))
+        runs: list[Run] = []
+        last_week: list[list[tuple[int, list[Change]]]] = []
+        for number, (name, hub, watched, naive) in enumerate(phases):
+            t0 = time.perf_counter()
+            last_week = prog.week(args.days, args.syncs_per_day, f"w{number}-")
+            sealing = time.perf_counter() - t0
+            run = Run(name)
+            committed: dict[str, float] = {}
+            if naive:
+                notify_every_send(prog)
+            with Watchers(prog, watching if watched else [], committed, run):
+                drive(
+                    prog,
+                    last_week,
+                    args.workers,
+                    hub=hub,
+                    watching=set(watching) if watched else set(),
+                    committed=committed,
+                    run=run,
+                )
+                if watched:
+                    time.sleep(2.5)  # the watchers' last wake-ups and polls
+            runs.append(run)
+            print(
+                f"{name}: {run.sent} change sets (sealed in {sealing:.1f} s, not timed) in {run.seconds:.1f} s"
             )
-            time.sleep(2.5)  # the watchers' last wake-ups and polls
-        per10k, avg_body = storage(prog, (c for r in hub_week for _, cs in r for c in cs), 10_000)
+        per10k, avg_body = storage(prog, (c for r in last_week for _, cs in r for c in cs), 10_000)
         with psycopg.connect(prog.url) as conn:
             whole = conn.execute("select pg_database_size(current_database())").fetchone()[0]
 
         print()
-        for run in (baseline, hub):
-            print(f"{run.name}")
-            print(f"  {run.sent} change sets in {run.seconds:.1f} s: {run.throughput:,.0f} change sets/s")
+        print(f"{'':54} {'sets/s':>8} {'ratio':>6} {'commit p50/p95 ms':>18} {'page p50/p95 ms':>16}")
+        for run in runs:
             print(
-                f"  commit of one sync p50 {statistics.median(run.commit_ms):.1f} ms, "
-                f"p95 {percentile(run.commit_ms, 0.95):.1f} ms; page of <=100 p50 "
-                f"{statistics.median(run.page_ms):.2f} ms, p95 {percentile(run.page_ms, 0.95):.2f} ms"
+                f"{run.name:54} {run.throughput:8,.0f} {run.throughput / runs[0].throughput:5.2f}x "
+                f"{statistics.median(run.commit_ms):8.1f} /{percentile(run.commit_ms, 0.95):6.1f}   "
+                f"{statistics.median(run.page_ms) if run.page_ms else float('nan'):6.2f} /"
+                f"{percentile(run.page_ms, 0.95):5.2f}"
             )
-        print(f"hub / baseline throughput: {hub.throughput / baseline.throughput:.2f}x")
+        print()
+        for run in runs:
+            if not run.latency_ms:
+                continue
+            print(
+                f"{run.name}: send -> peer sees ({len(run.latency_ms)} change sets): "
+                f"p50 {percentile(run.latency_ms, 0.5):.0f} ms, p95 {percentile(run.latency_ms, 0.95):.0f} ms, "
+                f"p99 {percentile(run.latency_ms, 0.99):.0f} ms; notifications heard "
+                f"{run.notifications / max(len(watching), 1) / max(run.seconds, 1e-9):.1f}/s per watcher, "
+                f"quiet 1 s polls {run.polls}"
+            )
         print(
-            f"send -> peer sees ({len(hub.latency_ms)} change sets to {len(watching)} watchers): "
-            f"p50 {percentile(hub.latency_ms, 0.5):.0f} ms, p95 {percentile(hub.latency_ms, 0.95):.0f} ms, "
-            f"p99 {percentile(hub.latency_ms, 0.99):.0f} ms"
-        )
-        print(
-            f"notifications heard: {hub.notifications} in {hub.seconds:.0f} s by {len(watching)} watchers "
-            f"({hub.notifications / max(len(watching), 1) / max(hub.seconds, 1e-9):.1f}/s each); "
-            f"quiet polls: {hub.polls}"
-        )
-        print(
-            f"storage: {per10k:.1f} MB per 10k change sets in the mailbox (avg body {avg_body:.0f} B); "
-            f"database {whole / 1e6:.0f} MB after the run"
+            f"storage: {per10k:.1f} MB per 10k change sets in the mailbox, indexes and TOAST included "
+            f"(sealed body {avg_body:.0f} B on average); database {whole / 1e6:.0f} MB after the run"
         )
     finally:
         prog.drop()

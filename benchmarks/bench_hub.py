@@ -12,8 +12,8 @@ recipient's real key (about 1 KiB of plaintext each, so the bodies are what the 
 Timed, in the same run and in turn:
 
 - **baseline**: the same week written as plain INSERTs into a copy of the mailbox with the same columns
-  and indexes but no row-level security, no trigger and no NOTIFY, by the same workers as a superuser, and
-  pulled and deleted the same way;
+  and indexes but no row-level security, no trigger, no foreign key and no NOTIFY, by the same workers
+  switching to the same members, and pulled and deleted the same way;
 - **hub**: each member's sync as the member: a worker takes a (member, sync) task, becomes that member
   (`SET SESSION AUTHORIZATION`, a superuser's device standing in for each member's own connection, so 500
   members fit in the server's 100 connections), inserts that sync's change sets in one transaction through
@@ -139,6 +139,11 @@ class Programme:
             self.members.append(Member(invited.name, invited.role, SigningKey.generate()))
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(PLAIN_TABLE)
+            conn.execute(
+                sql.SQL("grant all on peerlog_hub.plain_mailbox to {}").format(
+                    sql.Identifier(f"plh_{self.hub_id}_member")
+                )
+            )
             for m in self.members:
                 as_member(conn, m.role)
                 conn.execute("select peerlog_hub.hub_register_key(%s)", (m.key.verify_key.encode().hex(),))
@@ -303,8 +308,9 @@ def drive(
             while (task := tasks.get()) is not None:
                 index, changes = task
                 member = prog.members[index]
+                # Both sides switch to the member, so the ratio holds the database's work only.
+                as_member(conn, member.role)
                 if hub:
-                    as_member(conn, member.role)
                     insert = (
                         "insert into peerlog_hub.mailbox (space_id, recipient, bundle_id, body)"
                         " values (%s, %s, %s, %s)"
@@ -386,6 +392,38 @@ def storage(prog: Programme, changes: Iterator[Change], count: int) -> tuple[flo
     return size / 1e6 * 10_000 / max(written, 1), float(body)
 
 
+def page_at_scale(prog: Programme, rows: int) -> tuple[list[float], str]:
+    """A member's page of 100 (bodies included) with `rows` change sets in flight for all 500 members:
+    the time of each page, read by 20 members through their own login roles, and the plan one of them gets."""
+    roles = [m.role for m in prog.members]
+    with psycopg.connect(prog.url, autocommit=True) as conn:
+        conn.execute("truncate peerlog_hub.mailbox")
+        conn.execute(
+            """insert into peerlog_hub.mailbox (space_id, sender, recipient, bundle_id, body)
+               select null, 'bench', (%s::name[])[1 + (i %% %s)], 'p' || i, decode(repeat('ab', 64), 'hex')
+               from generate_series(1, %s) i""",
+            (roles, len(roles), rows),
+        )
+        conn.execute("vacuum analyze peerlog_hub.mailbox")
+    timings: list[float] = []
+    plan = ""
+    for m in prog.members[:20]:
+        with psycopg.connect(
+            with_dbname(prog.url, prog.dbname, user=m.role, password=""), autocommit=True
+        ) as c:
+            query = PAGE.replace("bundle_id from", "bundle_id, body from")
+            plan = plan or "; ".join(r[0].strip() for r in c.execute("explain " + query, (0,)))
+            cursor = 0
+            for _ in range(10):
+                start = time.perf_counter()
+                page = c.execute(query, (cursor,)).fetchall()
+                timings.append((time.perf_counter() - start) * 1000)
+                if not page:
+                    break
+                cursor = page[-1][0]
+    return timings, plan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=500)
@@ -398,6 +436,9 @@ def main() -> None:
         "--watchers", type=int, default=40, help="members watching live (one connection each)"
     )
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--page-rows", type=int, default=1_000_000, help="change sets in flight for the page timing (0: skip)"
+    )
     parser.add_argument(
         "--no-naive", dest="naive", action="store_false", help="skip the phase with one NOTIFY per send"
     )
@@ -458,6 +499,12 @@ def main() -> None:
         per10k, avg_body = storage(prog, (c for r in last_week for _, cs in r for c in cs), 10_000)
         with psycopg.connect(prog.url) as conn:
             whole = conn.execute("select pg_database_size(current_database())").fetchone()[0]
+        if args.page_rows:
+            t0 = time.perf_counter()
+            pages, plan = page_at_scale(prog, args.page_rows)
+            print(
+                f"page timing: {args.page_rows:,} change sets in flight, made in {time.perf_counter() - t0:.0f} s"
+            )
 
         print()
         print(f"{'':54} {'sets/s':>8} {'ratio':>6} {'commit p50/p95 ms':>18} {'page p50/p95 ms':>16}")
@@ -483,6 +530,11 @@ def main() -> None:
             f"storage: {per10k:.1f} MB per 10k change sets in the mailbox, indexes and TOAST included "
             f"(sealed body {avg_body:.0f} B on average); database {whole / 1e6:.0f} MB after the run"
         )
+        if args.page_rows:
+            print(
+                f"a member's page of 100 with {args.page_rows:,} in flight ({len(pages)} pages, 20 members): "
+                f"p50 {percentile(pages, 0.5):.2f} ms, p95 {percentile(pages, 0.95):.2f} ms; plan: {plan}"
+            )
     finally:
         prog.drop()
 

@@ -511,3 +511,40 @@ def test_an_admin_who_is_not_a_superuser_runs_the_whole_hub(pg_server: str, invo
         drop_hub(pg_server, dbname, hub.hub_id if hub else None)
         with psycopg.connect(pg_server, autocommit=True) as conn:
             conn.execute(sql.SQL("drop role {}").format(sql.Identifier(admin)))
+
+
+def test_a_coordinator_who_joined_reports_without_an_address(
+    programme: Programme, invoke: Invoke, home: Any
+) -> None:
+    """`hub join` keeps the decoded code in `<journal>.hub`; `hub report` finds the hub there."""
+    import json
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    where = conninfo_to_dict(programme.hub.url)
+    code = encode_join(
+        host=str(where.get("host") or "127.0.0.1"),
+        port=int(where.get("port") or 5432),
+        dbname=programme.hub.dbname,
+        role=programme.roles["Cora"],
+        password="unused-with-trust-auth",
+        hub_id=programme.hub.hub_id,
+        name="Cora",
+    )
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "peerlog.db.hub").write_text(json.dumps(decode_join(code).__dict__), encoding="utf-8")
+    programme.send(programme.connect("Ana"), programme.pair, "Sam")
+    result = invoke("hub", "report", "--json", env={"PEERLOG_HUB_URL": None})
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.stdout)
+    assert [(s["kind"], s["sessions"], s["active_members"]) for s in counts["spaces"]] == [("pair", 1, 1)]
+    assert [w["active_members"] for w in counts["weeks"]] == [1]
+
+
+def test_the_member_list_fits_80_columns_with_roles_whole(programme: Programme, invoke: Invoke) -> None:
+    result = invoke("hub", "members", env={"PEERLOG_HUB_URL": programme.hub.url, "COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    for role in programme.roles.values():
+        assert role in result.stdout
+    assert "coordinator" in result.stdout

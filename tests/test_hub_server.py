@@ -548,3 +548,18 @@ def test_the_member_list_fits_80_columns_with_roles_whole(programme: Programme, 
     for role in programme.roles.values():
         assert role in result.stdout
     assert "coordinator" in result.stdout
+
+
+def test_a_name_with_control_characters_or_none_is_refused(hub_db: HubDb, invoke: Invoke) -> None:
+    for bad in ("Ana\x1b[31m", "   "):
+        result = invoke("hub", "invite", bad, env={"PEERLOG_HUB_URL": hub_db.url})
+        assert result.exit_code == 2, result.output
+        assert "nothing was changed" in result.stderr
+    with hub_db.connect() as conn:
+        assert conn.execute("select count(*) from peerlog_hub.member").fetchone() == (0,)
+
+
+def test_a_report_from_a_database_without_a_hub_says_so(pg_server: str, invoke: Invoke) -> None:
+    result = invoke("hub", "report", "--url", pg_server)
+    assert result.exit_code == 1
+    assert "There is no programme hub in this database" in result.stderr

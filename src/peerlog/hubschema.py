@@ -501,9 +501,14 @@ def invite(url: str, name: str, *, coordinator: bool = False, host: str | None =
     code they join with. `host` is the address people reach the server at, when not the admin's."""
     from psycopg import sql
 
+    from peerlog.rules import name_problem
+
     name = " ".join(name.split())
-    if not name or len(name) > 100:
-        raise InputError("A name needs 1 to 100 characters; nothing was changed.")
+    problem = "is empty" if not name else name_problem(name)
+    if problem:
+        raise InputError(
+            f"This name {problem}; nothing was changed.", hint="Give the person's name as others know it."
+        )
     with transaction(url) as conn:
         _require_admin(conn)
         names = hub_names(conn)
@@ -673,7 +678,7 @@ def participation(url: str, since: date) -> Participation:
             active = dict(
                 conn.execute("select * from peerlog_hub.hub_active_members(%s)", (since,)).fetchall()
             )
-        except psycopg.errors.UndefinedFunction:
+        except (psycopg.errors.UndefinedFunction, psycopg.errors.InvalidSchemaName):
             raise PeerlogError(
                 "There is no programme hub in this database; nothing to report.",
                 hint="Check the address, or start one with `peerlog hub init URL`.",

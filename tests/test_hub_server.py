@@ -465,3 +465,101 @@ def test_a_hub_leaves_no_database_and_no_role_behind(pg_server: str, tmp_path: A
         assert conn.execute(
             "select count(*) from pg_roles where rolname like %s", (f"plh_{hub.hub_id}_%",)
         ).fetchone() == (0,)
+
+
+def test_an_admin_who_is_not_a_superuser_runs_the_whole_hub(pg_server: str, invoke: Invoke) -> None:
+    """The usual deployment: the admin owns the database and may create roles, nothing more."""
+    import psycopg
+    from psycopg import sql
+
+    admin, dbname = f"plh_admin_{uuid.uuid4().hex[:8]}", f"peerlog_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("create role {} login createrole").format(sql.Identifier(admin)))
+        conn.execute(
+            sql.SQL("create database {} owner {}").format(sql.Identifier(dbname), sql.Identifier(admin))
+        )
+    url = with_dbname(pg_server, dbname, user=admin)
+    hub = None
+    try:
+        assert invoke("hub", "init", url).exit_code == 0
+        with psycopg.connect(url) as conn:
+            hub = HubDb(
+                url, conn.execute("select value from peerlog_hub.hub_meta where key = 'hub_id'").fetchone()[0]
+            )
+        roles = {name: invite(invoke, hub, name) for name in ("Ana", "Sam")}
+        with (
+            psycopg.connect(hub.url_as(roles["Ana"]), autocommit=True) as ana,
+            psycopg.connect(hub.url_as(roles["Sam"]), autocommit=True) as sam,
+        ):
+            for conn, name in ((ana, "Ana"), (sam, "Sam")):
+                conn.execute("select peerlog_hub.hub_register_key(%s)", (name,))
+            space = ana.execute("select peerlog_hub.hub_open_pair(%s)", (roles["Sam"],)).fetchone()[0]
+            ana.execute(
+                "insert into peerlog_hub.mailbox (space_id, recipient, bundle_id, body) values (%s, %s, 'b', 'x')",
+                (space, roles["Sam"]),
+            )
+            assert sam.execute("select bundle_id from peerlog_hub.mailbox").fetchall() == [("b",)]
+            # The owner goes through the policies too (FORCE): no one's mail is in its view.
+            with psycopg.connect(url) as owner:
+                assert owner.execute("select count(*) from peerlog_hub.mailbox").fetchone() == (0,)
+            removed = invoke("hub", "remove", "Sam", env={"PEERLOG_HUB_URL": url})
+            assert removed.exit_code == 0, removed.output
+            assert "1 unread change set(s) deleted" in removed.stdout
+        with psycopg.connect(url) as conn:
+            assert conn.execute("select count(*) from peerlog_hub.activity").fetchone() == (1,)
+    finally:
+        drop_hub(pg_server, dbname, hub.hub_id if hub else None)
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop role {}").format(sql.Identifier(admin)))
+
+
+def test_a_coordinator_who_joined_reports_without_an_address(
+    programme: Programme, invoke: Invoke, home: Any
+) -> None:
+    """`hub join` keeps the decoded code in `<journal>.hub`; `hub report` finds the hub there."""
+    import json
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    where = conninfo_to_dict(programme.hub.url)
+    code = encode_join(
+        host=str(where.get("host") or "127.0.0.1"),
+        port=int(where.get("port") or 5432),
+        dbname=programme.hub.dbname,
+        role=programme.roles["Cora"],
+        password="unused-with-trust-auth",
+        hub_id=programme.hub.hub_id,
+        name="Cora",
+    )
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "peerlog.db.hub").write_text(json.dumps(decode_join(code).__dict__), encoding="utf-8")
+    programme.send(programme.connect("Ana"), programme.pair, "Sam")
+    result = invoke("hub", "report", "--json", env={"PEERLOG_HUB_URL": None})
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.stdout)
+    assert [(s["kind"], s["sessions"], s["active_members"]) for s in counts["spaces"]] == [("pair", 1, 1)]
+    assert [w["active_members"] for w in counts["weeks"]] == [1]
+
+
+def test_the_member_list_fits_80_columns_with_roles_whole(programme: Programme, invoke: Invoke) -> None:
+    result = invoke("hub", "members", env={"PEERLOG_HUB_URL": programme.hub.url, "COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    for role in programme.roles.values():
+        assert role in result.stdout
+    assert "coordinator" in result.stdout
+
+
+def test_a_name_with_control_characters_or_none_is_refused(hub_db: HubDb, invoke: Invoke) -> None:
+    for bad in ("Ana\x1b[31m", "   "):
+        result = invoke("hub", "invite", bad, env={"PEERLOG_HUB_URL": hub_db.url})
+        assert result.exit_code == 2, result.output
+        assert "nothing was changed" in result.stderr
+    with hub_db.connect() as conn:
+        assert conn.execute("select count(*) from peerlog_hub.member").fetchone() == (0,)
+
+
+def test_a_report_from_a_database_without_a_hub_says_so(pg_server: str, invoke: Invoke) -> None:
+    result = invoke("hub", "report", "--url", pg_server)
+    assert result.exit_code == 1
+    assert "There is no programme hub in this database" in result.stderr

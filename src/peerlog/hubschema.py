@@ -176,13 +176,18 @@ begin
   return found_id;
 end $$;
 
+-- Called by the INSERT policy for every change set. PL/pgSQL, not SQL: a SQL function that cannot be
+-- inlined (SECURITY DEFINER, SET search_path) is planned again on every call, which cost a quarter of the
+-- hub's write throughput; PL/pgSQL keeps its plan for the session.
 create function peerlog_hub.hub_may_send(p_space uuid, p_sender name, p_recipient name) returns boolean
-  language sql stable security definer set search_path = peerlog_hub, pg_temp as $$
-  select count(distinct m.role) = 2
-  from space_member sm join member m on m.id = sm.member_id
-  where sm.space_id = p_space and sm.left_at is null and m.removed_at is null
-    and m.role in (p_sender, p_recipient) and p_sender <> p_recipient
-$$;
+  stable {fn} as $$
+begin
+  return p_sender <> p_recipient and (
+    select count(distinct m.role) = 2
+    from space_member sm join member m on m.id = sm.member_id
+    where sm.space_id = p_space and sm.left_at is null and m.removed_at is null
+      and m.role in (p_sender, p_recipient));
+end $$;
 
 create function peerlog_hub.hub_register_key(p_key text) returns void {fn} as $$
 declare me member%rowtype;
@@ -496,9 +501,14 @@ def invite(url: str, name: str, *, coordinator: bool = False, host: str | None =
     code they join with. `host` is the address people reach the server at, when not the admin's."""
     from psycopg import sql
 
+    from peerlog.rules import name_problem
+
     name = " ".join(name.split())
-    if not name or len(name) > 100:
-        raise InputError("A name needs 1 to 100 characters; nothing was changed.")
+    problem = "is empty" if not name else name_problem(name)
+    if problem:
+        raise InputError(
+            f"This name {problem}; nothing was changed.", hint="Give the person's name as others know it."
+        )
     with transaction(url) as conn:
         _require_admin(conn)
         names = hub_names(conn)
@@ -550,7 +560,8 @@ class Removed:
     role: str
     spaces_left: int
     mail_deleted: int
-    sessions_ended: int
+    #: None when this admin may not end other roles' sessions (they reach nothing any more either way).
+    sessions_ended: int | None
 
 
 def _find_current(conn: psycopg.Connection[Any], name: str) -> tuple[str, str, str]:
@@ -571,6 +582,7 @@ def remove(url: str, name: str) -> Removed:
     """End a person's access: no login, out of the group, out of every pair and circle, their unread mail
     gone (nobody can open it now), their open sessions ended. Activity counts stay: the programme's
     history is intact."""
+    import psycopg
     from psycopg import sql
 
     with transaction(url) as conn:
@@ -586,15 +598,23 @@ def remove(url: str, name: str) -> Removed:
         conn.execute(sql.SQL("alter role {} nologin").format(sql.Identifier(role)))
         for group in (names.member_group, names.coordinator_group):
             conn.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(group), sql.Identifier(role)))
-    # After the commit, so a session that reconnects at once already meets the closed door.
-    with transaction(url) as conn:
-        ended = sum(
-            1
-            for (done,) in conn.execute(
-                "select pg_terminate_backend(pid) from pg_stat_activity where usename = %s", (role,)
+    # After the commit, so a session that reconnects at once already meets the closed door. Ending them is
+    # a courtesy: out of the group, an open session can reach nothing of the hub's from its next statement.
+    ended: int | None = None
+    try:
+        with connect(url) as conn:
+            ended = sum(
+                1
+                for (done,) in conn.execute(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where usename = %s", (role,)
+                )
+                if done
             )
-            if done
-        )
+    except (
+        PeerlogError,
+        psycopg.Error,
+    ):  # e.g. this admin may not signal others' sessions (pg_signal_backend)
+        ended = None
     return Removed(name=shown, role=role, spaces_left=spaces, mail_deleted=mail, sessions_ended=ended)
 
 
@@ -658,7 +678,7 @@ def participation(url: str, since: date) -> Participation:
             active = dict(
                 conn.execute("select * from peerlog_hub.hub_active_members(%s)", (since,)).fetchall()
             )
-        except psycopg.errors.UndefinedFunction:
+        except (psycopg.errors.UndefinedFunction, psycopg.errors.InvalidSchemaName):
             raise PeerlogError(
                 "There is no programme hub in this database; nothing to report.",
                 hint="Check the address, or start one with `peerlog hub init URL`.",

@@ -175,6 +175,8 @@ def remove(
         details.append(f"{removed.mail_deleted} unread change set(s) deleted")
     if removed.sessions_ended:
         details.append(f"{removed.sessions_ended} open connection(s) ended")
+    elif removed.sessions_ended is None:
+        details.append("any open connection of theirs now reaches nothing")
     say(
         f"{removed.name} can no longer use this hub: {', '.join(details)}. Their history stays in the counts."
     )

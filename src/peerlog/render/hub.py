@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -25,21 +25,27 @@ if TYPE_CHECKING:
 GRID_WEEKS = 5
 
 
+def _day(moment: datetime) -> str:
+    # No weekday: the table must leave the role, which people copy, whole on its line at 80 columns.
+    day = local(moment)
+    return f"{day.day} {day:%b %Y}"
+
+
 def member_table(rows: Sequence[MemberRow]) -> Table:
     table = Table()
-    table.add_column("name")
+    table.add_column("name", min_width=10)
     table.add_column("as", no_wrap=True)
     table.add_column("joined", no_wrap=True)
-    table.add_column("pairs and circles", justify="right")
-    table.add_column("role", overflow="fold")
+    # A role is copied into psql or pg_stat_activity: it stays whole on one line.
+    table.add_column("role", no_wrap=True)
     for r in rows:
         if r.removed_at is not None:
-            joined = f"removed {short_day(local(r.removed_at))}"
+            joined = f"removed {_day(r.removed_at)}"
         elif r.joined_at is not None:
-            joined = short_day(local(r.joined_at))
+            joined = _day(r.joined_at)
         else:
             joined = "not yet"
-        table.add_row(plain(r.name), r.kind, joined, str(r.spaces), r.role)
+        table.add_row(plain(r.name), r.kind, joined, r.role)
     return table
 
 
@@ -49,12 +55,12 @@ def _week(day: date) -> str:
 
 def participation(counts: Participation) -> RenderableType:
     weeks = sorted({s.week for s in counts.spaces} | set(counts.active))
-    summary = Table(title=Text(f"Participation since {short_day(counts.since)}", style="bold"))
+    summary = Table()
     summary.add_column("week of", no_wrap=True)
-    summary.add_column("pairs that met", justify="right")
-    summary.add_column("circles that met", justify="right")
-    summary.add_column("sessions", justify="right")
-    summary.add_column("active members", justify="right")
+    summary.add_column("pairs met", justify="right", no_wrap=True)
+    summary.add_column("circles met", justify="right", no_wrap=True)
+    summary.add_column("sessions", justify="right", no_wrap=True)
+    summary.add_column("active members", justify="right", no_wrap=True)
     for week in weeks:
         this = [s for s in counts.spaces if s.week == week]
         summary.add_row(
@@ -69,10 +75,16 @@ def participation(counts: Participation) -> RenderableType:
     for s in counts.spaces:
         if s.week in shown:
             cells[(s.kind, s.space)][s.week] = f"{s.sessions} ({s.active_members})"
-    grid = Table(title=Text("Each pair and circle: sessions (active members)", style="bold"))
+    grid = Table()
     grid.add_column("pair or circle", no_wrap=True)
     for week in shown:
         grid.add_column(_week(week), justify="right", no_wrap=True)
     for (kind, space), by_week in sorted(cells.items()):
         grid.add_row(f"{kind} {space[:8]}", *(by_week.get(week, "·") for week in shown))
-    return Group(summary, Text(""), grid)
+    return Group(
+        Text(f"Participation since {short_day(counts.since)}", style="bold"),
+        summary,
+        Text(""),
+        Text("Each pair and circle: sessions (active members) per week", style="bold"),
+        grid,
+    )

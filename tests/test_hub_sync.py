@@ -558,16 +558,27 @@ def _after_first_page(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None
     monkeypatch.setattr(hubclient.Hub, "page", page)
 
 
+def _sync_cut_after_first_page(
+    people: Callable[[str], Person], monkeypatch: pytest.MonkeyPatch, action: Callable[[], None], bundles: int
+) -> tuple[Person, Person, list[str], str]:
+    """Ana sends Sam `bundles` bundles; Sam's sync meets `action` after the first page of two. Returns
+    Ana, Sam, the notes sent and the one line Sam's sync ended with; the first page is in, whole."""
+    ana, sam = people("Ana"), people("Sam")
+    _pair(ana, sam)
+    notes = _fill_mailbox(ana, sam, bundles)
+    _after_first_page(monkeypatch, action)
+    line = sam.one_line("sync")
+    assert sorted(sam.notes()) == notes[:2]
+    return ana, sam, notes, line
+
+
 def test_a_connection_dropped_between_pages_is_one_line_and_nothing_arrives_twice(
     people: Callable[[str], Person], programme: Any, small_pages: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ana, sam = people("Ana"), people("Sam")
-    _pair(ana, sam)
-    notes = _fill_mailbox(ana, sam, 5)
-    _after_first_page(monkeypatch, lambda: programme.terminate("Sam"))
-    line = sam.one_line("sync")
+    _ana, sam, notes, line = _sync_cut_after_first_page(
+        people, monkeypatch, lambda: programme.terminate("Sam"), 5
+    )
     assert "dropped during the sync" in line
-    assert sorted(sam.notes()) == notes[:2]  # the first page is in, whole
     monkeypatch.undo()
     monkeypatch.setattr("peerlog.hubclient.PAGE", 2)
     assert "received 3 entries" in sam.sync()
@@ -605,13 +616,10 @@ def test_a_push_whose_answer_was_lost_is_sent_again_and_lands_once(
 def test_a_member_removed_while_syncing_is_told_once_and_keeps_what_arrived(
     people: Callable[[str], Person], programme: Any, small_pages: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ana, sam = people("Ana"), people("Sam")
-    _pair(ana, sam)
-    notes = _fill_mailbox(ana, sam, 4)
-    _after_first_page(monkeypatch, lambda: programme.remove("Sam"))
-    line = sam.one_line("sync")
+    ana, sam, _notes, line = _sync_cut_after_first_page(
+        people, monkeypatch, lambda: programme.remove("Sam"), 4
+    )
     assert "no longer lets Sam in" in line
-    assert sorted(sam.notes()) == notes[:2]
     before = counts(sam.home)
     assert "no longer lets Sam in" in sam.one_line("sync")
     assert counts(sam.home) == before

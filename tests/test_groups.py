@@ -283,7 +283,7 @@ def test_a_session_records_who_came_who_facilitated_and_your_round(circle: Invok
         "-a", "experience=Work was heavy this week",
         "-a", "felt=4",
     )  # fmt: skip
-    assert "3 of you came, Kai facilitated." in result.stdout
+    assert "3 of you came, Kai facilitated this time." in result.stdout
     assert "2 of 5 questions answered; private: only you see it" in result.stdout
     (held,) = shown(circle)["sessions"]
     assert held["came"] == ["Ana", "Kai", "Sam"]
@@ -524,7 +524,7 @@ def test_group_show_fits_the_screen_and_never_counts_people_against_each_other(
     assert "Were part of it" in text and "Noor" in text.split("Were part of it")[1]
     assert "Sessions: 3" in text
     assert "came: you, Kai, Noor, Sam" in text
-    assert "Kai facilitated" in text
+    assert "Kai facilitated this time" in text and "lead" not in text
     # No per-person tallies: a name is never followed by a number of times.
     assert "times" not in text
 
@@ -555,7 +555,7 @@ def test_a_session_at_a_terminal_asks_who_came_who_facilitated_and_your_round(
     assert result.exit_code == 0, result.output
     said = " ".join(result.stdout.split())  # wrapped to the terminal between words
     assert "Group session round: " in said and "Every question can be skipped." in said
-    assert "3 of you came, Kai facilitated." in result.stdout
+    assert "3 of you came, Kai facilitated this time." in result.stdout
     (held,) = shown(circle)["sessions"]
     assert held["came"] == ["Ana", "Kai", "Sam"] and held["facilitator"] == "Kai"
     (saved,) = json.loads(circle("reflections", "--json").stdout)

@@ -693,3 +693,110 @@ def test_a_whole_export_says_groups_are_not_in_it_yet(circle: Invoke, tmp_path: 
     assert "`peerlog backup` keeps everything" in everything.stdout
     shared = circle("export", "--format", "json", "--output", str(tmp_path / "shared.json"))
     assert "groups" not in shared.stdout
+
+
+# ---------------------------------------------------------------- one name, one thing
+
+
+def named_rows(home: Path) -> dict[str, list[str]]:
+    """People, pairs and groups with their members, as stored: equal before and after a refusal."""
+    import sqlite3
+
+    with sqlite3.connect(home / "peerlog.db") as conn:
+        found = {
+            table: sorted(map(repr, conn.execute(f'SELECT * FROM "{table}"')))
+            for table in ("person", "pair", "peer_group", "group_member")
+        }
+    conn.close()
+    return found
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["pair", "add", "tuesday circle"],
+            "'tuesday circle' is already the name of your group Tuesday circle.",
+        ),
+        (["person", "rename", "Kai", "Tuesday Circle"], "is already the name of your group Tuesday circle."),
+        (["init", "--name", "Tuesday circle"], "is already the name of your group Tuesday circle."),
+        (
+            ["group", "join", CIRCLE, "-m", "tuesday circle"],
+            "is already the name of your group Tuesday circle.",
+        ),
+        (
+            ["group", "add", "Friends", "-m", "Lee", "-m", CIRCLE],
+            "is already the name of your group Tuesday circle.",
+        ),
+        (
+            ["group", "add", "Pals", "-m", "Lee", "-m", "pals"],
+            "'Pals' cannot be both the group's name and a member's.",
+        ),
+        (
+            ["group", "add", "kai", "-m", "Lee", "-m", "Mo"],
+            "Someone in your journal is already called 'Kai'.",
+        ),
+        (["group", "rename", CIRCLE, "Noor"], "Someone in your journal is already called 'Noor'."),
+    ],
+    ids=[
+        "pair-add",
+        "person-rename",
+        "init",
+        "join",
+        "member",
+        "group-and-member",
+        "group-add",
+        "group-rename",
+    ],
+)
+def test_a_person_never_takes_a_groups_name_nor_a_group_a_persons(
+    circle: Invoke, home: Path, args: list[str], says: str
+) -> None:
+    before = named_rows(home)
+    result = circle(*args)
+    refused_cleanly(result)
+    assert says in result.stderr
+    assert named_rows(home) == before
+
+
+def test_a_peer_can_be_renamed_to_their_own_name_in_another_case_and_groups_do_not_mind(
+    circle: Invoke,
+) -> None:
+    assert circle("person", "rename", "Kai", "KAI").exit_code == 0
+    assert circle("pair", "add", "Tuesday").exit_code == 0  # the start of a group's name is a name of its own
+
+
+# ---------------------------------------------------------------- who was a member then
+
+
+def test_a_past_session_is_checked_against_who_was_a_member_then(circle: Invoke, home: Path) -> None:
+    assert circle("group", "leave", CIRCLE, "-m", "Noor").exit_code == 0
+    assert circle("group", "join", CIRCLE, "-m", "Lee").exit_code == 0
+    # Noor has left since, but was there two days ago, and may have facilitated.
+    session(circle, "--came", "Noor", "--came", "Kai", "-f", "Noor", "--no-round", "--at", "2d")
+    held = shown(circle)["sessions"][0]
+    assert held["came"] == ["Ana", "Kai", "Noor"] and held["facilitator"] == "Noor"
+    before = group_rows(home)
+    # Lee joined today: not at a session two days ago, as one who came or who facilitated.
+    for args in (["--came", "Lee"], ["--came", "Kai", "-f", "Lee"]):
+        result = circle("group", "session", CIRCLE, *args, "--no-round", "--at", "2d")
+        refused_cleanly(result)
+        assert "Lee joined Tuesday circle on " in result.stderr
+        assert "after this session on " in result.stderr
+        assert "Members then: Kai, Noor, Sam." in result.stderr
+    # Today, the other way round.
+    result = circle("group", "session", CIRCLE, "--came", "Noor", "--no-round")
+    refused_cleanly(result)
+    assert "Noor left Tuesday circle on " in result.stderr and "before this session" in result.stderr
+    assert group_rows(home) == before
+    session(circle, "--came", "Lee", "--no-round")
+
+
+def test_at_a_terminal_a_past_session_offers_who_was_a_member_then(circle: Invoke, terminal: None) -> None:
+    assert circle("group", "leave", CIRCLE, "-m", "Noor").exit_code == 0
+    assert circle("group", "join", CIRCLE, "-m", "Lee").exit_code == 0
+    # Who came: Kai, Noor, Sam (Lee joined later); Space picks Noor, the second.
+    with typed(DOWN + " " + ENTER + ENTER):
+        result = circle("group", "session", CIRCLE, "--no-round", "--at", "2d")
+    assert result.exit_code == 0, result.output
+    assert shown(circle)["sessions"][0]["came"] == ["Ana", "Noor"]

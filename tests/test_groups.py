@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -255,11 +256,22 @@ def test_members_join_and_leave_and_the_history_keeps_both(circle: Invoke) -> No
 def test_a_change_of_members_that_cannot_be_is_refused_and_nothing_changes(
     circle: Invoke, home: Path, args: list[str], says: str
 ) -> None:
-    before = group_rows(home)
-    result = circle("group", *args)
+    refused_and_unchanged(circle, home, ["group", *args], says)
+
+
+def refused_and_unchanged(
+    invoke: Invoke,
+    home: Path,
+    args: list[str],
+    says: str,
+    rows_of: Callable[[Path], dict[str, list[str]]] = group_rows,
+) -> None:
+    """`args` are refused in one line saying `says`, and the rows `rows_of` reads are as they were."""
+    before = rows_of(home)
+    result = invoke(*args)
     refused_cleanly(result)
     assert says in result.stderr
-    assert group_rows(home) == before
+    assert rows_of(home) == before
 
 
 def test_the_last_members_cannot_be_removed_one_at_a_time_either(journal: Invoke, home: Path) -> None:
@@ -752,11 +764,7 @@ def named_rows(home: Path) -> dict[str, list[str]]:
 def test_a_person_never_takes_a_groups_name_nor_a_group_a_persons(
     circle: Invoke, home: Path, args: list[str], says: str
 ) -> None:
-    before = named_rows(home)
-    result = circle(*args)
-    refused_cleanly(result)
-    assert says in result.stderr
-    assert named_rows(home) == before
+    refused_and_unchanged(circle, home, args, says, named_rows)
 
 
 def test_a_peer_can_be_renamed_to_their_own_name_in_another_case_and_groups_do_not_mind(

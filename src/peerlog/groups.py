@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from peerlog import dates, lookup
-from peerlog.errors import AmbiguousError, InputError, NotFoundError
+from peerlog.errors import InputError, NotFoundError
 from peerlog.ids import short_id
 from peerlog.models import (
     Group,
@@ -231,19 +231,10 @@ def _utc(stored: datetime) -> datetime:
 
 def match_member(people: Sequence[Person], name: str, group: Group) -> Person:
     """A current member by name: exact (case-insensitive) first, then a unique start of a name."""
-    key = name_key(name)
-    found = [p for p in people if p.name_key == key] or [
-        p for p in people if key and p.name_key.startswith(key)
-    ]
-    if len(found) == 1:
-        return found[0]
+    # An empty name would be the start of every name: it names nobody.
+    found = lookup.by_name(people, name, key_of=lambda p: p.name_key) if name_key(name) else []
     if found:
-        names = sorted(p.name for p in found)
-        raise AmbiguousError(
-            f"'{name}' matches more than one member of {group.name}: {', '.join(names)}.",
-            candidates=names,
-            hint="Type more of the name.",
-        )
+        return lookup.one_match(found, name, f"member of {group.name}", name_of=lambda p: p.name, order=None)
     members = ", ".join(p.name for p in people)
     raise NotFoundError(
         f"{name.strip() or 'That name'} is not in {group.name}.", hint=f"Its members: {members}."

@@ -21,7 +21,7 @@ from peerlog import dates, lookup
 from peerlog import tables as t
 from peerlog.checkins import check_visibility, clean_text, mark_edited
 from peerlog.errors import AmbiguousError, InputError, NotFoundError
-from peerlog.groups import current_members, match_member, resolve_group
+from peerlog.groups import current_members, everyone_in, match_member, outside_at, resolve_group
 from peerlog.ids import find_by_prefix, short_id
 from peerlog.listing import newest_first
 from peerlog.models import PRIVATE, Feedback, Group, GroupMember, Pair, Person
@@ -189,28 +189,18 @@ def _member(session: Session, group: Group, name: str, me: Person) -> Person:
     try:
         return match_member(others, name, group)
     except NotFoundError as missing:
-        for stretch, person in _stretches_of(session, group.id):
-            if person.name_key == key and stretch.left_at is not None:
-                raise InputError(
-                    f"{person.name} left {group.name} on {dates.short_day(dates.from_stored(stretch.left_at, 0))}; "
-                    "feedback in it goes to its current members.",
-                    hint=f"Its members now: {members}.",
-                ) from missing
-        raise
+        outside = outside_at(session, group, name, dates.local_now())
+        if outside is None:
+            raise
+        person, _left, when = outside
+        raise InputError(
+            f"{person.name} left {group.name} on {dates.short_day(when)}; feedback in it goes to its current members.",
+            hint=f"Its members now: {members}.",
+        ) from missing
 
 
 def _starts(people: list[Person], key: str) -> bool:
     return any(p.name_key.startswith(key) for p in people)
-
-
-def _stretches_of(session: Session, group_id: str) -> list[tuple[GroupMember, Person]]:
-    rows = session.exec(
-        select(GroupMember, Person)
-        .join(Person, col(Person.id) == col(GroupMember.person_id))
-        .where(GroupMember.group_id == group_id)
-        .order_by(col(GroupMember.left_at).desc())
-    ).all()
-    return [(m, p) for m, p in rows]
 
 
 def _groups_with_member(session: Session, name: str) -> list[tuple[str, str]]:
@@ -312,8 +302,7 @@ def list_feedback(
 
 def _anyone_in(session: Session, group: Group, name: str) -> Person:
     """Someone who is or was part of `group` (you included), by name as everywhere."""
-    people = list({p.id: p for _m, p in _stretches_of(session, group.id)}.values())
-    return match_member(people, name, group)
+    return match_member(everyone_in(session, group), name, group)
 
 
 def _views(session: Session, rows: list[Feedback], me: Person) -> list[FeedbackView]:

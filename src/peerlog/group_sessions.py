@@ -17,13 +17,14 @@ from sqlmodel import Session
 from peerlog import dates
 from peerlog.errors import InputError, NotFoundError
 from peerlog.groups import (
+    LEFT,
     SessionView,
     match_member,
     members_at,
+    outside_at,
     resolve_group,
     rotation_of,
     view,
-    why_not_member_at,
 )
 from peerlog.models import PRIVATE, CheckIn, Group, GroupAttendance, GroupSession, Person, Reflection
 from peerlog.people import get_self, name_key
@@ -160,9 +161,16 @@ def _member_then(
     try:
         return match_member(members, name, group)
     except NotFoundError as missing:
-        why = why_not_member_at(session, group, name, moment)
-        if why is None:
+        outside = outside_at(session, group, name, moment)
+        if outside is None:
             raise
+        person, change, when = outside
+        why = (
+            f"{person.name} left {group.name} on {dates.short_day(when)}, before this session."
+            if change == LEFT
+            else f"{person.name} joined {group.name} on {dates.short_day(when)}, after this session on "
+            f"{dates.short_day(moment)}."
+        )
         raise InputError(why, hint=f"Members then: {', '.join(p.name for p in members)}.") from missing
 
 

@@ -203,26 +203,33 @@ def members_at(session: Session, group: Group, moment: datetime) -> list[Person]
     return sorted(found.values(), key=lambda p: (not p.is_self, p.name_key))
 
 
-def why_not_member_at(session: Session, group: Group, name: str, moment: datetime) -> str | None:
-    """Why someone who is (or was) part of `group` was not a member at `moment`, in words; None when the
-    name is nobody who was ever part of it."""
+#: What `outside_at` found: someone had left by then, or joined only later.
+LEFT, JOINED = "left", "joined"
+
+
+def outside_at(
+    session: Session, group: Group, name: str, moment: datetime
+) -> tuple[Person, str, datetime] | None:
+    """Someone called `name` who is or was part of `group` but was not a member at `moment`: who, whether
+    they had `LEFT` by then or `JOINED` later, and when (local). None when they were, or never were."""
     key = name_key(name)
     when = dates.to_utc(moment)
     stretches = [(m, p) for m, p in _stretches(session, group.id) if p.name_key == key]
     if not stretches:
         return None
     person = stretches[0][1]
-    day = dates.short_day(moment)
     left = [m.left_at for m, _p in stretches if m.left_at is not None and _utc(m.left_at) <= when]
     if left:
-        return (
-            f"{person.name} left {group.name} on {dates.short_day(_aware(max(left)))}, before this session."
-        )
+        return person, LEFT, _aware(max(left))
     later = [m.joined_at for m, _p in stretches if _utc(m.joined_at) > when]
     if later:
-        joined = dates.short_day(_aware(min(later)))
-        return f"{person.name} joined {group.name} on {joined}, after this session on {day}."
+        return person, JOINED, _aware(min(later))
     return None
+
+
+def everyone_in(session: Session, group: Group) -> list[Person]:
+    """Everyone who is or was part of `group`, you included, each once."""
+    return list({p.id: p for _m, p in _stretches(session, group.id)}.values())
 
 
 def _utc(stored: datetime) -> datetime:

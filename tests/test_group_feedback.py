@@ -55,12 +55,14 @@ def listed(invoke: Invoke, *args: str) -> list[dict[str, Any]]:
     return json.loads(result.stdout)
 
 
-def received(home: Path, author: str, recipient: str, message: str, *, visibility: str = SHARED) -> None:
-    """Feedback a member gave in the circle, as if it arrived from their journal."""
+def received(
+    home: Path, author: str, recipient: str, message: str, *, visibility: str = SHARED, days: int = 2
+) -> None:
+    """Feedback a member gave in the circle `days` ago, as if it arrived from their journal."""
     with journal_session(home) as s:
         group = s.exec(select(Group).where(Group.name_key == name_key(CIRCLE))).one()
         people = {p.name: p for p in s.exec(select(Person))}
-        moment = days_ago(2)
+        moment = days_ago(days)
         s.add(
             Feedback(
                 group_id=group.id,
@@ -209,17 +211,17 @@ def test_the_list_names_the_group_and_shows_both_ways_but_never_a_members_privat
     assert circle("feedback", "Sam", "Thanks for the walk", "--shared").exit_code == 0
     received(home, "Kai", "Ana", "I loved how you listened")
     received(home, "Kai", "Ana", "a draft of mine", visibility="private")
-    received(home, "Noor", "Sam", "Sam, your calm helped")
+    received(home, "Noor", "Sam", "Sam, your calm helped", days=3)
 
     everything = listed(circle)
     assert [(f["author"], f["recipient"], f["pair"], f["group"]) for f in everything] == [
         ("Ana", "Sam", "Sam", None),
         ("Ana", "Kai", None, CIRCLE),
-        ("Noor", "Sam", None, CIRCLE),
         ("Kai", "Ana", None, CIRCLE),
+        ("Noor", "Sam", None, CIRCLE),
     ]
     in_circle = [(f["author"], f["recipient"]) for f in listed(circle, "tues")]
-    assert in_circle == [("Ana", "Kai"), ("Noor", "Sam"), ("Kai", "Ana")]
+    assert in_circle == [("Ana", "Kai"), ("Kai", "Ana"), ("Noor", "Sam")]
     assert [(f["author"], f["recipient"]) for f in listed(circle, "--group", CIRCLE)] == in_circle
     # A member's name with --group: what went between you and them there, both ways.
     assert [(f["author"], f["recipient"]) for f in listed(circle, "kai", "--group", CIRCLE)] == [

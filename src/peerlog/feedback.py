@@ -181,7 +181,9 @@ def _member(session: Session, group: Group, name: str, me: Person) -> Person:
     key = name_key(name)
     others = [p for p in current_members(session, group.id) if not p.is_self]
     members = ", ".join(p.name for p in others)
-    if key == me.name_key or (key and me.name_key.startswith(key) and not _starts(others, key)):
+    # The start of your own name that starts nobody else's means you too, as it would anywhere else.
+    starts_another = any(p.name_key.startswith(key) for p in others)
+    if key == me.name_key or (key and me.name_key.startswith(key) and not starts_another):
         raise InputError(
             f"'{name.strip()}' is you: feedback in {group.name} is for one of the others.",
             hint=f"Its members: {members}.",
@@ -197,10 +199,6 @@ def _member(session: Session, group: Group, name: str, me: Person) -> Person:
             f"{person.name} left {group.name} on {dates.short_day(when)}; feedback in it goes to its current members.",
             hint=f"Its members now: {members}.",
         ) from missing
-
-
-def _starts(people: list[Person], key: str) -> bool:
-    return any(p.name_key.startswith(key) for p in people)
 
 
 def _groups_with_member(session: Session, name: str) -> list[tuple[str, str]]:
@@ -284,7 +282,8 @@ def list_feedback(
         found = resolve_group(session, group)
         query = query.where(Feedback.group_id == found.id)
         if pair:
-            person = _anyone_in(session, found, pair)
+            # Someone who is or was part of it: what went between you stays theirs after they leave.
+            person = match_member(everyone_in(session, found), pair, found)
             query = query.where(
                 (col(Feedback.author_id) == person.id) | (col(Feedback.recipient_id) == person.id)
             )
@@ -298,11 +297,6 @@ def list_feedback(
             query = query.where(Feedback.pair_id == named.id)
     query = newest_first(query, t.feedback, since=since, until=until, limit=limit)
     return _views(session, list(session.exec(query).all()), me)
-
-
-def _anyone_in(session: Session, group: Group, name: str) -> Person:
-    """Someone who is or was part of `group` (you included), by name as everywhere."""
-    return match_member(everyone_in(session, group), name, group)
 
 
 def _views(session: Session, rows: list[Feedback], me: Person) -> list[FeedbackView]:

@@ -529,7 +529,7 @@ def _names(session: Session, checkin: Mapping[str, Any], me: Me) -> dict[str, An
             select(p.c.id, ps.c.name).outerjoin(ps, ps.c.id == peer_id).where(p.c.id == checkin["pair_id"])
         ).first()
     group = None
-    if checkin["group_id"]:
+    if checkin.get("group_id"):
         g = t.peer_group
         group = session.execute(select(g.c.name).where(g.c.id == checkin["group_id"])).scalar()
     return {
@@ -565,5 +565,5 @@ def _view(
         tags=tags,
         created_at=c["created_at"],
         updated_at=c["updated_at"],
-        group=group if c["group_id"] else None,
+        group=group if c.get("group_id") else None,
     )

@@ -45,7 +45,8 @@ GROUP_RATINGS: dict[tuple[str, str], tuple[str, str, str]] = {
 MIN_RATERS = 3
 #: How many of the latest meetings a group summary names.
 MEETINGS_SHOWN = 3
-#: How many written answers of a round a summary quotes.
+#: How many of each person's latest rounds a group summary quotes, and how many written answers of each.
+ROUNDS_SHOWN = 2
 ROUND_ANSWERS = 2
 
 
@@ -663,7 +664,7 @@ def _rounds(
             # The group's period drives this (its index on group and moment); the author only trims it.
             .where(*wanted, review.unindexed(rf.c.author_id) == author)
             .order_by(rf.c.at.desc())
-            .limit(RECENT)
+            .limit(ROUNDS_SHOWN)
         ).all()
     total = conn.execute(select(func.count()).select_from(rf).where(*wanted)).scalar() or 0
     written: dict[str, list[tuple[str, str]]] = {}

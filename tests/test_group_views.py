@@ -92,28 +92,13 @@ def group_round(
         )
         s.add(row)
         s.flush()
-        if take_away:
-            s.add(
-                Answer(
-                    reflection_id=row.id,
-                    position=0,
-                    prompt_id="take-away",
-                    prompt_text="What do you take away from today?",
-                    kind="text",
-                    value=take_away,
-                )
-            )
+        answers = [("take-away", "What do you take away from today?", "text", take_away)] if take_away else []
         if felt is not None:
-            s.add(
-                Answer(
-                    reflection_id=row.id,
-                    position=1,
-                    prompt_id="felt",
-                    prompt_text="How did the session feel for you?",
-                    kind="scale",
-                    value=str(felt),
-                )
-            )
+            answers.append(("felt", "How did the session feel for you?", "scale", str(felt)))
+        s.add_all(
+            Answer(reflection_id=row.id, position=i, prompt_id=pid, prompt_text=text, kind=kind, value=value)
+            for i, (pid, text, kind, value) in enumerate(answers)
+        )
         return row.id
 
 

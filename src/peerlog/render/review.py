@@ -251,23 +251,34 @@ def privacy_line(view: SummaryView | WinsView | GroupSummaryView, command: str) 
     )
 
 
+def _top(view: SummaryView | WinsView | GroupSummaryView, title: str, command: str) -> list[RenderableType]:
+    """A view's heading, period and privacy line, then a blank line."""
+    people, span = view.people, view.period
+    return [
+        heading(title, people, span.since, span.until, view.scope.group),
+        privacy_line(view, command),
+        Text(),
+    ]
+
+
+def _gentle(words: str, hint: str) -> Panel:
+    """An empty period, said kindly, with the next small step."""
+    return Panel(
+        Text.assemble((words + "\n", ""), (hint, "dim")),
+        border_style=WIN_STYLE,
+        expand=False,
+    )
+
+
 def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> RenderableType:
     """Wins by week; a very full week lists the first few per person and counts the rest (`show_all`: all)."""
     group = view.scope.group
-    parts: list[RenderableType] = [
-        heading("Wins", view.people, view.period.since, view.period.until, group),
-        privacy_line(view, "wins"),
-        Text(),
-    ]
+    parts = _top(view, "Wins", "wins")
     if view.is_empty:
         parts.append(
-            Panel(
-                Text.assemble(
-                    ("No wins logged in this period yet, and that's okay: some weeks are for resting.\n", ""),
-                    (FIRST_WIN_HINT, "dim"),
-                ),
-                border_style=WIN_STYLE,
-                expand=False,
+            _gentle(
+                "No wins logged in this period yet, and that's okay: some weeks are for resting.",
+                FIRST_WIN_HINT,
             )
         )
     for week in [] if group and view.is_empty else view.weeks:
@@ -318,23 +329,12 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
     from rich import box
 
     people = view.people
-    parts: list[RenderableType] = [
-        heading("Summary", people, view.period.since, view.period.until),
-        privacy_line(view, "summary"),
-        Text(),
-    ]
+    parts = _top(view, "Summary", "summary")
     if view.is_empty:
         parts.append(
-            Panel(
-                Text.assemble(
-                    (
-                        "Nothing logged in this period yet. Whenever you're ready, a check-in takes a few seconds.\n",
-                        "",
-                    ),
-                    (FIRST_WIN_HINT, "dim"),
-                ),
-                border_style=WIN_STYLE,
-                expand=False,
+            _gentle(
+                "Nothing logged in this period yet. Whenever you're ready, a check-in takes a few seconds.",
+                FIRST_WIN_HINT,
             )
         )
         return Group(*parts)
@@ -549,20 +549,12 @@ def group_summary_screen(view: GroupSummaryView, width: int) -> RenderableType:
     in the same space, and the session check as a spread without names."""
     group = view.scope.group
     assert group is not None
-    parts: list[RenderableType] = [
-        heading("Summary", view.people, view.period.since, view.period.until, group),
-        privacy_line(view, "summary"),
-        Text(),
-    ]
+    parts = _top(view, "Summary", "summary")
     if view.is_empty:
         parts.append(
-            Panel(
-                Text.assemble(
-                    ("Nothing recorded for this group in this period yet, and that's okay.\n", ""),
-                    (visible(f"A meeting: `peerlog group session {shlex.quote(group.name)}`"), "dim"),
-                ),
-                border_style=WIN_STYLE,
-                expand=False,
+            _gentle(
+                "Nothing recorded for this group in this period yet, and that's okay.",
+                visible(f"A meeting: `peerlog group session {shlex.quote(group.name)}`"),
             )
         )
         return Group(*parts)

@@ -352,3 +352,11 @@ def test_log_reflections_and_show_name_the_group_an_entry_is_in(circle: Invoke, 
     detail = circle("show", checkin["id"][:8]).stdout
     assert "Kai, in Tuesday circle" in detail
     assert "the group's members" in detail
+
+
+def test_the_group_views_stay_on_the_light_path(circle: Invoke, home: Path) -> None:
+    """Like the pair views: plain rows, no pydantic validators built, no alembic loaded."""
+    from test_light_paths import probe
+
+    for argv in (["wins", "--group", "tues"], ["summary", "--group", "tues"]):
+        assert probe(home, *argv) == {"code": 0, "built": [], "alembic": False}, argv

@@ -360,3 +360,23 @@ def test_the_group_views_stay_on_the_light_path(circle: Invoke, home: Path) -> N
 
     for argv in (["wins", "--group", "tues"], ["summary", "--group", "tues"]):
         assert probe(home, *argv) == {"code": 0, "built": [], "alembic": False}, argv
+
+
+def test_a_session_check_filed_in_the_group_joins_the_spread_and_is_no_round(met: Invoke, home: Path) -> None:
+    for who, overall in (("me", 4), ("Kai", 4), ("Abe", 2)):
+        rid = group_round(home, who, pack="session-check", at=days_ago(1))
+        with journal_at(home).session() as s:
+            s.add(
+                Answer(
+                    reflection_id=rid,
+                    position=0,
+                    prompt_id="overall",
+                    prompt_text="Overall, how was it?",
+                    kind="scale",
+                    value=str(overall),
+                )
+            )
+    data = as_json(met, "summary", "--group", CIRCLE)
+    overall = next(r for r in data["session_check"] if r["question"] == "overall")
+    assert overall == {"question": "overall", "people": 3, "spread": {"4": 2, "2": 1}}
+    assert all(r["title"] == "Group session round" and r["answers"] for r in data["rounds"]["recent"])

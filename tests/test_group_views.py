@@ -380,3 +380,20 @@ def test_a_session_check_filed_in_the_group_joins_the_spread_and_is_no_round(met
     overall = next(r for r in data["session_check"] if r["question"] == "overall")
     assert overall == {"question": "overall", "people": 3, "spread": {"4": 2, "2": 1}}
     assert all(r["title"] == "Group session round" and r["answers"] for r in data["rounds"]["recent"])
+
+
+def test_a_groups_ratings_never_appear_by_name_in_the_summary_of_everything(met: Invoke, home: Path) -> None:
+    rid = group_round(home, "Kai", pack="session-check", at=days_ago(1))
+    with journal_at(home).session() as s:
+        s.add(
+            Answer(
+                reflection_id=rid,
+                position=0,
+                prompt_id="overall",
+                prompt_text="Overall?",
+                kind="scale",
+                value="2",
+            )
+        )
+    data = as_json(met, "summary")
+    assert data["reflections"]["session_checks"] == []

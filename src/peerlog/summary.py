@@ -463,6 +463,8 @@ def session_checks(
         scope.where(rf),
         span.between(rf.c.at),
         rf.c.pack_name == SESSION_CHECK,
+        # A group's ratings are shown only as a spread without names (`summary --group`), never side by side.
+        rf.c.group_id.is_(None),
         # The period's range on `at` drives this; the author list only trims it.
         review.unindexed(rf.c.author_id).in_([p.id for p in people]),
     )

@@ -71,11 +71,13 @@ def group_round(
     *,
     take_away: str = "",
     felt: int | None = None,
+    overall: int | None = None,
     at: datetime | None = None,
     visibility: str = SHARED,
     pack: str = "group-round",
 ) -> str:
-    """A round in the group (the group-round pack): a written answer and the "how did it feel" rating."""
+    """A round in the group (the group-round pack): a written answer and the "how did it feel" rating;
+    with `overall` (and `pack="session-check"`), a session check's overall rating."""
     j = journal_at(home)
     who = j.person_self() if author == "me" else j.person(author)
     moment = at or days_ago(1)
@@ -95,6 +97,8 @@ def group_round(
         answers = [("take-away", "What do you take away from today?", "text", take_away)] if take_away else []
         if felt is not None:
             answers.append(("felt", "How did the session feel for you?", "scale", str(felt)))
+        if overall is not None:
+            answers.append(("overall", "Overall, how was it?", "scale", str(overall)))
         s.add_all(
             Answer(reflection_id=row.id, position=i, prompt_id=pid, prompt_text=text, kind=kind, value=value)
             for i, (pid, text, kind, value) in enumerate(answers)
@@ -366,18 +370,7 @@ def test_the_group_views_stay_on_the_light_path(circle: Invoke, home: Path) -> N
 
 def test_a_session_check_filed_in_the_group_joins_the_spread_and_is_no_round(met: Invoke, home: Path) -> None:
     for who, overall in (("me", 4), ("Kai", 4), ("Abe", 2)):
-        rid = group_round(home, who, pack="session-check", at=days_ago(1))
-        with journal_at(home).session() as s:
-            s.add(
-                Answer(
-                    reflection_id=rid,
-                    position=0,
-                    prompt_id="overall",
-                    prompt_text="Overall, how was it?",
-                    kind="scale",
-                    value=str(overall),
-                )
-            )
+        group_round(home, who, overall=overall, pack="session-check", at=days_ago(1))
     data = as_json(met, "summary", "--group", CIRCLE)
     overall = next(r for r in data["session_check"] if r["question"] == "overall")
     assert overall == {"question": "overall", "people": 3, "spread": {"4": 2, "2": 1}}
@@ -385,17 +378,6 @@ def test_a_session_check_filed_in_the_group_joins_the_spread_and_is_no_round(met
 
 
 def test_a_groups_ratings_never_appear_by_name_in_the_summary_of_everything(met: Invoke, home: Path) -> None:
-    rid = group_round(home, "Kai", pack="session-check", at=days_ago(1))
-    with journal_at(home).session() as s:
-        s.add(
-            Answer(
-                reflection_id=rid,
-                position=0,
-                prompt_id="overall",
-                prompt_text="Overall?",
-                kind="scale",
-                value="2",
-            )
-        )
+    group_round(home, "Kai", overall=2, pack="session-check", at=days_ago(1))
     data = as_json(met, "summary")
     assert data["reflections"]["session_checks"] == []

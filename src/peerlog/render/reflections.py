@@ -88,7 +88,9 @@ def _answers(view: ReflectionView) -> list[RenderableType]:
 
 
 def reflection_panel(view: ReflectionView) -> Panel:
-    head = plain(f"{when(view.at)} · {author_line(view.by_you, view.author, view.pair)}", style="dim")
+    head = plain(
+        f"{when(view.at)} · {author_line(view.by_you, view.author, view.pair, group=view.group)}", style="dim"
+    )
     head.append(" · shared" if view.visibility == "shared" else " · private", style="dim")
     head.append("\n")
     title = plain(f"{view.pack_title} · {view.short_id}")

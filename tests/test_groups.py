@@ -681,15 +681,3 @@ def test_at_a_terminal_the_facilitator_is_offered_among_who_came_as_typed(
         result = circle("group", "session", CIRCLE, "--came", "sa", "--no-round")
     assert result.exit_code == 0, result.output
     assert shown(circle)["sessions"][0]["facilitator"] == "Sam"
-
-
-def test_a_whole_export_says_groups_are_not_in_it_yet(circle: Invoke, tmp_path: Path) -> None:
-    assert circle("checkin", "--group", "tues", "--note", "In the circle").exit_code == 0
-    everything = circle(
-        "export", "--format", "json", "--include-private", "--output", str(tmp_path / "all.json")
-    )
-    assert everything.exit_code == 0, everything.output
-    assert "groups and their sessions are not in exports yet" in everything.stdout
-    assert "`peerlog backup` keeps everything" in everything.stdout
-    shared = circle("export", "--format", "json", "--output", str(tmp_path / "shared.json"))
-    assert "groups" not in shared.stdout

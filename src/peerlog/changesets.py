@@ -1,4 +1,5 @@
-"""Change sets: what your journal sends a peer since last time, and how theirs takes it in.
+"""Change sets: what your journal sends a peer (or a member of a group) since last time, and how theirs
+takes it in.
 
 A change set is the plaintext inside a sealed bundle: JSON Lines, one record per line, so a journal of any
 size streams through both ways.
@@ -9,10 +10,16 @@ size streams through both ways.
     {"removed": {"id": ENTRY ID, "kind": "checkin" | "reflection" | "feedback", "version": N}}
     {"end": {"entries": N, "removed": M}}
 
-Out (`changes_for`): your shared entries in the pair that the peer was not sent at their current version,
-and a removal for each entry they were sent that you no longer share with them (deleted, made private or
-moved to another pair), found with SQL over the entry tables and `delivered`, read a batch at a time.
-`Outgoing.mark_delivered` records what went, in the same write session, once the file is safely placed.
+A group's change set is the same, one for each member, with `"pair": null`, `"group": {GROUP, its members'
+stretches, agreement null}` and `"people": [{PERSON with public_key}, ...]` (every member, the recipient
+among them) in its header; its entries carry `group_id`.
+
+Out (`changes_for`, `group_changes_for`): your shared entries in the pair, or in the group written while the
+member was part of it (`_in_stretch`), that they were not sent at their current version, and a removal for
+each entry they were sent that no longer reaches them by any way (deleted, made private, moved), found with
+SQL over the entry tables and `delivered`, read a batch at a time. Someone who has left a group is sent
+nothing new, only removals. `Outgoing.mark_delivered` records what went, in the same write session, once
+the file is safely placed.
 
 In (`read_changes`, `apply_changes`): every line is checked as it arrives, records by the JSON import's own
 readers, and merged a batch at a time inside the caller's one transaction, so a problem anywhere (a bad line
@@ -24,6 +31,7 @@ back; only a higher version (the entry shared again) does. The same change set t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -38,11 +46,13 @@ from sqlalchemy import (
     case,
     delete,
     exists,
+    false,
     func,
     insert,
     literal,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +65,7 @@ from peerlog.errors import InputError, NotFoundError
 from peerlog.exporters.json_export import (
     checkin_dict,
     feedback_dict,
+    group_dict,
     pair_dict,
     person_dict,
     reflection_dict,
@@ -62,12 +73,14 @@ from peerlog.exporters.json_export import (
 )
 from peerlog.importers.fields import (
     FileProblem,
+    as_list,
     as_object,
     boolean,
     describe,
     field,
     integer,
     one_of,
+    path_of,
     required_moment,
     required_text,
     required_uuid,
@@ -78,6 +91,7 @@ from peerlog.importers.peerlog_json import (
     Versions,
     read_checkin,
     read_feedback,
+    read_group,
     read_pair,
     read_person,
     read_reflection,
@@ -85,6 +99,7 @@ from peerlog.importers.peerlog_json import (
 from peerlog.interchange import (
     CheckInRecord,
     FeedbackRecord,
+    GroupRecord,
     PairRecord,
     PersonRecord,
     ReflectionRecord,
@@ -98,6 +113,8 @@ from peerlog.models import (
     CheckInTag,
     Delivered,
     Feedback,
+    Group,
+    GroupMember,
     Pair,
     Person,
     Reflection,
@@ -106,7 +123,7 @@ from peerlog.models import (
     table_of,
     utcnow,
 )
-from peerlog.pairs import peer_id_of
+from peerlog.pairs import ordered, peer_id_of
 from peerlog.people import get_self
 from peerlog.transfer import (
     CHUNK,
@@ -114,6 +131,7 @@ from peerlog.transfer import (
     Origin,
     accepts,
     entry_records,
+    group_record,
     merge_batch,
     pair_record,
     person_record,
@@ -151,6 +169,8 @@ _delivered = table_of(Delivered)
 #: `delivered` as the queries below read it, an alias apart from the table `mark_delivered` changes.
 _sent = _delivered.alias("sent")
 _removal = table_of(Removal)
+_member = table_of(GroupMember)
+_group = table_of(Group)
 
 #: Statements built once with their ids bound at execution: a new `in_(list)` per batch would leave a
 #: cached copy of every batch's ids in SQLAlchemy's statement cache, and memory would grow with the file.
@@ -170,39 +190,86 @@ def _line(value: dict[str, Any]) -> bytes:
 # ---------------------------------------------------------------- what goes out
 
 
-def _to_send(table: Table, *, me: str, pair: str, peer: str, everything: bool, columns: Any = None) -> Select:
-    """Your shared entries in the pair, less (unless `everything`) those the peer has at this version."""
-    query = select(*(columns or [table])).where(
-        table.c.author_id == me, table.c.visibility == SHARED, table.c.pair_id == pair
+@dataclass(frozen=True)
+class Audience:
+    """Whom a change set is for, and through what: the pair you have with them, or a group they are in."""
+
+    me: str
+    recipient: str
+    pair: str | None = None
+    group: str | None = None
+    #: In a group: whether they are a member now. Someone who has left is sent nothing new, only removals.
+    current: bool = True
+    #: Every way your entries reach them (your pair with them; the groups they were part of), so a removal
+    #: goes only for an entry that reaches them by none: being in a pair and a group with someone, an entry
+    #: of one is never taken away by the other's change set.
+    pair_with: str | None = None
+    in_groups: bool = False
+
+
+def _in_stretch(table: Any, recipient: str) -> Any:
+    """Entries of a group written while `recipient` was part of it (joined_at <= at < left_at): someone who
+    joins later does not get what the circle said before them, and someone who left gets nothing after.
+
+    Those who started the group (their stretch begins when the group did) also get what is dated before
+    it: a first session recorded a day later with `--at` is still the circle's."""
+    m = _member.alias("stretch")
+    founded = select(_group.c.started_at).where(_group.c.id == m.c.group_id).scalar_subquery()
+    return exists().where(
+        m.c.group_id == table.c.group_id,
+        m.c.person_id == recipient,
+        or_(m.c.joined_at <= table.c.at, m.c.joined_at <= founded),
+        or_(m.c.left_at.is_(None), table.c.at < m.c.left_at),
     )
+
+
+def _here(table: Any, audience: Audience) -> Any:
+    """Your shared entries this change set is about: in the pair, or in the group within the member's time."""
+    mine = [table.c.author_id == audience.me, table.c.visibility == SHARED]
+    if audience.group is None:
+        return and_(*mine, table.c.pair_id == audience.pair)
+    if not audience.current:
+        return false()
+    return and_(*mine, table.c.group_id == audience.group, _in_stretch(table, audience.recipient))
+
+
+def _reaches(table: Any, audience: Audience) -> Any:
+    """Your shared entries the recipient may hold from you by any way: a pair's or a group's."""
+    ways = []
+    if audience.pair_with is not None:
+        ways.append(table.c.pair_id == audience.pair_with)
+    if audience.in_groups:
+        ways.append(and_(table.c.group_id.is_not(None), _in_stretch(table, audience.recipient)))
+    if not ways:
+        return false()
+    return and_(table.c.author_id == audience.me, table.c.visibility == SHARED, or_(*ways))
+
+
+def _to_send(table: Table, audience: Audience, *, everything: bool, columns: Any = None) -> Select:
+    """Your shared entries here, less (unless `everything`) those the recipient has at this version."""
+    query = select(*(columns or [table])).where(_here(table, audience))
     if not everything:
         d = _sent
-        query = query.outerjoin(d, and_(d.c.recipient_id == peer, d.c.entry_id == table.c.id)).where(
-            or_(d.c.entry_id.is_(None), d.c.version != table.c.version, d.c.removed.is_(True))
-        )
+        query = query.outerjoin(
+            d, and_(d.c.recipient_id == audience.recipient, d.c.entry_id == table.c.id)
+        ).where(or_(d.c.entry_id.is_(None), d.c.version != table.c.version, d.c.removed.is_(True)))
     return query
 
 
-def _to_remove(table: Table, kind: str, *, me: str, pair: str, peer: str, everything: bool) -> Select:
-    """Entries the peer was sent that are no longer your shared entries in the pair (deleted, made private,
-    moved); with `everything` also those they were already told about. `current`: the version, if it exists."""
+def _to_remove(table: Table, kind: str, audience: Audience, *, everything: bool) -> Select:
+    """Entries the recipient was sent that no longer reach them (deleted, made private, moved); with
+    `everything` also those they were already told about. `current`: the version, if it exists."""
     d = _sent
     still = table.alias("still_shared")
     now = table.alias("now")
     query = (
         select(d.c.entry_id, d.c.version, d.c.removed, now.c.version.label("current"))
         .select_from(
-            d.outerjoin(
-                still,
-                and_(
-                    still.c.id == d.c.entry_id,
-                    still.c.author_id == me,
-                    still.c.visibility == SHARED,
-                    still.c.pair_id == pair,
-                ),
-            ).outerjoin(now, now.c.id == d.c.entry_id)
+            d.outerjoin(still, and_(still.c.id == d.c.entry_id, _reaches(still, audience))).outerjoin(
+                now, now.c.id == d.c.entry_id
+            )
         )
-        .where(d.c.recipient_id == peer, d.c.kind == kind, still.c.id.is_(None))
+        .where(d.c.recipient_id == audience.recipient, d.c.kind == kind, still.c.id.is_(None))
     )
     if not everything:
         query = query.where(d.c.removed.is_(False))
@@ -220,13 +287,16 @@ def _removal_version(row: Any) -> int:
 
 @dataclass
 class Outgoing:
-    """The change set for one peer: read from the journal as it is written, so use it while the session is
-    open. `entries`, `removed` and `wins` are counted up front; `empty` means there is nothing to send."""
+    """The change set for one recipient (your peer, or one member of a group): read from the journal as it
+    is written, so use it while the session is open. `entries`, `removed` and `wins` are counted up front;
+    `empty` means there is nothing to send."""
 
     session: Session
     me: Person
-    pair: Pair
-    peer_id: str
+    audience: Audience
+    #: What the header says the change set is in: `{"pair": PAIR}`, or a group's `{"pair": None, "group":
+    #: GROUP, "people": [...]}`.
+    context: dict[str, Any]
     peer_name: str
     bundle_id: str
     made_at: datetime
@@ -236,22 +306,29 @@ class Outgoing:
     wins: int = 0
 
     @property
+    def peer_id(self) -> str:
+        return self.audience.recipient
+
+    @property
     def empty(self) -> bool:
         return not self.entries and not self.removed
 
-    def _scope(self) -> dict[str, Any]:
-        return {"me": self.me.id, "pair": self.pair.id, "peer": self.peer_id, "everything": self.everything}
+    def _sending(self, table: Table, columns: Any = None) -> Select:
+        return _to_send(table, self.audience, everything=self.everything, columns=columns)
+
+    def _removing(self, table: Table, kind: str) -> Select:
+        return _to_remove(table, kind, self.audience, everything=self.everything)
 
     def _count(self) -> None:
         connection = self.session.connection()
         for kind, _, model, _ in _KINDS:
             table = table_of(model)
-            sent = _to_send(table, **self._scope(), columns=[table.c.id]).subquery()
+            sent = self._sending(table, [table.c.id]).subquery()
             self.entries += connection.execute(select(func.count()).select_from(sent)).scalar_one()
-            gone = _to_remove(table, kind, **self._scope()).subquery()
+            gone = self._removing(table, kind).subquery()
             self.removed += connection.execute(select(func.count()).select_from(gone)).scalar_one()
         checkin, win = table_of(CheckIn), table_of(Win)
-        sent_ids = _to_send(checkin, **self._scope(), columns=[checkin.c.id])
+        sent_ids = self._sending(checkin, [checkin.c.id])
         self.wins = connection.execute(
             select(func.count()).select_from(win).where(win.c.checkin_id.in_(sent_ids))
         ).scalar_one()
@@ -265,7 +342,7 @@ class Outgoing:
             "everything": self.everything,
             "sender": person_dict(person_record(self.me)),
             "recipient": {"id": self.peer_id},
-            "pair": pair_dict(pair_record(self.pair, agreement=False)),
+            **self.context,
         }
 
     def lines(self) -> Iterator[bytes]:
@@ -275,7 +352,7 @@ class Outgoing:
         entries = removed = 0
         for kind, _, model, _ in _KINDS:
             table = table_of(model)
-            query = _to_send(table, **self._scope()).order_by(table.c.at, table.c.id)
+            query = self._sending(table).order_by(table.c.at, table.c.id)
             result = connection.execute(query.execution_options(yield_per=CHUNK))
             for n, partition in enumerate(result.partitions(CHUNK), start=1):
                 for record in entry_records(self.session, model, list(partition)):
@@ -283,7 +360,7 @@ class Outgoing:
                     yield _line({kind: _WRITERS[kind](record)})
                 _tidy(n)
         for kind, _, model, _ in _KINDS:
-            query = _to_remove(table_of(model), kind, **self._scope()).order_by(_sent.c.entry_id)
+            query = self._removing(table_of(model), kind).order_by(_sent.c.entry_id)
             result = connection.execute(query.execution_options(yield_per=CHUNK))
             for partition in result.partitions(CHUNK):
                 for row in partition:
@@ -293,16 +370,16 @@ class Outgoing:
         yield _line({"end": {"entries": entries, "removed": removed}})
 
     def mark_delivered(self, session: Session) -> None:
-        """Record that the peer now has what this change set carries. Call it in the same write session as
-        `changes_for`, after the file is safely placed: if writing failed, all of it goes again next time.
+        """Record that the recipient now has what this change set carries. Call it in the same write session
+        as `changes_for`, after the file is safely placed: if writing failed, all of it goes again next time.
 
         A few statements over whole sets, inside the database: nothing is read into memory."""
         connection = session.connection()
         d = _delivered
-        scope = self._scope()
+        recipient = self.peer_id
         for kind, _, model, _ in _KINDS:
             table = table_of(model)
-            gone = _to_remove(table, kind, **scope).with_only_columns(_sent.c.entry_id)
+            gone = self._removing(table, kind).with_only_columns(_sent.c.entry_id)
             current = select(table.c.version).where(table.c.id == d.c.entry_id).scalar_subquery()
             # As `_removal_version` reckons it, for each row the removal query found.
             told = case(
@@ -312,27 +389,109 @@ class Outgoing:
             )
             connection.execute(
                 update(d)
-                .where(d.c.recipient_id == self.peer_id, d.c.entry_id.in_(gone))
+                .where(d.c.recipient_id == recipient, d.c.entry_id.in_(gone))
                 .values(version=told, removed=True, sent_at=self.made_at)
             )
-            sent = _to_send(table, **scope, columns=[table.c.id])
-            connection.execute(delete(d).where(d.c.recipient_id == self.peer_id, d.c.entry_id.in_(sent)))
-            # Every shared entry in the pair without a row now is one this change set carried.
+            sent = self._sending(table, [table.c.id])
+            connection.execute(delete(d).where(d.c.recipient_id == recipient, d.c.entry_id.in_(sent)))
+            # Every entry here without a row now is one this change set carried.
             fresh = select(
-                literal(self.peer_id, d.c.recipient_id.type),
+                literal(recipient, d.c.recipient_id.type),
                 table.c.id,
                 literal(kind, d.c.kind.type),
                 table.c.version,
                 literal(False, d.c.removed.type),
                 literal(self.made_at, d.c.sent_at.type),
             ).where(
-                table.c.author_id == self.me.id,
-                table.c.visibility == SHARED,
-                table.c.pair_id == self.pair.id,
-                ~exists().where(_sent.c.recipient_id == self.peer_id, _sent.c.entry_id == table.c.id),
+                _here(table, self.audience),
+                ~exists().where(_sent.c.recipient_id == recipient, _sent.c.entry_id == table.c.id),
             )
             columns = ["recipient_id", "entry_id", "kind", "version", "removed", "sent_at"]
             connection.execute(insert(d).from_select(columns, fresh))
+
+
+def _stretches_of(session: Session, group_id: str) -> list[GroupMember]:
+    return list(session.scalars(select(GroupMember).where(_member.c.group_id == group_id)))
+
+
+def group_header(session: Session, group: Group, stretches: list[GroupMember]) -> dict[str, Any]:
+    """A group as a change set's header gives it: the group with every stretch of its members, and each
+    member as a person with their key, so a member's journal can match them (or meet them) by key."""
+    # The agreement is the circle's own words: each journal keeps its own, as a pair's does.
+    record = group_record(group, stretches, agreement=False)
+    people = session.scalars(
+        select(Person).where(table_of(Person).c.id.in_({m.person_id for m in stretches}))
+    )
+    return {
+        "group": group_dict(record),
+        "people": [person_dict(person_record(p, key=True)) for p in sorted(people, key=lambda p: p.id)],
+    }
+
+
+def distinct_sent(outgoings: list[Outgoing]) -> tuple[int, int, int]:
+    """The entries, removals and wins some change sets carry, each counted once: a group's round goes to
+    every member, and is still one round."""
+    if len(outgoings) == 1:
+        return outgoings[0].entries, outgoings[0].removed, outgoings[0].wins
+    if not outgoings:
+        return 0, 0, 0
+    connection = outgoings[0].session.connection()
+
+    def count(selects: list[Select]) -> int:
+        return int(
+            connection.execute(select(func.count()).select_from(union(*selects).subquery())).scalar_one()
+        )
+
+    entries = removed = 0
+    for kind, _, model, _ in _KINDS:
+        table = table_of(model)
+        entries += count([o._sending(table, [table.c.id]) for o in outgoings])
+        removed += count([o._removing(table, kind).with_only_columns(_sent.c.entry_id) for o in outgoings])
+    checkin, win = table_of(CheckIn), table_of(Win)
+    sent = union(*(o._sending(checkin, [checkin.c.id]) for o in outgoings)).subquery()
+    wins = connection.execute(
+        select(func.count()).select_from(win).where(win.c.checkin_id.in_(select(sent.c.id)))
+    ).scalar_one()
+    return entries, removed, int(wins)
+
+
+def _outgoing(
+    session: Session,
+    me: Person,
+    audience: Audience,
+    context: dict[str, Any],
+    *,
+    bundle_id: str,
+    everything: bool,
+) -> Outgoing:
+    peer = session.get(Person, audience.recipient)
+    # Only what travels by a group needs the slower test of group membership in its removals.
+    in_groups = (
+        session.connection()
+        .execute(select(_member.c.id).where(_member.c.person_id == audience.recipient).limit(1))
+        .first()
+    )
+    outgoing = Outgoing(
+        session=session,
+        me=me,
+        audience=dataclasses.replace(
+            audience, pair_with=_pair_between(session, me.id, audience.recipient), in_groups=bool(in_groups)
+        ),
+        context=context,
+        peer_name=peer.name if peer else "your peer",
+        bundle_id=bundle_id,
+        made_at=utcnow(),
+        everything=everything,
+    )
+    outgoing._count()
+    return outgoing
+
+
+def _pair_between(session: Session, me: str, other: str) -> str | None:
+    a, b = ordered(me, other)
+    p = table_of(Pair)
+    found = session.connection().execute(select(p.c.id).where(p.c.person_a_id == a, p.c.person_b_id == b))
+    return found.scalar()
 
 
 def changes_for(session: Session, *, pair_id: str, bundle_id: str, everything: bool = False) -> Outgoing:
@@ -344,20 +503,53 @@ def changes_for(session: Session, *, pair_id: str, bundle_id: str, everything: b
         raise NotFoundError(
             "That pair is not in your journal.", hint="See your pairs with `peerlog pair list`."
         )
-    peer_id = peer_id_of(pair, me.id)
-    peer = session.get(Person, peer_id)
-    outgoing = Outgoing(
-        session=session,
-        me=me,
-        pair=pair,
-        peer_id=peer_id,
-        peer_name=peer.name if peer else "your peer",
-        bundle_id=bundle_id,
-        made_at=utcnow(),
-        everything=everything,
+    audience = Audience(me=me.id, recipient=peer_id_of(pair, me.id), pair=pair.id)
+    context = {"pair": pair_dict(pair_record(pair, agreement=False))}
+    return _outgoing(session, me, audience, context, bundle_id=bundle_id, everything=everything)
+
+
+def group_changes_for(
+    session: Session, *, group_id: str, member_id: str, bundle_id: str, everything: bool = False
+) -> Outgoing:
+    """What one member of a group has not been sent yet of what you shared with the group while they were
+    part of it (or, with `everything`, all of it and every removal again). Someone who has left is sent
+    only removals. The header describes the group, its members and their keys, so a member who has not
+    heard of the group yet can take it in."""
+    me = get_self(session)
+    group = session.get(Group, group_id)
+    stretches = _stretches_of(session, group_id)
+    if group is None or member_id == me.id or member_id not in {m.person_id for m in stretches}:
+        raise NotFoundError(
+            "That member is not part of that group in your journal.",
+            hint="See your groups with `peerlog group list`.",
+        )
+    audience = Audience(
+        me=me.id,
+        recipient=member_id,
+        group=group.id,
+        current=any(m.person_id == member_id and m.left_at is None for m in stretches),
     )
-    outgoing._count()
-    return outgoing
+    context = {"pair": None, **group_header(session, group, _known_to(stretches, member_id))}
+    return _outgoing(session, me, audience, context, bundle_id=bundle_id, everything=everything)
+
+
+def _known_to(stretches: list[GroupMember], member_id: str) -> list[GroupMember]:
+    """The membership a header tells `member_id`: all of it while they are part of the group; once they have
+    left, the group as it stood when they left, so who joined or left after them is not theirs to learn."""
+    theirs = [m for m in stretches if m.person_id == member_id]
+    if any(m.left_at is None for m in theirs):
+        return stretches
+    left = max(m.left_at for m in theirs if m.left_at is not None)
+    return [
+        GroupMember(
+            group_id=m.group_id,
+            person_id=m.person_id,
+            joined_at=m.joined_at,
+            left_at=m.left_at if m.left_at is not None and m.left_at <= left else None,
+        )
+        for m in stretches
+        if m.joined_at < left
+    ]
 
 
 # ---------------------------------------------------------------- reading what comes in
@@ -377,16 +569,21 @@ class ChangesProblem(FileProblem):
 
 @dataclass(frozen=True)
 class ChangesHeader:
-    """The first line: which change set this is, who sent it, to whom, and in which pair (all in the
-    sender's own ids)."""
+    """The first line: which change set this is, who sent it, to whom, and in which pair or group (all in
+    the sender's own ids). A group's header also names its members as people, with their keys."""
 
     bundle_id: str
     made_at: datetime
     everything: bool
     sender: PersonRecord
     recipient_id: str
-    pair: PairRecord
+    pair: PairRecord | None
     version: int = VERSION
+    group: GroupRecord | None = None
+    people: tuple[PersonRecord, ...] = ()
+
+    def person(self, person_id: str) -> PersonRecord | None:
+        return next((p for p in self.people if p.id == person_id), None)
 
 
 def _numbered(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -448,16 +645,47 @@ def _read_header(doc: dict[str, Any]) -> ChangesHeader:
     recipient = required_uuid(as_object(field(doc, "recipient", ""), "recipient"), "id", "recipient")
     if recipient == sender.id:
         raise FileProblem("recipient.id", "must be a different person from the sender")
-    pair_obj = as_object(field(doc, "pair", ""), "pair")
+    pair_value = field(doc, "pair", "", nullable=True)
+    pair = group = None
+    people: tuple[PersonRecord, ...] = ()
+    if pair_value is not None or doc.get("group") is None:
+        pair = read_pair(as_object(pair_value, "pair"), "pair", {sender.id, recipient}, versions)
+    else:
+        group, people = _read_group_part(doc, sender.id, recipient, versions)
     return ChangesHeader(
         bundle_id=required_text(doc, "id", "", non_empty=True, max_length=MAX_ID, keep=""),
         made_at=required_moment(doc, "made_at", ""),
         everything=boolean(doc, "everything", ""),
         sender=sender,
         recipient_id=recipient,
-        pair=read_pair(pair_obj, "pair", {sender.id, recipient}, versions),
+        pair=pair,
         version=version or VERSION,
+        group=group,
+        people=people,
     )
+
+
+def _read_group_part(
+    doc: dict[str, Any], sender: str, recipient: str, versions: Versions
+) -> tuple[GroupRecord, tuple[PersonRecord, ...]]:
+    """A group's header: its people (each once, the recipient among them), then the group, whose members
+    are among them, the sender included."""
+    people: list[PersonRecord] = []
+    for i, value in enumerate(as_list(field(doc, "people", ""), "people")):
+        where = path_of("people", i)
+        person = read_person(as_object(value, where), where, unnamed=False, version=versions)
+        if any(p.id == person.id for p in people):
+            raise FileProblem(path_of(where, "id"), "names a person already listed")
+        people.append(person)
+    known = {p.id for p in people}
+    group = read_group(as_object(field(doc, "group", ""), "group"), "group", known, versions)
+    if sender not in {m.person_id for m in group.members}:
+        raise FileProblem("sender.id", "must be one of the group's members")
+    # Whether the recipient is a member is the receiving journal's question (it refuses a group it is not
+    # in); that they are named lets it check the key the header gives them is its own.
+    if recipient not in known:
+        raise FileProblem("recipient.id", "must be one of the people listed")
+    return group, tuple(people)
 
 
 def _read_removal(obj: dict[str, Any], where: str) -> RemovalRecord:
@@ -482,8 +710,10 @@ class IncomingChanges:
         if self._read:
             raise RuntimeError("a change set streams, so it can be read only once")
         self._read = True
-        people = {self.header.sender.id, self.header.recipient_id}
-        pairs = {self.header.pair.id}
+        header = self.header
+        people = {header.sender.id, header.recipient_id, *(p.id for p in header.people)}
+        pairs = {header.pair.id} if header.pair else set()
+        groups = {header.group.id} if header.group else set()
         versions = Versions(2)
         entries = removed = 0
         last, ended = 1, False
@@ -500,13 +730,13 @@ class IncomingChanges:
             try:
                 body = as_object(value, key)
                 if key == "checkin":
-                    yield read_checkin(body, key, people, pairs, Ids(), versions)
+                    yield read_checkin(body, key, people, pairs, Ids(), versions, groups=groups)
                     entries += 1
                 elif key == "reflection":
-                    yield read_reflection(body, key, people, pairs, Ids(), versions)
+                    yield read_reflection(body, key, people, pairs, Ids(), versions, groups=groups)
                     entries += 1
                 elif key == "feedback":
-                    yield read_feedback(body, key, people, pairs, versions)
+                    yield read_feedback(body, key, people, pairs, versions, groups=groups)
                     entries += 1
                 elif key == "removed":
                     yield _read_removal(body, key)
@@ -595,7 +825,8 @@ def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -
         origin.mine
         or origin.sender_id is None
         or origin.person_map.get(header.sender.id) != origin.sender_id
-        or header.pair.id not in origin.pair_map
+        or (header.pair is not None and header.pair.id not in origin.pair_map)
+        or (header.group is not None and header.group.id not in origin.group_map)
     ):
         raise InputError(
             "This change set is not from the journal linked to this pair, so nothing was imported."
@@ -639,6 +870,7 @@ def _apply_batch(session: Session, batch: list[Change], origin: Origin, result: 
         result,
         people=origin.person_map,
         pairs=origin.pair_map,
+        groups=origin.group_map,
         checkins=entries[CheckInRecord],
         reflections=entries[ReflectionRecord],
         feedback=entries[FeedbackRecord],

@@ -104,11 +104,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "share": (
         "peerlog.cli.transfer",
-        "Write a sealed bundle of your shared entries with one peer: only they can open it, with `peerlog import`.",
+        "Write a sealed bundle of your shared entries with a peer, or one for each member of a group.",
     ),
     "sync": (
         "peerlog.cli.sync",
-        "Exchange sealed bundles with every peer who has a sync folder: send your changes, take in theirs.",
+        "Exchange sealed bundles with every peer and group that has a sync folder: send your changes, take in theirs.",
     ),
     "backup": (
         "peerlog.cli.transfer",

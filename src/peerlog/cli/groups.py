@@ -37,11 +37,12 @@ Members = Annotated[
 
 
 def where_it_goes(visibility: str, group: str) -> str:
-    """Who a group entry reaches, truthfully: group bundles do not exist yet, so a shared one stays here."""
+    """Who a group entry reaches, truthfully: the members of the group, by sealed bundles."""
     if visibility != "shared":
         return "private: only you see it"
     return (
-        f"shared with {group}: it goes into your exports; peerlog does not send group entries to anyone yet"
+        f"shared with {group}: it goes into your exports, and to each member with your next `peerlog sync` "
+        "or `peerlog share --group`"
     )
 
 
@@ -138,20 +139,40 @@ def show(
     _show(group)
 
 
+SYNC_DIR_HELP = 'One folder every member keeps in step (Syncthing, Dropbox, a USB stick...) for `peerlog sync` ("" clears it).'
+
+
 @app.command("set")
 def set_(
     ctx: typer.Context,
     name: GroupName,
     agreement: Annotated[
-        str, typer.Option("--agreement", "-a", help='What you agree on now ("" clears it).')
-    ],
+        str | None, typer.Option("--agreement", "-a", help='What you agree on now ("" clears it).')
+    ] = None,
+    sync_dir: Annotated[str | None, typer.Option("--sync-dir", metavar="FOLDER", help=SYNC_DIR_HELP)] = None,
 ) -> None:
-    """Change a group's agreement."""
+    """Change a group's agreement, or the folder its members sync through."""
+    from peerlog.errors import InputError
     from peerlog.groups import set_agreement
 
+    if agreement is None and sync_dir is None:
+        raise InputError(
+            "There is nothing to change: give --agreement or --sync-dir.",
+            hint=f'For example: peerlog group set "{name}" --sync-dir ~/Sync/circle',
+        )
+    from peerlog.exchange import set_group_sync_folder
+    from peerlog.pairs import clean_sync_dir
+
+    folder = clean_sync_dir(sync_dir) if sync_dir is not None else None
     with state(ctx).store().session(write=True) as session:
-        group = set_agreement(session, name, agreement)
-    say(f"{group.name}: your agreement is {'updated' if group.agreement else 'cleared'}.")
+        if agreement is not None:
+            group = set_agreement(session, name, agreement)
+        if sync_dir is not None:
+            group_name, folder = set_group_sync_folder(session, name, folder)
+    if agreement is not None:
+        say(f"{group.name}: your agreement is {'updated' if group.agreement else 'cleared'}.")
+    if sync_dir is not None:
+        say(f"{group_name} syncs through {folder}." if folder else f"{group_name} has no sync folder now.")
 
 
 @app.command("rename")

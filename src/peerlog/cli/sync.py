@@ -19,8 +19,21 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else words or word + 's'}"
 
 
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def no_key_note(names: list[str]) -> str:
+    """Members nothing could be sealed to: said the same way by `sync` and `share --group`."""
+    them = "them" if len(names) > 1 else "this member"
+    return (
+        f"No bundle for {_and(names)}: your journal has no key for {them} yet; it arrives with a bundle from "
+        "a member who has it."
+    )
+
+
 def describe(report: FolderSync) -> list[str]:
-    """What one pass did with one peer, in a line or two a person reads at a glance."""
+    """What one pass did with one peer (or one group), in a line or two a person reads at a glance."""
     if report.problem:
         return [f"With {report.peer}: {report.problem}"]
     parts = []
@@ -32,10 +45,13 @@ def describe(report: FolderSync) -> list[str]:
         if report.sent_removed:
             sent.append(_plural(report.sent_removed, "removal"))
         parts.append("sent " + " and ".join(sent))
+    if report.sent_to and report.group:
+        parts[-1] += f" to {_and(report.sent_to)}"
     if report.arrivals:
         got = _plural(report.received, "entry", "entries") if report.received else "no new entries"
         if report.removed_here:
-            got += f", {report.removed_here} removed as {report.peer} asked"
+            who = _and(sorted({a.sender for a in report.arrivals})) if report.group else report.peer
+            got += f", {report.removed_here} removed as {who} asked"
         parts.append(f"received {got}")
     if report.arriving:
         parts.append(
@@ -43,6 +59,8 @@ def describe(report: FolderSync) -> list[str]:
         )
     lines = [f"With {report.peer}: {'; '.join(parts) if parts else 'nothing new either way'}."]
     lines += [f"  Left {name} alone: {why}" for name, why in report.refused]
+    if report.no_key:
+        lines.append(f"  {no_key_note(report.no_key)}")
     return lines
 
 
@@ -50,19 +68,26 @@ def describe(report: FolderSync) -> list[str]:
 def sync(
     ctx: typer.Context,
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only this peer's folder.")] = None,
+    group: Annotated[str | None, typer.Option("--group", "-g", help="Only this group's folder.")] = None,
     watch: Annotated[
         bool, typer.Option("--watch", "-w", help="Keep syncing every few seconds until you press Ctrl-C.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what happened as JSON for scripts.")] = False,
 ) -> None:
-    """Exchange sealed bundles with every peer who has a sync folder: send your changes, take in theirs.
+    """Exchange sealed bundles with every peer and group that has a sync folder: send your changes, take in theirs.
 
     Set a pair's folder once with `peerlog pair set NAME --sync-dir PATH`: any folder you both keep in step
-    (Syncthing, Dropbox, Nextcloud, a git repository, a USB stick). Only your shared entries leave, sealed to
-    your peer's key; private entries never do. Safe to run at any time and as often as you like.
+    (Syncthing, Dropbox, Nextcloud, a git repository, a USB stick); a group's with `peerlog group set NAME
+    --sync-dir PATH`, one folder for the whole circle. Only your shared entries leave, sealed to each
+    person's key; private entries never do. Safe to run at any time and as often as you like.
     """
-    from peerlog.errors import PeerlogError
+    from peerlog.errors import InputError, PeerlogError
     from peerlog.exchange import sync_folders
+
+    if pair is not None and group is not None:
+        raise InputError(
+            "Choose --pair or --group: each syncs one folder, so give one of them, or neither for all."
+        )
     from peerlog.identity import ensure_identity
     from peerlog.syncing import SyncLock
 
@@ -71,7 +96,7 @@ def sync(
 
     def once(first: bool) -> list[FolderSync]:
         with SyncLock(store.path):
-            reports = sync_folders(store, identity, pair=pair)
+            reports = sync_folders(store, identity, pair=pair, group=group)
         if as_json:
             say_json([r.to_dict() for r in reports])
         else:
@@ -85,8 +110,9 @@ def sync(
         reports = once(True)
         if not reports:
             raise PeerlogError(
-                "None of your pairs has a sync folder yet, so there is nothing to sync.",
-                hint="Set one with `peerlog pair set NAME --sync-dir PATH`, or share by file with `peerlog share`.",
+                "None of your pairs or groups has a sync folder yet, so there is nothing to sync.",
+                hint="Set one with `peerlog pair set NAME --sync-dir PATH` (or `peerlog group set NAME --sync-dir "
+                "PATH`), or share by file with `peerlog share`.",
             )
         if any(r.problem or r.refused for r in reports):
             raise typer.Exit(1)

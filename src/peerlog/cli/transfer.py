@@ -181,11 +181,25 @@ def _import_sealed(app_state: AppState, file: Path, as_json: bool) -> None:
     with importers.open_file(file) as stream, store.session(write=True) as session:
         arrival = receive(session, stream, identity)
     if as_json:
-        say_json({**arrival.result.to_dict(), "from": arrival.sender, "already_imported": arrival.already})
+        say_json(
+            {
+                **arrival.result.to_dict(),
+                "from": arrival.sender,
+                "already_imported": arrival.already,
+                "group": arrival.group,
+                "new_group": arrival.new_group,
+            }
+        )
     elif arrival.already:
         say(f"{file.name} from {arrival.sender} was imported before; nothing changed.")
     else:
         say(_import_summary(file, arrival.result, by_key=True))
+        if arrival.new_group:
+            say(
+                f"{arrival.group} is in your journal now, as {arrival.sender} shared it with you. To keep in "
+                f'step with the circle, set the folder you all share: `peerlog group set "{arrival.group}" '
+                "--sync-dir PATH`."
+            )
 
 
 def _merge_bundle(
@@ -383,10 +397,21 @@ def _restore_agreed(file: Path, plan: RestorePlan, yes: bool) -> bool:
 @app.command()
 def share(
     ctx: typer.Context,
-    pair: Annotated[str, typer.Option("--pair", "-p", help="The peer to share with, by name.")],
+    pair: Annotated[str | None, typer.Option("--pair", "-p", help="The peer to share with, by name.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", "-g", help="The group to share with: one bundle for each member."),
+    ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The bundle file to write (send it to your peer).")
-    ],
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="The bundle file to write (send it to your peer); for a group, the folder to write into "
+            "(the current one if left out).",
+        ),
+    ] = None,
     since_last: Annotated[
         bool,
         typer.Option(
@@ -396,12 +421,30 @@ def share(
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
 ) -> None:
-    """Write a sealed bundle of your shared entries with one peer: only they can open it, with `peerlog import`.
+    """Write a sealed bundle of your shared entries with a peer, or one for each member of a group.
 
-    It holds your shared entries in that pair, and tells your peer which ones you have since deleted or
-    made private, so their copies go too. Private entries never go in. Sealed to your peer's key and signed
-    with yours: anyone else who sees the file learns nothing of what is inside.
+    It holds your shared entries in that pair (or group), and tells them which ones you have since deleted
+    or made private, so their copies go too. Private entries never go in. Each bundle is sealed to its
+    reader's key and signed with yours: anyone else who sees the file learns nothing of what is inside; its
+    reader takes it in with `peerlog import`. A member of a group gets what you shared with the group while
+    they were part of it, never what came before they joined or after they left.
     """
+    from peerlog.errors import InputError
+
+    if (pair is None) == (group is None):
+        raise InputError(
+            "Say whom to share with: --pair NAME for a peer, or --group NAME for each member of a group.",
+            hint='For example: peerlog share --pair "Sam" --output to-sam.sealed',
+        )
+    if group is not None:
+        _share_with_group(state(ctx), group, output or Path.cwd(), since_last)
+        return
+    assert pair is not None
+    if output is None:
+        raise InputError(
+            "Where should the bundle go? Give --output FILE.",
+            hint=f'For example: peerlog share --pair "{pair}" --output to-peer.sealed',
+        )
     from peerlog.exchange import seal_changes
     from peerlog.files import check_destination, journal_files, write_binary_file
     from peerlog.identity import ensure_identity
@@ -418,6 +461,52 @@ def share(
         outgoing = sealed.outgoing
     say(_sent_line(f"Wrote to {output}", outgoing.entries, outgoing.wins, outgoing.removed, since_last))
     say(f"Only {sealed.peer} can open it: send it any way you like; they run `peerlog import {output.name}`.")
+
+
+def _share_with_group(app_state: AppState, name: str, folder: Path, since_last: bool) -> None:
+    """One sealed bundle for each member of the group with something to receive, written into `folder`."""
+    from peerlog.changesets import distinct_sent
+    from peerlog.errors import InputError
+    from peerlog.exchange import members_without_key, seal_group_changes
+    from peerlog.files import check_destination, write_binary_file
+    from peerlog.groups import resolve_group
+    from peerlog.identity import ensure_identity
+    from peerlog.syncing import bundle_name
+
+    if not folder.is_dir():
+        raise InputError(
+            f"{folder} is not a folder, and a group's bundles go into one (a file for each member).",
+            hint="Give --output FOLDER (one that exists), or leave it out to use the current folder.",
+        )
+    store = app_state.store()
+    identity = ensure_identity(store.path)
+    written: list[str] = []
+    with store.session(write=True) as session:
+        found = resolve_group(session, name)
+        group_name = found.name
+        missing = members_without_key(session, found)
+        sealed = seal_group_changes(session, found, identity, everything=not since_last)
+        entries, removed, wins = distinct_sent([s.outgoing for s in sealed])
+        for one in sealed:
+            path = folder / bundle_name(identity.public.key_id, one.peer_key.key_id, one.made_at)
+            check_destination(path, force=False)
+            write_binary_file(path, one.chunks())
+            one.mark_delivered(session)
+            written.append(one.peer)
+    if not written:
+        since = " since your last share" if since_last else ""
+        say(f"Nothing new for anyone in {group_name}{since}, so no bundle was written.")
+    else:
+        where = f"Wrote {_plural(len(written), 'bundle')} to {folder} (for {_listed(written)})"
+        say(_sent_line(where, entries, wins, removed, since_last))
+        say(
+            "Each can be opened only by the member it is for: put them where your circle shares files; each "
+            "member runs `peerlog import FILE` on theirs (a group sync folder does this by itself)."
+        )
+    if missing:
+        from peerlog.cli.sync import no_key_note
+
+        say(no_key_note(missing))
 
 
 def _sent_line(prefix: str, entries: int, wins: int, removed: int, since_last: bool = True) -> str:

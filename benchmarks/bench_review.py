@@ -7,7 +7,8 @@
 Journals come from `generate.py` and are kept in benchmarks/.data/ (ignored by git), rebuilt when the
 generator changes. Each round runs the baseline and every command once, in turn, so load drifting on a
 shared machine hits them alike; the figure is the median over rounds. The goal (issue 4) is every command
-within 1.3x of the baseline at 100k check-ins; `--check` exits 1 when one misses it. Beside the wall-clock
+within 1.3x of the baseline at 100k check-ins, the group views (issue 12: 5 circles of 6 beside the pairs)
+under the same budget as the pair views; `--check` exits 1 when one misses it. Beside the wall-clock
 ratio it prints the CPU-time ratio, which stays steady when other work shares the machine.
 """
 
@@ -34,6 +35,8 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("wins --pair sam", ["wins", "--pair", "sam"]),
     ("summary", ["summary"]),
     ("summary --pair sam --month", ["summary", "--pair", "sam", "--month"]),
+    ("wins --group tuesday", ["wins", "--group", "tuesday"]),
+    ("summary --group tuesday --month", ["summary", "--group", "tuesday", "--month"]),
     ("log", ["log"]),
     ("search sleep", ["search", "sleep"]),
     ("search --pair sam help*", ["search", "--pair", "sam", "help*"]),

@@ -6,7 +6,8 @@ The journal is created by the real `Store` (so every migration, index, trigger a
 exactly what users get), then filled with bulk `executemany` inserts (in batches, one transaction): years of daily
 entries, ending today, by you (Ana) and five peers across five pairs, with wins, challenges (some later
 overcome), tags, reflections with answers (session checks with `scale` answers among them), and feedback
-both ways. Peers' entries are mostly shared (as if imported from their journals) and some private, which
+both ways; beside the pairs, five circles of six meet weekly (sessions, attendance, a round each with how
+it felt), and a tenth of the check-ins (and some appreciation) are written in a circle. Peers' entries are mostly shared (as if imported from their journals) and some private, which
 no view may ever show. The same seed always gives the same journal.
 """
 
@@ -115,11 +116,29 @@ SESSION_CHECK = [
 ]
 
 
+#: Five circles of six (you and five others each), meeting weekly, beside the pairs.
+GROUPS = ["Monday circle", "Tuesday circle", "Wednesday circle", "Thursday circle", "Friday circle"]
+GROUP_PEOPLE = ["Abe", "Bo", "Cleo", "Dev", "Eli", "Fay", "Gus", "Ivy", "Jo", "Max"]
+GROUP_SIZE = 6
+#: The share of check-ins written in a group rather than a pair or alone.
+IN_A_GROUP = 0.1
+ROUND = [
+    ("experience", "long", "What experience would you like to share with the group?"),
+    ("take-away", "text", "What do you take away from today?"),
+]
+FELT = ("felt", "scale", "How did the session feel for you?")
+
+# In the order rows may be written (foreign keys are checked as each row goes in).
 STATEMENTS = {
     "person": "INSERT INTO person (id, name, name_key, is_self, created_at, updated_at) VALUES (?,?,?,?,?,?)",
     "pair": "INSERT INTO pair (id, person_a_id, person_b_id, agreement, started_at, ended_at, created_at,"
     " updated_at) VALUES (?,?,?,?,?,?,?,?)",
+    "peer_group": "INSERT INTO peer_group (id, name, name_key, agreement, started_at, ended_at, created_at,"
+    " updated_at) VALUES (?,?,?,?,?,?,?,?)",
+    "group_member": "INSERT INTO group_member (id, group_id, person_id, joined_at, left_at) VALUES (?,?,?,?,?)",
     "checkin": "INSERT INTO checkin (id, author_id, pair_id, at, utc_offset, mood, note, visibility,"
+    " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "group_checkin": "INSERT INTO checkin (id, author_id, group_id, at, utc_offset, mood, note, visibility,"
     " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
     "win": "INSERT INTO win (id, checkin_id, position, text) VALUES (?,?,?,?)",
     "challenge": "INSERT INTO challenge (id, checkin_id, position, text, overcome_at, overcome_note)"
@@ -127,11 +146,20 @@ STATEMENTS = {
     "tag": "INSERT INTO checkin_tag (checkin_id, tag) VALUES (?,?)",
     "reflection": "INSERT INTO reflection (id, author_id, pair_id, pack_name, pack_title, at, utc_offset,"
     " visibility, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "group_reflection": "INSERT INTO reflection (id, author_id, group_id, pack_name, pack_title, at, utc_offset,"
+    " visibility, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
     "answer": "INSERT INTO answer (id, reflection_id, position, prompt_id, prompt_text, kind, value)"
     " VALUES (?,?,?,?,?,?,?)",
     "feedback": "INSERT INTO feedback (id, pair_id, author_id, recipient_id, kind, message, at, utc_offset,"
     " visibility, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    "group_feedback": "INSERT INTO feedback (id, group_id, author_id, recipient_id, kind, message, at,"
+    " utc_offset, visibility, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    "group_session": "INSERT INTO group_session (id, group_id, author_id, facilitator_id, round_id, at,"
+    " utc_offset, visibility, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "group_attendance": "INSERT INTO group_attendance (session_id, person_id) VALUES (?,?)",
 }
+#: Rows of these statements are counted as the entries they are (a check-in in a group is a check-in).
+COUNTED_AS = {"group_checkin": "checkin", "group_reflection": "reflection", "group_feedback": "feedback"}
 
 
 def stamp(moment: datetime) -> str:
@@ -158,9 +186,8 @@ def generate(path: Path, checkins: int, *, seed: int = 7, now: datetime | None =
     start = now - timedelta(days=days)
     offset = 60  # the authors' local offset in minutes (UTC+1)
 
-    people = {YOU: new_id(rng), **{p: new_id(rng) for p in PEERS}}
-    rows: dict[str, list[tuple]] = {k: [] for k in ("person", "pair", "checkin", "win", "challenge", "tag")}
-    rows.update({"reflection": [], "answer": [], "feedback": []})
+    people = {YOU: new_id(rng), **{p: new_id(rng) for p in PEERS + GROUP_PEOPLE}}
+    rows: dict[str, list[tuple]] = {k: [] for k in STATEMENTS}
     created = stamp(start)
     for name, pid in people.items():
         rows["person"].append((pid, name, name.casefold(), name == YOU, created, created))
@@ -170,6 +197,8 @@ def generate(path: Path, checkins: int, *, seed: int = 7, now: datetime | None =
         pairs[peer] = new_id(rng)
         agreement = "We listen first, and what we share stays between us."
         rows["pair"].append((pairs[peer], a, b, agreement, created, None, created, created))
+
+    circles = _groups(rng, rows, people, start, created)
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
@@ -183,10 +212,20 @@ def generate(path: Path, checkins: int, *, seed: int = 7, now: datetime | None =
             rows[table].clear()
 
     moods = {pid: 3.0 for pid in people.values()}
+    # Each circle meets on its own weekday: the Monday circle on Mondays, and so on.
+    next_meeting = (start - timedelta(days=start.weekday())).replace(hour=0, minute=0, second=0) + timedelta(
+        weeks=1
+    )
     for i in range(checkins):
         if i and i % BATCH == 0:
             flush()
         at = start + timedelta(seconds=int(days * 86400 * (i + rng.random()) / checkins))
+        while next_meeting <= at:
+            _meetings(rng, rows, people[YOU], circles, next_meeting, offset)
+            next_meeting += timedelta(weeks=1)
+        if rng.random() < IN_A_GROUP:
+            _group_checkin(rng, rows, people[YOU], rng.choice(circles), at, offset, moods)
+            continue
         peer = rng.choice(PEERS)
         # About half the entries are yours; the rest are peers' entries imported from their journals.
         author = people[YOU] if rng.random() < 0.5 else people[peer]
@@ -259,7 +298,95 @@ def generate(path: Path, checkins: int, *, seed: int = 7, now: datetime | None =
         conn.execute("COMMIT")
     finally:
         conn.close()
+    for table, counted in COUNTED_AS.items():
+        totals[counted] += totals.pop(table)
     return totals
+
+
+def _groups(
+    rng: random.Random, rows: dict[str, list[tuple]], people: dict[str, str], start: datetime, created: str
+) -> list[tuple[str, list[str]]]:
+    """Five circles of you and five others (peers you pair with among them), each member since the start,
+    one member of the first circle gone half-way: (group id, current member ids)."""
+    circles = []
+    others = PEERS + GROUP_PEOPLE
+    for n, name in enumerate(GROUPS):
+        gid = new_id(rng)
+        rows["peer_group"].append(
+            (gid, name, name.casefold(), "What is said here stays here.", created, None, created, created)
+        )
+        chosen = [others[(n * 3 + k) % len(others)] for k in range(GROUP_SIZE - 1)]
+        members = [people[YOU], *(people[p] for p in chosen)]
+        for pid in members:
+            left = stamp(start + (datetime.now(UTC) - start) / 2) if n == 0 and pid == members[-1] else None
+            rows["group_member"].append((new_id(rng), gid, pid, created, left))
+        circles.append((gid, members[:-1] if n == 0 else members))
+    return circles
+
+
+def _group_checkin(
+    rng: random.Random,
+    rows: dict[str, list[tuple]],
+    me: str,
+    circle: tuple[str, list[str]],
+    at: datetime,
+    offset: int,
+    moods: dict[str, float],
+) -> None:
+    """A check-in in a group, by you or a member (theirs shared with the group, 5% kept private)."""
+    gid, members = circle
+    author = rng.choice(members)
+    visibility = "private" if author == me and rng.random() < 0.4 else "shared"
+    if author != me and rng.random() < 0.05:
+        visibility = "private"
+    moods[author] = min(5.0, max(1.0, moods[author] + rng.choice((-1, 0, 0, 1)) * 0.5))
+    cid, st = new_id(rng), stamp(at)
+    note = " ".join((rng.choice(TOPICS) + ".", rng.choice(CLOSINGS))).strip()
+    rows["group_checkin"].append(
+        (cid, author, gid, st, offset, round(moods[author]), note, visibility, st, st)
+    )
+    for position in range(rng.choice((0, 1, 1, 2))):
+        rows["win"].append((new_id(rng), cid, position, rng.choice(WINS)))
+    if rng.random() < 0.1:
+        other = rng.choice([m for m in members if m != author])
+        fst = stamp(at + timedelta(minutes=5))
+        message = rng.choice(APPRECIATIONS)
+        rows["group_feedback"].append(
+            (new_id(rng), gid, author, other, "appreciation", message, fst, offset, visibility, fst, fst)
+        )
+
+
+def _meetings(
+    rng: random.Random,
+    rows: dict[str, list[tuple]],
+    me: str,
+    circles: list[tuple[str, list[str]]],
+    week: datetime,
+    offset: int,
+) -> None:
+    """Each circle's weekly meeting: who came (four to six), a facilitator among them, a round each
+    (written answers and how it felt), and the session as you recorded it when you were there."""
+    for n, (gid, members) in enumerate(circles):
+        at = week + timedelta(days=n % 5, hours=18)
+        came = rng.sample(members, rng.randint(min(4, len(members)), len(members)))
+        yours = None
+        for who in came:
+            rid, rst = new_id(rng), stamp(at + timedelta(hours=2))
+            vis = "private" if who == me and rng.random() < 0.3 else "shared"
+            rows["group_reflection"].append(
+                (rid, who, gid, "group-round", "Group session round", rst, offset, vis, rst, rst)
+            )
+            for position, (prompt, kind, text) in enumerate(ROUND):
+                rows["answer"].append((new_id(rng), rid, position, prompt, text, kind, rng.choice(ANSWERS)))
+            felt = str(rng.choice((2, 3, 4, 4, 5, 5)))
+            rows["answer"].append((new_id(rng), rid, len(ROUND), FELT[0], FELT[2], FELT[1], felt))
+            yours = rid if who == me else yours
+        if me in came:
+            sid, sst = new_id(rng), stamp(at)
+            rows["group_session"].append(
+                (sid, gid, me, rng.choice(came), yours, sst, offset, "shared", sst, sst)
+            )
+            rows["group_attendance"].extend((sid, pid) for pid in came)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -255,11 +256,22 @@ def test_members_join_and_leave_and_the_history_keeps_both(circle: Invoke) -> No
 def test_a_change_of_members_that_cannot_be_is_refused_and_nothing_changes(
     circle: Invoke, home: Path, args: list[str], says: str
 ) -> None:
-    before = group_rows(home)
-    result = circle("group", *args)
+    refused_and_unchanged(circle, home, ["group", *args], says)
+
+
+def refused_and_unchanged(
+    invoke: Invoke,
+    home: Path,
+    args: list[str],
+    says: str,
+    rows_of: Callable[[Path], dict[str, list[str]]] = group_rows,
+) -> None:
+    """`args` are refused in one line saying `says`, and the rows `rows_of` reads are as they were."""
+    before = rows_of(home)
+    result = invoke(*args)
     refused_cleanly(result)
     assert says in result.stderr
-    assert group_rows(home) == before
+    assert rows_of(home) == before
 
 
 def test_the_last_members_cannot_be_removed_one_at_a_time_either(journal: Invoke, home: Path) -> None:
@@ -283,7 +295,7 @@ def test_a_session_records_who_came_who_facilitated_and_your_round(circle: Invok
         "-a", "experience=Work was heavy this week",
         "-a", "felt=4",
     )  # fmt: skip
-    assert "3 of you came, Kai facilitated." in result.stdout
+    assert "3 of you came, Kai facilitated this time." in result.stdout
     assert "2 of 5 questions answered; private: only you see it" in result.stdout
     (held,) = shown(circle)["sessions"]
     assert held["came"] == ["Ana", "Kai", "Sam"]
@@ -524,7 +536,7 @@ def test_group_show_fits_the_screen_and_never_counts_people_against_each_other(
     assert "Were part of it" in text and "Noor" in text.split("Were part of it")[1]
     assert "Sessions: 3" in text
     assert "came: you, Kai, Noor, Sam" in text
-    assert "Kai facilitated" in text
+    assert "Kai facilitated this time" in text and "lead" not in text
     # No per-person tallies: a name is never followed by a number of times.
     assert "times" not in text
 
@@ -555,7 +567,7 @@ def test_a_session_at_a_terminal_asks_who_came_who_facilitated_and_your_round(
     assert result.exit_code == 0, result.output
     said = " ".join(result.stdout.split())  # wrapped to the terminal between words
     assert "Group session round: " in said and "Every question can be skipped." in said
-    assert "3 of you came, Kai facilitated." in result.stdout
+    assert "3 of you came, Kai facilitated this time." in result.stdout
     (held,) = shown(circle)["sessions"]
     assert held["came"] == ["Ana", "Kai", "Sam"] and held["facilitator"] == "Kai"
     (saved,) = json.loads(circle("reflections", "--json").stdout)
@@ -683,13 +695,104 @@ def test_at_a_terminal_the_facilitator_is_offered_among_who_came_as_typed(
     assert shown(circle)["sessions"][0]["facilitator"] == "Sam"
 
 
-def test_a_whole_export_says_groups_are_not_in_it_yet(circle: Invoke, tmp_path: Path) -> None:
-    assert circle("checkin", "--group", "tues", "--note", "In the circle").exit_code == 0
-    everything = circle(
-        "export", "--format", "json", "--include-private", "--output", str(tmp_path / "all.json")
-    )
-    assert everything.exit_code == 0, everything.output
-    assert "groups and their sessions are not in exports yet" in everything.stdout
-    assert "`peerlog backup` keeps everything" in everything.stdout
-    shared = circle("export", "--format", "json", "--output", str(tmp_path / "shared.json"))
-    assert "groups" not in shared.stdout
+# ---------------------------------------------------------------- one name, one thing
+
+
+def named_rows(home: Path) -> dict[str, list[str]]:
+    """People, pairs and groups with their members, as stored: equal before and after a refusal."""
+    import sqlite3
+
+    with sqlite3.connect(home / "peerlog.db") as conn:
+        found = {
+            table: sorted(map(repr, conn.execute(f'SELECT * FROM "{table}"')))
+            for table in ("person", "pair", "peer_group", "group_member")
+        }
+    conn.close()
+    return found
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["pair", "add", "tuesday circle"],
+            "'tuesday circle' is already the name of your group Tuesday circle.",
+        ),
+        (["person", "rename", "Kai", "Tuesday Circle"], "is already the name of your group Tuesday circle."),
+        (["init", "--name", "Tuesday circle"], "is already the name of your group Tuesday circle."),
+        (
+            ["group", "join", CIRCLE, "-m", "tuesday circle"],
+            "is already the name of your group Tuesday circle.",
+        ),
+        (
+            ["group", "add", "Friends", "-m", "Lee", "-m", CIRCLE],
+            "is already the name of your group Tuesday circle.",
+        ),
+        (
+            ["group", "add", "Pals", "-m", "Lee", "-m", "pals"],
+            "'Pals' cannot be both the group's name and a member's.",
+        ),
+        (
+            ["group", "add", "kai", "-m", "Lee", "-m", "Mo"],
+            "Someone in your journal is already called 'Kai'.",
+        ),
+        (["group", "rename", CIRCLE, "Noor"], "Someone in your journal is already called 'Noor'."),
+    ],
+    ids=[
+        "pair-add",
+        "person-rename",
+        "init",
+        "join",
+        "member",
+        "group-and-member",
+        "group-add",
+        "group-rename",
+    ],
+)
+def test_a_person_never_takes_a_groups_name_nor_a_group_a_persons(
+    circle: Invoke, home: Path, args: list[str], says: str
+) -> None:
+    refused_and_unchanged(circle, home, args, says, named_rows)
+
+
+def test_a_peer_can_be_renamed_to_their_own_name_in_another_case_and_groups_do_not_mind(
+    circle: Invoke,
+) -> None:
+    assert circle("person", "rename", "Kai", "KAI").exit_code == 0
+    assert circle("pair", "add", "Tuesday").exit_code == 0  # the start of a group's name is a name of its own
+
+
+# ---------------------------------------------------------------- who was a member then
+
+
+def test_a_past_session_is_checked_against_who_was_a_member_then(circle: Invoke, home: Path) -> None:
+    assert circle("group", "leave", CIRCLE, "-m", "Noor").exit_code == 0
+    assert circle("group", "join", CIRCLE, "-m", "Lee").exit_code == 0
+    # Noor has left since, but was there two days ago, and may have facilitated.
+    session(circle, "--came", "Noor", "--came", "Kai", "-f", "Noor", "--no-round", "--at", "2d")
+    held = shown(circle)["sessions"][0]
+    assert held["came"] == ["Ana", "Kai", "Noor"] and held["facilitator"] == "Noor"
+    before = group_rows(home)
+    # Lee joined today: not at a session two days ago, as one who came or who facilitated.
+    for args in (["--came", "Lee"], ["--came", "Kai", "-f", "Lee"]):
+        result = circle("group", "session", CIRCLE, *args, "--no-round", "--at", "2d")
+        refused_cleanly(result)
+        assert "Lee joined Tuesday circle on " in result.stderr
+        assert "after this session on " in result.stderr
+        assert "Members then: Kai, Noor, Sam." in result.stderr
+    # Today, the other way round.
+    result = circle("group", "session", CIRCLE, "--came", "Noor", "--no-round")
+    refused_cleanly(result)
+    assert "Noor left Tuesday circle on " in result.stderr and "before this session" in result.stderr
+    assert group_rows(home) == before
+    session(circle, "--came", "Lee", "--no-round")
+
+
+def test_at_a_terminal_a_past_session_offers_who_was_a_member_then(circle: Invoke, terminal: None) -> None:
+    assert circle("group", "leave", CIRCLE, "-m", "Noor").exit_code == 0
+    assert circle("group", "join", CIRCLE, "-m", "Lee").exit_code == 0
+    # Who came: Kai, Noor, Sam (Lee joined later); Space picks Noor, the second.
+    with typed(DOWN + " " + ENTER + ENTER):
+        result = circle("group", "session", CIRCLE, "--no-round", "--at", "2d")
+    assert result.exit_code == 0, result.output
+    assert shown(circle)["sessions"][0]["came"] == ["Ana", "Noor"]

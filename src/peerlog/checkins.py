@@ -55,6 +55,8 @@ class CheckInView:
     tags: list[str] = field(default_factory=list)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    #: The group it belongs to, by name (instead of a pair).
+    group: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -66,6 +68,7 @@ class CheckInView:
             "author": self.author,
             "by_you": self.by_you,
             "pair": self.pair,
+            "group": self.group,
             "at": self.at.isoformat(),
             "mood": self.mood,
             "note": self.note,
@@ -452,10 +455,12 @@ def list_checkins(
             author.c.name.label("author_name"),
             p.c.id.label("pair_found"),
             peer.c.name.label("peer_name"),
+            t.peer_group.c.name.label("group_name"),
         )
         .outerjoin(author, author.c.id == c.c.author_id)
         .outerjoin(p, p.c.id == c.c.pair_id)
         .outerjoin(peer, peer.c.id == peer_id)
+        .outerjoin(t.peer_group, t.peer_group.c.id == c.c.group_id)
         .where(visible_to(c, me.id))
     )
     if pair:
@@ -502,6 +507,7 @@ def _views(
             me=me,
             # A pair whose peer is missing still shows that it had one.
             pair=(c["peer_name"] or "?") if c["pair_found"] else None,
+            group=c["group_name"],
             wins=wins[c["id"]],
             challenges=challenges[c["id"]],
             tags=tags[c["id"]],
@@ -522,10 +528,15 @@ def _names(session: Session, checkin: Mapping[str, Any], me: Me) -> dict[str, An
         found = session.execute(
             select(p.c.id, ps.c.name).outerjoin(ps, ps.c.id == peer_id).where(p.c.id == checkin["pair_id"])
         ).first()
+    group = None
+    if checkin.get("group_id"):
+        g = t.peer_group
+        group = session.execute(select(g.c.name).where(g.c.id == checkin["group_id"])).scalar()
     return {
         "author_name": author,
         "pair_found": found.id if found else None,
         "peer_name": found.name if found else None,
+        "group_name": group,
     }
 
 
@@ -538,6 +549,7 @@ def _view(
     wins: list[str],
     challenges: list[ChallengeView],
     tags: list[str],
+    group: str | None = None,
 ) -> CheckInView:
     return CheckInView(
         id=c["id"],
@@ -553,4 +565,5 @@ def _view(
         tags=tags,
         created_at=c["created_at"],
         updated_at=c["updated_at"],
+        group=group if c.get("group_id") else None,
     )

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from peerlog import dates
-from peerlog.errors import InputError
+from peerlog.errors import InputError, NotFoundError
 from peerlog.groups import (
+    LEFT,
     SessionView,
-    current_members,
     match_member,
+    members_at,
+    outside_at,
     resolve_group,
     rotation_of,
     view,
@@ -61,15 +63,16 @@ class SessionPlan:
         return next(iter(self.present(came)), None)
 
 
-def plan_session(session: Session, name: str) -> SessionPlan:
+def plan_session(session: Session, name: str, *, at: datetime | None = None) -> SessionPlan:
+    """The group and who was part of it at `at` (now when None), to ask who came and who facilitated."""
     group = resolve_group(session, name, active_only=True)
     me = get_self(session)
-    current = current_members(session, group.id)
+    members = members_at(session, group, at or dates.local_now())
     return SessionPlan(
         group=group.name,
         you=me.name,
-        others=[p.name for p in current if not p.is_self],
-        rotation=[p.name for p in rotation_of(session, group, current, me.id)],
+        others=[p.name for p in members if not p.is_self],
+        rotation=[p.name for p in rotation_of(session, group, members, me.id)],
     )
 
 
@@ -100,13 +103,15 @@ def record_session(
 
     found = resolve_group(session, group, active_only=True)
     me = get_self(session)
-    current = current_members(session, found.id)
-    others = [p for p in current if not p.is_self]
+    moment = at or dates.local_now()
+    # Who came is checked against who was part of the group then, not now: someone who has left since
+    # was there, someone who joined later was not.
+    others = [p for p in members_at(session, found, moment) if not p.is_self]
     present: list[Person] = [me]
     for raw in came:
         if name_key(raw) == me.name_key:
             continue  # you are there: you are the one recording it
-        person = match_member(others, raw, found)
+        person = _member_then(session, found, others, raw, moment)
         if person not in present:
             present.append(person)
     if len(present) < 2:
@@ -114,15 +119,18 @@ def record_session(
             "Who came? A session needs at least one other member there.",
             hint=f"Give --came NAME for each member who was there (members: {', '.join(p.name for p in others)}).",
         )
-    leader: Person | None = None
+    facilitating: Person | None = None
     if facilitator is not None and facilitator.strip():
-        leader = me if name_key(facilitator) == me.name_key else match_member(others, facilitator, found)
-        if leader not in present:
+        facilitating = (
+            me
+            if name_key(facilitator) == me.name_key
+            else _member_then(session, found, others, facilitator, moment)
+        )
+        if facilitating not in present:
             raise InputError(
-                f"{leader.name} facilitated, but is not among who came.",
-                hint=f'Add --came "{leader.name}", or name someone who was there.',
+                f"{facilitating.name} facilitated, but is not among who came.",
+                hint=f'Add --came "{facilitating.name}", or name someone who was there.',
             )
-    moment = at or dates.local_now()
     round_view = None
     if answers:
         if pack is None:
@@ -131,7 +139,7 @@ def record_session(
     row = GroupSession(
         group_id=found.id,
         author_id=me.id,
-        facilitator_id=leader.id if leader else None,
+        facilitator_id=facilitating.id if facilitating else None,
         round_id=round_view.id if round_view else None,
         at=dates.to_utc(moment),
         utc_offset=dates.offset_minutes(moment),
@@ -144,6 +152,26 @@ def record_session(
     shown = view(session, found, sessions=None)
     saved = next(s for s in shown.sessions if s.id == row.id)
     return RecordedSession(found.name, saved, round_view, shown.suggested)
+
+
+def _member_then(
+    session: Session, group: Group, members: Sequence[Person], name: str, moment: datetime
+) -> Person:
+    """A member at the session's moment by name; someone who joined later or had left by then is told so."""
+    try:
+        return match_member(members, name, group)
+    except NotFoundError as missing:
+        outside = outside_at(session, group, name, moment)
+        if outside is None:
+            raise
+        person, change, when = outside
+        why = (
+            f"{person.name} left {group.name} on {dates.short_day(when)}, before this session."
+            if change == LEFT
+            else f"{person.name} joined {group.name} on {dates.short_day(when)}, after this session on "
+            f"{dates.short_day(moment)}."
+        )
+        raise InputError(why, hint=f"Members then: {', '.join(p.name for p in members)}.") from missing
 
 
 def _record_round(

@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from peerlog import dates, lookup
-from peerlog.errors import AmbiguousError, InputError, NotFoundError
+from peerlog.errors import InputError, NotFoundError
 from peerlog.ids import short_id
 from peerlog.models import (
     Group,
@@ -31,7 +31,7 @@ from peerlog.models import (
     Reflection,
     utcnow,
 )
-from peerlog.people import clean_name, find_peer, get_self, name_key
+from peerlog.people import check_not_a_group, clean_name, find_peer, get_self, name_key
 from peerlog.store.visibility import visible_in_group
 
 #: How many people a group holds, you included: fewer is a pair or a conversation, more is hard to hold
@@ -190,21 +190,58 @@ def current_members(session: Session, group_id: str) -> list[Person]:
     return sorted(people, key=lambda p: (not p.is_self, p.name_key))
 
 
+def members_at(session: Session, group: Group, moment: datetime) -> list[Person]:
+    """Who was part of `group` at `moment`, in the order of `current_members`: someone who has left since
+    was, someone who joined later was not. A stretch that began with the group reaches back before its
+    start, since a circle has often met for a while before it is written down here."""
+    when, start = dates.to_utc(moment), _utc(group.started_at)
+    found: dict[str, Person] = {}
+    for m, p in _stretches(session, group.id):
+        joined = _utc(m.joined_at)
+        if (joined <= when or joined <= start) and (m.left_at is None or when < _utc(m.left_at)):
+            found[p.id] = p
+    return sorted(found.values(), key=lambda p: (not p.is_self, p.name_key))
+
+
+#: What `outside_at` found: someone had left by then, or joined only later.
+LEFT, JOINED = "left", "joined"
+
+
+def outside_at(
+    session: Session, group: Group, name: str, moment: datetime
+) -> tuple[Person, str, datetime] | None:
+    """Someone called `name` who is or was part of `group` but was not a member at `moment`: who, whether
+    they had `LEFT` by then or `JOINED` later, and when (local). None when they were, or never were."""
+    key = name_key(name)
+    when = dates.to_utc(moment)
+    stretches = [(m, p) for m, p in _stretches(session, group.id) if p.name_key == key]
+    if not stretches:
+        return None
+    person = stretches[0][1]
+    left = [m.left_at for m, _p in stretches if m.left_at is not None and _utc(m.left_at) <= when]
+    if left:
+        return person, LEFT, _aware(max(left))
+    later = [m.joined_at for m, _p in stretches if _utc(m.joined_at) > when]
+    if later:
+        return person, JOINED, _aware(min(later))
+    return None
+
+
+def everyone_in(session: Session, group: Group) -> list[Person]:
+    """Everyone who is or was part of `group`, you included, each once."""
+    return list({p.id: p for _m, p in _stretches(session, group.id)}.values())
+
+
+def _utc(stored: datetime) -> datetime:
+    return dates.from_stored(stored, 0)
+
+
 def match_member(people: Sequence[Person], name: str, group: Group) -> Person:
     """A current member by name: exact (case-insensitive) first, then a unique start of a name."""
-    key = name_key(name)
-    found = [p for p in people if p.name_key == key] or [
-        p for p in people if key and p.name_key.startswith(key)
-    ]
-    if len(found) == 1:
-        return found[0]
+    # An empty name would be the start of every name: it names nobody.
+    found = lookup.by_name(people, name, key_of=lambda p: p.name_key) if name_key(name) else []
     if found:
-        names = sorted(p.name for p in found)
-        raise AmbiguousError(
-            f"'{name}' matches more than one member of {group.name}: {', '.join(names)}.",
-            candidates=names,
-            hint="Type more of the name.",
-        )
+        return lookup.one_match(found, name, f"member of {group.name}", name_of=lambda p: p.name, order=None)
     members = ", ".join(p.name for p in people)
     raise NotFoundError(
         f"{name.strip() or 'That name'} is not in {group.name}.", hint=f"Its members: {members}."
@@ -227,6 +264,13 @@ def _check_name_is_free(session: Session, name: str, *, keep: Group | None = Non
                 hint=f'Keep `--pair "{pair.peer}"` for your pair and give the group a name of its own, '
                 f'such as "{name} circle".',
             )
+    person = find_peer(session, name)
+    if person is not None:
+        # Someone you do not pair with (a member of a group, or someone a bundle named) keeps their name too.
+        raise InputError(
+            f"Someone in your journal is already called '{person.name}'.",
+            hint=f'Give the group a name of its own, such as "{name} circle".',
+        )
     for other in _all_groups(session):
         if other.name_key == key and (keep is None or other.id != keep.id):
             ended = f" (ended {dates.short_day(_aware(other.ended_at))})" if other.ended_at else ""
@@ -251,6 +295,7 @@ def _people_named(session: Session, names: Sequence[str], me: Person) -> tuple[l
             )
         if key in seen:
             raise InputError(f"{seen[key]} is named twice; give each member once.")
+        check_not_a_group(session, name, hint="Give each member's own name with --member.")
         seen[key] = name
         cleaned.append(name)
     people, new = [], []
@@ -386,6 +431,12 @@ def add_group(
         name, hint='Give the group a name: `peerlog group add "Tuesday circle" --member NAME`.'
     )
     _check_name_is_free(session, group_name)
+    for member in members:
+        if name_key(member) == name_key(group_name):
+            raise InputError(
+                f"'{group_name}' cannot be both the group's name and a member's.",
+                hint="Give the group a name of its own, and each member theirs.",
+            )
     if agreement is not None:
         agreement = clean_text(agreement, what="agreement") or None
     _check_size(len(members) + 1, group_name, changing="in it")

@@ -16,7 +16,7 @@ from peerlog import lookup
 from peerlog.errors import InputError
 from peerlog.ids import short_id
 from peerlog.models import CheckIn, Pair, Person, SyncFolder, utcnow
-from peerlog.people import clean_name, find_peer, get_self, name_key
+from peerlog.people import check_not_a_group, clean_name, find_peer, get_self, name_key
 from peerlog.store.visibility import visible_to
 
 
@@ -129,6 +129,11 @@ def add_pair(session: Session, *, peer_name: str, agreement: str | None = None) 
             f"'{name}' is your own name in this journal.",
             hint='Give your peer\'s name: `peerlog pair add "Their name"`.',
         )
+    check_not_a_group(
+        session,
+        name,
+        hint=f'Keep `--group` for the group and give your peer a name of their own, such as "{name} R.".',
+    )
     peer = find_peer(session, name)
     if peer is None:
         peer = Person(name=name, name_key=name_key(name))

@@ -7,9 +7,18 @@ from sqlmodel import Session, select
 from peerlog import rules
 from peerlog.errors import InputError
 from peerlog.lookup import load_me, name_key
-from peerlog.models import Person, utcnow
+from peerlog.models import Group, Person, utcnow
 
-__all__ = ["clean_name", "find_peer", "find_self", "get_self", "init_self", "name_key", "rename_peer"]
+__all__ = [
+    "check_not_a_group",
+    "clean_name",
+    "find_peer",
+    "find_self",
+    "get_self",
+    "init_self",
+    "name_key",
+    "rename_peer",
+]
 
 MAX_NAME = rules.NAME
 
@@ -32,6 +41,14 @@ def clean_name(name: str, *, hint: str = OWN_NAME_HINT) -> str:
     return cleaned
 
 
+def check_not_a_group(session: Session, name: str, *, hint: str) -> None:
+    """A person's name is never a group's (ended groups included), as a group's is never a pair's: so
+    `--pair`, `--group` and the names people say never leave anyone wondering which was meant."""
+    group = session.exec(select(Group).where(Group.name_key == name_key(name))).first()
+    if group is not None:
+        raise InputError(f"'{name}' is already the name of your group {group.name}.", hint=hint)
+
+
 def find_self(session: Session) -> Person | None:
     return session.exec(select(Person).where(Person.is_self == True)).first()  # noqa: E712
 
@@ -45,6 +62,8 @@ def init_self(session: Session, name: str) -> tuple[Person, str]:
     """Make sure the journal knows who "you" are. Returns you and what happened: created, renamed or kept."""
     name = clean_name(name)
     me = find_self(session)
+    if me is None or name_key(name) != me.name_key:
+        check_not_a_group(session, name, hint="Give the name your peers know you by.")
     if me is None:
         me = Person(name=name, name_key=name_key(name), is_self=True)
         session.add(me)
@@ -91,6 +110,13 @@ def rename_peer(session: Session, old: str, new: str) -> tuple[str, Person]:
     if name_key(name) == me.name_key:
         raise InputError(
             f"'{name}' is your own name in this journal.", hint="Give your peer a name of their own."
+        )
+    if name_key(name) != peer.name_key:
+        check_not_a_group(
+            session,
+            name,
+            hint="Give them a name of their own (an initial tells them apart), or rename the group first "
+            "with `peerlog group rename`.",
         )
     other = find_peer(session, name)
     if other is not None and other.id != peer.id:

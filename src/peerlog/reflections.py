@@ -67,6 +67,8 @@ class ReflectionView:
     at: datetime
     visibility: str
     answers: list[AnswerView] = field(default_factory=list)
+    #: The group it belongs to, by name (instead of a pair).
+    group: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -78,6 +80,7 @@ class ReflectionView:
             "author": self.author,
             "by_you": self.by_you,
             "pair": self.pair,
+            "group": self.group,
             "pack": self.pack_name,
             "pack_title": self.pack_title,
             "at": self.at.isoformat(),
@@ -309,6 +312,13 @@ def _views(session: Session, reflections: list[Reflection], me: Person) -> list[
             p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(set(peers.values()))))
         }
         pair_names = {pair_id: names.get(peer, "?") for pair_id, peer in peers.items()}
+    group_ids = {r.group_id for r in reflections if r.group_id}
+    group_names: dict[str, str] = {}
+    if group_ids:
+        g = t.peer_group
+        group_names = {
+            r.id: r.name for r in session.execute(select(g.c.id, g.c.name).where(g.c.id.in_(group_ids)))
+        }
     return [
         ReflectionView(
             id=r.id,
@@ -320,6 +330,7 @@ def _views(session: Session, reflections: list[Reflection], me: Person) -> list[
             at=dates.from_stored(r.at, r.utc_offset),
             visibility=r.visibility,
             answers=answers[r.id],
+            group=group_names.get(r.group_id, "?") if r.group_id else None,
         )
         for r in reflections
     ]

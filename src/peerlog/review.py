@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 from peerlog import lookup
 from peerlog import tables as t
@@ -38,6 +39,25 @@ class PersonRef:
 
 
 @dataclass(frozen=True)
+class GroupRef:
+    """The group a view is about, and everyone who was a member at some time in the period."""
+
+    id: str
+    name: str
+    started_at: datetime
+    ended_at: datetime | None
+    members: tuple[PersonRef, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "ended": self.ended_at is not None,
+            "members": [p.name for p in self.members],
+        }
+
+
+@dataclass(frozen=True)
 class Scope:
     """Who is looking, and at which pair (None: everything they may see).
 
@@ -50,6 +70,8 @@ class Scope:
     pair_started: datetime | None = None
     peer: PersonRef | None = None
     together: bool = False
+    #: A group instead of a pair: its entries (your own and what members shared with it).
+    group: GroupRef | None = None
 
     @property
     def pair_people(self) -> list[PersonRef]:
@@ -65,7 +87,16 @@ class Scope:
         return visible_to(table, self.me.id, include_private=False)
 
     def in_pair(self, table: Any) -> Any:
+        """Within the pair or the group looked at (everything, when neither)."""
+        if self.group:
+            return table.c.group_id == self.group.id
         return table.c.pair_id == self.pair_id if self.pair_id else true()
+
+    def in_pair_late(self, table: Any) -> Any:
+        """As `in_pair`, kept off the indexes (see `unindexed`): for queries another range should drive."""
+        if self.group:
+            return unindexed(table.c.group_id) == self.group.id
+        return unindexed(table.c.pair_id) == self.pair_id if self.pair_id else true()
 
     def where(self, table: Any) -> Any:
         return and_(self.visible(table), self.in_pair(table))
@@ -74,6 +105,13 @@ class Scope:
         if not self.peer:
             return None
         return {"id": self.pair_id, "people": [self.me.name, self.peer.name]}
+
+    def group_dict(self) -> dict[str, object] | None:
+        return self.group.to_dict() if self.group else None
+
+    def view_dict(self) -> dict[str, object]:
+        """Which pair or group a view is about, for `--json`: `pair` always, `group` when there is one."""
+        return {"pair": self.pair_dict(), **({"group": self.group_dict()} if self.group else {})}
 
     def privacy_dict(self) -> dict[str, object]:
         return {"together": self.together, "includes_private": not self.together}
@@ -146,6 +184,43 @@ def authors_between(conn: Connection, scope: Scope, span: Period) -> set[str]:
 def ordered_people(people: dict[str, PersonRef]) -> list[PersonRef]:
     """You first (it is your journal), then peers by name: a stable order, never a ranking."""
     return sorted(people.values(), key=lambda p: (not p.you, p.name.casefold(), p.id))
+
+
+def group_people(people: dict[str, PersonRef]) -> list[PersonRef]:
+    """A group's members by name, you among them in your place: the same order every week and on every
+    member's screen (roughly: names sort alike), so nobody is first, however the journal is kept."""
+    return sorted(people.values(), key=lambda p: (p.name.casefold(), p.id))
+
+
+def group_scope(session: Session, name: str, span: Period, *, together: bool = False) -> Scope:
+    """The scope of a group view: the group called `name` (an ended one too: its history stays), with
+    everyone who was a member at some time in the period."""
+    from peerlog.groups import resolve_group
+
+    found = resolve_group(session, name)
+    conn = session.connection()
+    me = load_me(conn)
+    gm = t.group_member
+    rows = conn.execute(
+        select(gm.c.person_id).where(
+            gm.c.group_id == found.id,
+            gm.c.joined_at <= span.until.astimezone(UTC),
+            or_(gm.c.left_at.is_(None), gm.c.left_at >= span.since.astimezone(UTC)),
+        )
+    )
+    members = names_of(conn, me, {r.person_id for r in rows})
+    group = GroupRef(
+        found.id, found.name, local(found.started_at, 0), found.ended_at, tuple(group_people(members))
+    )
+    return Scope(me=me, group=group, together=together)
+
+
+def check_one_place(pair: str | None, group: str | None) -> None:
+    if pair is not None and group is not None:
+        raise InputError(
+            "A view is of one pair or one group: --pair and --group cannot go together.",
+            hint="Choose one of them.",
+        )
 
 
 def scope_for(conn: Connection, pair: str | None, *, together: bool = False) -> Scope:

@@ -202,15 +202,21 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
             raw.append(("answer", r.id, r.author_id, r.at, r.utc_offset, f"{r.pack_title}: {r.prompt_text}"))
             entries[("answer", r.id)] = ("reflection", r.entry)
     recipients: dict[str, str] = {}
+    in_group: dict[str, str] = {}
     if ids := by_kind.get("feedback"):
+        from peerlog.models import Group, table_of
+
+        g = table_of(Group)
         rows = conn.execute(
-            select(fb.c.id, fb.c.kind, fb.c.author_id, fb.c.recipient_id, fb.c.at, fb.c.utc_offset).where(
-                fb.c.id.in_(ids), scope.visible(fb)
-            )
+            select(fb.c.id, fb.c.kind, fb.c.author_id, fb.c.recipient_id, fb.c.at, fb.c.utc_offset, g.c.name)
+            .outerjoin(g, g.c.id == fb.c.group_id)
+            .where(fb.c.id.in_(ids), scope.visible(fb))
         )
         for r in rows:
             recipients[r.id] = r.recipient_id
             people.add(r.recipient_id)
+            # Feedback given in a group says so, as the feedback list does.
+            in_group[r.id] = f" in {r.name}" if r.name else ""
             raw.append(("feedback", r.id, r.author_id, r.at, r.utc_offset, r.kind))
             entries[("feedback", r.id)] = ("feedback", r.id)
     people |= {r[2] for r in raw}
@@ -220,7 +226,7 @@ def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHi
         name = review_name(author)
         if kind == "feedback":
             recipient = names.get(recipients[ref_id])
-            context = f"{context} from {name} to {review_name(recipient)}"
+            context = f"{context} from {name} to {review_name(recipient)}{in_group[ref_id]}"
         details[(kind, ref_id)] = (author_id, local_at(at, offset), context)
     hits = []
     for f in found:

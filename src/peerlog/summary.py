@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -32,6 +32,22 @@ RATING_ORDER = ("heard", "mattered", "fit", "overall")
 RECENT = 3
 RECENT_FEEDBACK = 2
 SESSION_CHECKS_SHOWN = 3
+#: The rating questions of a group's session check: (pack, prompt id) -> (label, lowest, highest).
+#: The round's own "how did the session feel?" and, for a session check filed in the group, its scales.
+GROUP_RATINGS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("group-round", "felt"): ("how the session felt", "hard", "good"),
+    (SESSION_CHECK, "heard"): (RATING_LABELS["heard"], "not really", "completely"),
+    (SESSION_CHECK, "mattered"): (RATING_LABELS["mattered"], "not really", "completely"),
+    (SESSION_CHECK, "fit"): (RATING_LABELS["fit"], "not really", "completely"),
+    (SESSION_CHECK, "overall"): ("overall", "not great", "really good"),
+}
+#: Below this many people, a spread of ratings would let anyone guess who felt what: it is kept back.
+MIN_RATERS = 3
+#: How many of the latest meetings a group summary names.
+MEETINGS_SHOWN = 3
+#: How many of each person's latest rounds a group summary quotes, and how many written answers of each.
+ROUNDS_SHOWN = 2
+ROUND_ANSWERS = 2
 
 
 @dataclass(frozen=True)
@@ -151,7 +167,7 @@ class SummaryView:
 
         return {
             "period": self.period.to_dict(),
-            "pair": self.scope.pair_dict(),
+            **self.scope.view_dict(),
             **self.scope.privacy_dict(),
             "people": [p.to_dict() for p in self.people],
             "checkins": named({p.id: self.checkins.get(p.id, 0) for p in self.people}),
@@ -181,6 +197,116 @@ class SummaryView:
                 "more_session_checks": self.more_session_checks,
             },
             "feedback": [f.to_dict() for f in self.feedback],
+        }
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One meeting of a group: every record of it you may see from one day, as each member who recorded it
+    may have (their records arrive with what they share), with who came and who facilitated merged."""
+
+    day: date
+    came: list[PersonRef]
+    facilitators: list[PersonRef]
+
+    @property
+    def you_came(self) -> bool:
+        return any(p.you for p in self.came)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "day": self.day.isoformat(),
+            "came": [p.name for p in self.came],
+            "facilitated_by": [p.name for p in self.facilitators],
+        }
+
+
+@dataclass(frozen=True)
+class RoundLine:
+    """A round (a reflection in the group): its written answers only. A rating in it shows, without a
+    name, in the group's spread, never beside the person who gave it."""
+
+    id: str
+    person: PersonRef
+    at: datetime
+    title: str
+    visibility: str
+    answers: list[tuple[str, str]]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "person": self.person.name,
+            "at": self.at.isoformat(),
+            "title": self.title,
+            "visibility": self.visibility,
+            "answers": [{"prompt": q, "value": v} for q, v in self.answers],
+        }
+
+
+@dataclass(frozen=True)
+class RatingSpread:
+    """How many people gave each value to one rating question: each person's latest in the period, no
+    names. Below `MIN_RATERS` people the values are kept back (`counts` empty)."""
+
+    label: str
+    low: str
+    high: str
+    raters: int
+    counts: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def shown(self) -> bool:
+        return self.raters >= MIN_RATERS
+
+    def word(self, value: int) -> str:
+        return {
+            1: self.low,
+            2: f"nearer {self.low}",
+            3: "in between",
+            4: f"nearer {self.high}",
+            5: self.high,
+        }.get(value, str(value))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.label,
+            "people": self.raters,
+            "spread": {str(k): v for k, v in sorted(self.counts.items(), reverse=True)}
+            if self.shown
+            else None,
+        }
+
+
+@dataclass(frozen=True)
+class GroupSummaryView:
+    period: Period
+    scope: Scope
+    people: list[PersonRef]
+    meetings_held: int
+    you_came: int
+    recent_meetings: list[Meeting]
+    rounds: list[RoundLine]
+    more_rounds: int
+    ratings: list[RatingSpread]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.meetings_held or self.rounds or any(r.raters for r in self.ratings))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "period": self.period.to_dict(),
+            **self.scope.view_dict(),
+            **self.scope.privacy_dict(),
+            "people": [p.to_dict() for p in self.people],
+            "sessions": {
+                "held": self.meetings_held,
+                "you_came": self.you_came,
+                "recent": [m.to_dict() for m in self.recent_meetings],
+            },
+            "rounds": {"recent": [r.to_dict() for r in self.rounds], "more": self.more_rounds},
+            "session_check": [r.to_dict() for r in self.ratings],
         }
 
 
@@ -238,7 +364,7 @@ def summary_view(
     checkins = {r[0]: int(r[1]) for r in counted}
     logged = {r[0]: int(r[2] or 0) for r in counted}
     raised = {r[0]: (int(r[3] or 0), int(r[4] or 0)) for r in counted if r[3]}
-    in_pair_late = (review.unindexed(c.c.pair_id) == scope.pair_id) if scope.pair_id else true()
+    in_pair_late = scope.in_pair_late(c)
     overcome = _grouped(
         conn,
         select(c.c.author_id, func.count())
@@ -337,6 +463,8 @@ def session_checks(
         scope.where(rf),
         span.between(rf.c.at),
         rf.c.pack_name == SESSION_CHECK,
+        # A group's ratings are shown only as a spread without names (`summary --group`), never side by side.
+        rf.c.group_id.is_(None),
         # The period's range on `at` drives this; the author list only trims it.
         review.unindexed(rf.c.author_id).in_([p.id for p in people]),
     )
@@ -451,3 +579,144 @@ def feedback_flows(
             )
         )
     return flows
+
+
+# ---------------------------------------------------------------- a group's summary
+
+
+def group_summary_view(
+    session: Session,
+    group: str,
+    *,
+    since: datetime | None = None,
+    month: bool = False,
+    now: datetime | None = None,
+    together: bool = False,
+) -> GroupSummaryView:
+    """A group's period: its sessions and who came (never a count per person), the rounds shared with
+    it, and its session check as a spread without names."""
+    now = now or datetime.now().astimezone()
+    span = review.period(since, None, default_since=default_since(now, month=month), now=now)
+    scope = review.group_scope(session, group, span, together=together)
+    assert scope.group is not None
+    conn = session.connection()
+    members = {p.id: p for p in scope.group.members}
+    meetings = _meetings(conn, scope, span, members)
+    rounds, more = _rounds(conn, scope, span, members)
+    people = review.group_people({**members, **{r.person.id: r.person for r in rounds}})
+    return GroupSummaryView(
+        period=span,
+        scope=scope,
+        people=people,
+        meetings_held=len(meetings),
+        you_came=sum(1 for m in meetings if m.you_came),
+        recent_meetings=meetings[:MEETINGS_SHOWN],
+        rounds=rounds,
+        more_rounds=more,
+        ratings=_rating_spreads(conn, scope, span),
+    )
+
+
+def _meetings(conn: Connection, scope: Scope, span: Period, members: dict[str, PersonRef]) -> list[Meeting]:
+    """The group's meetings in the period, newest first: the session records you may see, one meeting a
+    day (members who each recorded the same meeting are one meeting, not several)."""
+    gs, ga = t.group_session, t.group_attendance
+    rows = conn.execute(
+        select(gs.c.id, gs.c.at, gs.c.utc_offset, gs.c.facilitator_id)
+        .where(scope.where(gs), span.between(gs.c.at))
+        .order_by(gs.c.at.desc())
+    ).all()
+    if not rows:
+        return []
+    came: dict[str, set[str]] = {}
+    for a in conn.execute(
+        select(ga.c.session_id, ga.c.person_id).where(ga.c.session_id.in_([r.id for r in rows]))
+    ):
+        came.setdefault(a.session_id, set()).add(a.person_id)
+    days: dict[date, tuple[set[str], set[str]]] = {}
+    for r in rows:
+        who, led = days.setdefault(local(r.at, r.utc_offset).date(), (set(), set()))
+        who |= came.get(r.id, set())
+        if r.facilitator_id:
+            led.add(r.facilitator_id)
+    ids = {p for who, led in days.values() for p in who | led}
+    people = {**review.names_of(conn, scope.me, ids - set(members)), **members}
+
+    def named(ids: set[str]) -> list[PersonRef]:
+        return review.group_people({i: people[i] for i in ids if i in people})
+
+    return [Meeting(day, named(who), named(led)) for day, (who, led) in days.items()]
+
+
+def _rounds(
+    conn: Connection, scope: Scope, span: Period, members: dict[str, PersonRef]
+) -> tuple[list[RoundLine], int]:
+    """The latest few rounds of each person in the group's period (written answers only), and how many
+    more the period holds in all. A session check is no round: its ratings go to the spread."""
+    rf, a = t.reflection, t.answer
+    wanted = (scope.where(rf), span.between(rf.c.at), rf.c.pack_name != SESSION_CHECK)
+    authors = [r[0] for r in conn.execute(select(rf.c.author_id).where(*wanted).distinct())]
+    if not authors:
+        return [], 0
+    people = {**review.names_of(conn, scope.me, set(authors) - set(members)), **members}
+    rows: list[Any] = []
+    for author in authors:
+        rows += conn.execute(
+            select(rf.c.id, rf.c.author_id, rf.c.pack_title, rf.c.at, rf.c.utc_offset, rf.c.visibility)
+            # The group's period drives this (its index on group and moment); the author only trims it.
+            .where(*wanted, review.unindexed(rf.c.author_id) == author)
+            .order_by(rf.c.at.desc())
+            .limit(ROUNDS_SHOWN)
+        ).all()
+    total = conn.execute(select(func.count()).select_from(rf).where(*wanted)).scalar() or 0
+    written: dict[str, list[tuple[str, str]]] = {}
+    for ans in conn.execute(
+        select(a.c.reflection_id, a.c.prompt_text, a.c.value)
+        .where(a.c.reflection_id.in_([r.id for r in rows]), a.c.kind.in_(("text", "long")), a.c.value != "")
+        .order_by(a.c.position)
+    ):
+        written.setdefault(ans.reflection_id, []).append((ans.prompt_text, ans.value))
+    rounds = [
+        RoundLine(
+            r.id,
+            people[r.author_id],
+            local(r.at, r.utc_offset),
+            r.pack_title,
+            r.visibility,
+            written.get(r.id, [])[:ROUND_ANSWERS],
+        )
+        for r in sorted(rows, key=lambda r: r.at)
+    ]
+    return rounds, max(0, int(total) - len(rounds))
+
+
+def _rating_spreads(conn: Connection, scope: Scope, span: Period) -> list[RatingSpread]:
+    """Each rating question of the group's session check, with each person's latest answer in the period."""
+    rf, a = t.reflection, t.answer
+    packs = sorted({pack for pack, _ in GROUP_RATINGS})
+    rows = conn.execute(
+        select(rf.c.author_id, rf.c.pack_name, a.c.prompt_id, a.c.value)
+        .join(a, a.c.reflection_id == rf.c.id)
+        .where(scope.where(rf), span.between(rf.c.at), rf.c.pack_name.in_(packs), a.c.kind == "scale")
+        .order_by(rf.c.at, a.c.position)
+    ).all()
+    latest: dict[tuple[str, str], dict[str, int]] = {}
+    for r in rows:
+        if (r.pack_name, r.prompt_id) not in GROUP_RATINGS:
+            continue
+        try:
+            value = int(float(r.value))
+        except ValueError:
+            continue  # a skipped or odd value says nothing about how it felt
+        latest.setdefault((r.pack_name, r.prompt_id), {})[r.author_id] = value
+    spreads = []
+    for key, (label, low, high) in GROUP_RATINGS.items():
+        given = latest.get(key)
+        if not given:
+            continue
+        counts: dict[int, int] = {}
+        for value in given.values():
+            counts[value] = counts.get(value, 0) + 1
+        spread = RatingSpread(label, low, high, len(given))
+        spreads.append(spread if not spread.shown else RatingSpread(label, low, high, len(given), counts))
+    return spreads

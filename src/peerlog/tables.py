@@ -16,6 +16,10 @@ from peerlog.models import (
     CheckIn,
     CheckInTag,
     Feedback,
+    Group,
+    GroupAttendance,
+    GroupMember,
+    GroupSession,
     Pair,
     Person,
     Reflection,
@@ -32,7 +36,11 @@ __all__ = [
     "checkin",
     "checkin_tag",
     "feedback",
+    "group_attendance",
+    "group_member",
+    "group_session",
     "pair",
+    "peer_group",
     "person",
     "reflection",
     "win",
@@ -47,3 +55,7 @@ challenge = table_of(Challenge)
 reflection = table_of(Reflection)
 answer = table_of(Answer)
 feedback = table_of(Feedback)
+peer_group = table_of(Group)
+group_member = table_of(GroupMember)
+group_session = table_of(GroupSession)
+group_attendance = table_of(GroupAttendance)

@@ -129,7 +129,7 @@ class WinsView:
     def to_dict(self) -> dict[str, object]:
         return {
             "period": self.period.to_dict(),
-            "pair": self.scope.pair_dict(),
+            **self.scope.view_dict(),
             **self.scope.privacy_dict(),
             "people": [p.to_dict() for p in self.people],
             "total": self.total,
@@ -164,7 +164,7 @@ def wins_between(
     # For overcome challenges the period's range on `overcome_at` must drive the query, not a person's or
     # a pair's whole history: `unindexed` keeps the planner off the check-in indexes for those filters.
     by_author_late = (review.unindexed(c.c.author_id) == person_id) if person_id else true()
-    in_pair_late = (review.unindexed(c.c.pair_id) == scope.pair_id) if scope.pair_id else true()
+    in_pair_late = scope.in_pair_late(c)
     logged = limited(
         select(w.c.id, w.c.text, c.c.author_id, c.c.at, c.c.utc_offset)
         .join(c, c.c.id == w.c.checkin_id)
@@ -234,8 +234,15 @@ def givers(rows: list[tuple[str, Any]]) -> set[str]:
     return {r.author_id for source, r in rows if source == APPRECIATION}
 
 
-def by_week(items: list[WinItem]) -> list[Week]:
+def by_week(items: list[WinItem], *, every_week_of: Period | None = None) -> list[Week]:
+    """Wins grouped by the week they fell in; with `every_week_of`, each week of that period is there,
+    a quiet one too (a group's view gives every week the same place)."""
     weeks: dict[date, list[WinItem]] = {}
+    if every_week_of is not None:
+        monday = review.start_of_week(every_week_of.since).date()
+        while monday <= every_week_of.until.date():
+            weeks[monday] = []
+            monday += timedelta(weeks=1)
     for item in items:
         day = item.at.date()
         weeks.setdefault(day - timedelta(days=day.weekday()), []).append(item)
@@ -337,15 +344,21 @@ def wins_view(
     until: datetime | None = None,
     now: datetime | None = None,
     together: bool = False,
+    group: str | None = None,
 ) -> WinsView:
     """Every win you may see in the period, grouped by week, with mood trends and how far each person has come.
 
-    `together`: only what both people of the pair can see (see `review.Scope`).
+    `together`: only what both people of the pair can see (see `review.Scope`). `group`: the wins of a
+    group's members in it, every week of the period with each member in the same place, and no counts
+    since the start (those would set people side by side by number).
     """
+    review.check_one_place(pair, group)
     conn = session.connection()
-    scope = review.scope_for(conn, pair, together=together)
     # Without --since, the four weeks up to the end of the period (so `--until` alone looks back from there).
     span = review.period(since, until, default_since=default_since(until or now), now=now)
+    if group is not None:
+        return _group_wins(session, group, span, together=together)
+    scope = review.scope_for(conn, pair, together=together)
     rows = wins_between(conn, scope, span)
     if scope.peer:
         people = scope.pair_people
@@ -366,5 +379,30 @@ def wins_view(
         moods=moods,
         journeys=journey,
         since_start=start,
+        total=len(items),
+    )
+
+
+def _group_wins(session: Session, name: str, span: Period, *, together: bool) -> WinsView:
+    conn = session.connection()
+    scope = review.group_scope(session, name, span, together=together)
+    assert scope.group is not None
+    rows = wins_between(conn, scope, span)
+    members = {p.id: p for p in scope.group.members}
+    # Someone whose win is here but whose stretch in the group the journal does not show still gets their place.
+    extra = review.names_of(conn, scope.me, (owners(rows) | givers(rows)) - set(members))
+    people = review.group_people({**members, **{k: v for k, v in extra.items() if k in owners(rows)}})
+    items = to_items(rows, {**members, **extra, scope.me.id: scope.me})
+    buckets, moods = review.mood_trends(conn, scope, span, people)
+    begun = [scope.group.started_at, *(i.at for i in items[:1])]
+    return WinsView(
+        period=span,
+        scope=scope,
+        people=people,
+        # Quiet weeks from when the group began (or its first win, if logged as earlier), not before.
+        weeks=by_week(items, every_week_of=Period(max(span.since, min(begun)), span.until)),
+        trend_buckets=buckets,
+        moods=moods,
+        journeys=[],
         total=len(items),
     )

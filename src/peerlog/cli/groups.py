@@ -311,7 +311,7 @@ def session_(
     if is_interactive() and (not who or facilitator is None or (chosen is not None and not answer)):
         who, facilitator, asked = check_then_ask(
             store,
-            lambda session: plan_session(session, name),
+            lambda session: plan_session(session, name, at=moment),
             lambda plan: _ask_session(plan, who, facilitator, None if answer else chosen),
         )
         given = given or asked
@@ -332,13 +332,13 @@ def session_(
     from peerlog.dates import short_day
 
     held = recorded.session
-    led = (
-        f"{'you' if held.facilitated_by_you else held.facilitator} facilitated"
+    facilitated = (
+        f"{'you' if held.facilitated_by_you else held.facilitator} facilitated this time"
         if held.facilitator
         else "no facilitator noted"
     )
     say(
-        f"Saved the session of {recorded.group} on {short_day(held.at)}: {len(held.came)} of you came, {led}."
+        f"Saved the session of {recorded.group} on {short_day(held.at)}: {len(held.came)} of you came, {facilitated}."
     )
     if recorded.round is not None:
         count = len({a.prompt_id for a in recorded.round.answers})

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from peerlog.asking import PairChoice
     from peerlog.carryover import CarriedAnswer
+    from peerlog.feedback import FeedbackView, Recipient
     from peerlog.hints import Hint
     from peerlog.packs import Given, Pack
     from peerlog.store import Store
@@ -260,12 +261,24 @@ def reflections(
 @app.command()
 def feedback(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(metavar="NAME", help="Your peer's name.")] = None,
+    name: Annotated[
+        str | None,
+        typer.Argument(metavar="NAME", help="Your peer's name (with --group: the member's)."),
+    ] = None,
     message: Annotated[
         str | None,
         typer.Argument(
             metavar="MESSAGE",
             help="What you'd like to tell them. Left out: asked on a terminal, or read from stdin.",
+        ),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            "-g",
+            metavar="GROUP",
+            help="Give it in a group, to one member as to a peer (NAME is the member; asked on a terminal).",
         ),
     ] = None,
     kind: Annotated[
@@ -280,8 +293,8 @@ def feedback(
         bool | None,
         typer.Option(
             "--shared/--private",
-            help="Private (the default) stays with you; shared goes into what you share with your peer. "
-            "Left out on a terminal: asked.",
+            help="Private (the default) stays with you; shared goes into what you share with your peer "
+            "(in a group: with the group). Left out on a terminal: asked.",
             show_default=False,
         ),
     ] = None,
@@ -290,18 +303,24 @@ def feedback(
         bool, typer.Option("--no-hints", help="Don't offer gentle notes on wording.")
     ] = False,
     list_: Annotated[
-        bool, typer.Option("--list", help="Show feedback both ways instead (with NAME: with that peer).")
+        bool,
+        typer.Option(
+            "--list",
+            help="Show feedback both ways instead (with NAME: with that peer, or in that group; "
+            "with --group: in the group, and NAME a member).",
+        ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --list: print JSON for scripts.")] = False,
 ) -> None:
     """Give your peer feedback: an appreciation or a suggestion, as one equal to another.
 
     Feedback is private until you mark it --shared, like every entry: shared feedback goes into what you
-    export or share with your peer, private feedback never leaves this journal.
+    export or share with your peer, private feedback never leaves this journal. In a group (--group),
+    it is for one member, and shared it is shared with the group.
     """
-    from peerlog.asking import check_then_ask, choose_pair, save
+    from peerlog.asking import check_then_ask, save
     from peerlog.errors import InputError
-    from peerlog.feedback import APPRECIATION, check_kind, give_feedback
+    from peerlog.feedback import APPRECIATION, check_kind, choose_recipient, give_feedback
     from peerlog.models import PRIVATE, SHARED
 
     # Flags that belong to the other way of using this command are refused, never silently dropped.
@@ -312,7 +331,7 @@ def feedback(
                 f"--list shows feedback, so it cannot take {' or '.join(dropped)}; nothing was saved.",
                 hint=f'To give feedback, leave out --list: peerlog feedback {name or "NAME"} "your words"',
             )
-        _show_feedback(state(ctx).store(), name, as_json)
+        _show_feedback(state(ctx).store(), name, group, as_json)
         return
     if as_json:
         raise InputError(
@@ -320,54 +339,83 @@ def feedback(
             hint="Add --list to see feedback as JSON, or leave out --json to give it.",
         )
     store = state(ctx).store()
-    if not name:
+    if not name and not (group is not None and is_interactive()):
+        if group is not None:
+            raise InputError(
+                f"Whom in {group} is it for? Give the member's name.",
+                hint=f'For example: peerlog feedback Kai --group "{group}" "I valued what you shared".',
+            )
         raise InputError(
             "Whose feedback is it? Give your peer's name.",
             hint='For example: peerlog feedback sam "I valued how you listened today".',
         )
     kind = None if kind is None else check_kind(kind)
     moment = parse_moment(at, "at")
-    # The pair is checked before anything is asked, so no words are typed in vain.
+    # Whom it is for is checked before anything is asked, so no words are typed in vain.
     words = check_then_ask(
-        store, lambda session: choose_pair(session, name), lambda c: _words(c, name, kind, message, no_hints)
+        store,
+        lambda session: choose_recipient(session, name or None, group=group),
+        lambda chosen: _words(chosen, name, kind, message, no_hints),
     )
     if words is None:
         return
-    kind, message, peer = words
+    kind, message, recipient = words
     if shared is None and is_interactive():
-        shared = _ask_share(peer)
+        shared = _ask_share(recipient)
     visibility = SHARED if shared else PRIVATE
     saved = save(
         store,
         lambda session: give_feedback(
-            session, peer=name, message=message, kind=kind or APPRECIATION, visibility=visibility, at=moment
+            session,
+            peer=str(recipient.name),
+            group=group,
+            message=message,
+            kind=kind or APPRECIATION,
+            visibility=visibility,
+            at=moment,
         ),
     )
     thanks = " Thank you for taking the time to tell them." if saved.kind == APPRECIATION else ""
     say(
-        f"Saved your {saved.kind} for {saved.pair} {saved.short_id} ({_where(saved.visibility, saved.pair)}).{thanks}"
+        f"Saved your {saved.kind} for {_for_whom(saved)} {saved.short_id} ({_feedback_where(saved)}).{thanks}"
     )
     if saved.visibility != "shared":
         say(
             f"Whenever it feels right to pass it on, `peerlog edit {saved.short_id} --shared` "
-            f"puts it into what you share with {saved.pair}."
+            f"puts it into what you share with {saved.shared_with}."
         )
 
 
-def _ask_share(peer: str) -> bool:
+def _for_whom(view: FeedbackView) -> str:
+    """Whom feedback is for, as messages name them: "Sam", or "Kai in Tuesday circle"."""
+    recipient = "you" if view.to_you else view.recipient
+    return f"{recipient} in {view.group}" if view.group else recipient
+
+
+def _feedback_where(view: FeedbackView) -> str:
+    """Who saved feedback reaches, truthfully: in a group, the group; in a pair, the peer."""
+    if view.group is not None:
+        from peerlog.cli.groups import where_it_goes as where_in_group
+
+        return where_in_group(view.visibility, view.group)
+    return _where(view.visibility, view.pair)
+
+
+def _ask_share(recipient: Recipient) -> bool:
     """Whether to pass the feedback on now: skipping (or no) keeps it private, to share later if you like."""
     from peerlog.cli import interactive
     from peerlog.packs import Prompt
 
-    question = f"Share it with {peer} now? Skip keeps it private; you can share it later."
+    whom = f"{recipient.group} (everyone in it sees it)" if recipient.group else str(recipient.name)
+    question = f"Share it with {whom} now? Skip keeps it private; you can share it later."
     return bool(interactive.ask_confirm(Prompt(id="share", text=question, kind="confirm")))
 
 
-def _show_feedback(store: Store, name: str | None, as_json: bool) -> None:
+def _show_feedback(store: Store, name: str | None, group: str | None, as_json: bool) -> None:
     from peerlog.feedback import list_feedback
 
     with store.session() as session:
-        views = list_feedback(session, pair=name)
+        views = list_feedback(session, pair=name, group=group)
     if as_json:
         say_json([v.to_dict() for v in views])
     elif not views:
@@ -380,15 +428,31 @@ def _show_feedback(store: Store, name: str | None, as_json: bool) -> None:
 
 
 def _words(
-    choice: PairChoice, name: str, kind: str | None, message: str | None, no_hints: bool
-) -> tuple[str | None, str, str] | None:
-    """The feedback's kind, words and the peer's name as written in the journal: given, piped in or asked,
-    then offered gentle notes. None saves nothing."""
+    chosen: Recipient, name: str | None, kind: str | None, message: str | None, no_hints: bool
+) -> tuple[str | None, str, Recipient] | None:
+    """The feedback's kind, words and whom it is for (as written in the journal): given, piped in or
+    asked, then offered gentle notes. None saves nothing."""
+    from dataclasses import replace
+
     from peerlog.checkins import clean_text
     from peerlog.errors import InputError
     from peerlog.hints import find_hints
 
-    peer, asking = str(choice.peer), is_interactive()
+    asking = is_interactive()
+    if chosen.name is None:
+        from peerlog.cli import interactive
+        from peerlog.packs import Prompt
+
+        # A group named without a member (only asked on a terminal): whom in it is the feedback for?
+        question = f"Whom in {chosen.group} is your feedback for?"
+        picked = interactive.ask_prompt(
+            Prompt(id="member", text=question, kind="choice", choices=chosen.members)
+        )
+        if not isinstance(picked, str):
+            say("Nothing was saved; come back whenever you have someone in mind.")
+            return None
+        chosen = replace(chosen, name=picked)
+    peer = chosen.label
     if message is None:
         if asking:
             from peerlog.cli import interactive
@@ -408,7 +472,7 @@ def _words(
     message = clean_text(message, what="feedback")
     if no_hints or not asking:
         _say_hints([] if no_hints else find_hints(message), f"your feedback for {peer}")
-        return kind, message, peer
+        return kind, message, chosen
     from peerlog.cli import interactive
 
     reviewed = interactive.review_text(
@@ -417,7 +481,7 @@ def _words(
     if reviewed is None:
         say("Cancelled. Nothing was saved.")
         return None
-    return kind, reviewed, peer
+    return kind, reviewed, chosen
 
 
 # ---------------------------------------------------------------- `edit` and `delete` on reflections and feedback
@@ -528,7 +592,7 @@ def edit_entry(
         words = save(
             store, lambda s: update_feedback(s, prefix, message=note, visibility=visibility, at=moment)
         )
-        short, where = words.short_id, _where(words.visibility, words.pair)
+        short, where = words.short_id, _feedback_where(words)
     say(f"Updated {kind} {short} ({where}).")
 
 
@@ -573,7 +637,7 @@ def describe_entry(store: Store, kind: str, prefix: str) -> tuple[str, str]:
             return r.id, f"Reflection {r.short_id} ({r.pack_title}, {answered}, {r.at:%a %d %b %Y})"
         f = get_feedback(session, prefix)
         first = f.message.splitlines()[0][:60] if f.message else ""
-        return f.id, f"Feedback {f.short_id} for {f.pair}: {first}"
+        return f.id, f"Feedback {f.short_id} for {_for_whom(f)}: {first}"
 
 
 def delete_entry(store: Store, kind: str, full_id: str) -> None:

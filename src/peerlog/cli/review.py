@@ -27,6 +27,7 @@ TOGETHER_HELP = (
     "For two people looking at one screen: only what you both can see (shared entries of the pair, "
     "never your private notes). Uses your one active pair unless you add --pair."
 )
+GROUP_HELP = "Your group with this name: every member the same space, nobody ranked (instead of --pair)."
 
 
 def _show(build) -> None:
@@ -41,6 +42,7 @@ def _show(build) -> None:
 def wins(
     ctx: typer.Context,
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="You and this peer, side by side.")] = None,
+    group: Annotated[str | None, typer.Option("--group", "-g", help=GROUP_HELP)] = None,
     together: Annotated[bool, typer.Option("--together", help=TOGETHER_HELP)] = False,
     since: Annotated[
         str | None,
@@ -64,7 +66,7 @@ def wins(
 
     since_at, until_at = parse_moment(since, "since"), parse_moment(until, "until")
     with state(ctx).store().session() as session:
-        view = wins_view(session, pair=pair, since=since_at, until=until_at, together=together)
+        view = wins_view(session, pair=pair, since=since_at, until=until_at, together=together, group=group)
     if as_json:
         _print_json(view.to_dict())
         return
@@ -77,6 +79,7 @@ def wins(
 def summary(
     ctx: typer.Context,
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="You and this peer, side by side.")] = None,
+    group: Annotated[str | None, typer.Option("--group", "-g", help=GROUP_HELP)] = None,
     together: Annotated[bool, typer.Option("--together", help=TOGETHER_HELP)] = False,
     week: Annotated[bool, typer.Option("--week", help="The last 7 days (the default).")] = False,
     month: Annotated[bool, typer.Option("--month", help="The last month.")] = False,
@@ -85,21 +88,31 @@ def summary(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """One screen on a period: check-ins, moods, wins, challenges, reflections and feedback both ways."""
+    """One screen on a period: check-ins, moods, wins, challenges, reflections and feedback both ways.
+
+    With --group: the group's sessions, the rounds shared with it, and its session check as a spread."""
     from peerlog.errors import InputError
-    from peerlog.summary import summary_view
+    from peerlog.review import check_one_place
+    from peerlog.summary import group_summary_view, summary_view
 
     if sum((week, month, since is not None)) > 1:
         raise InputError("Choose one of --week, --month or --since.")
+    check_one_place(pair, group)
     since_at = parse_moment(since, "since")
     with state(ctx).store().session() as session:
-        view = summary_view(session, pair=pair, since=since_at, month=month, together=together)
+        if group is not None:
+            circle = group_summary_view(session, group, since=since_at, month=month, together=together)
+        else:
+            view = summary_view(session, pair=pair, since=since_at, month=month, together=together)
     if as_json:
-        _print_json(view.to_dict())
+        _print_json(circle.to_dict() if group is not None else view.to_dict())
         return
     from peerlog.render import review
 
-    _show(lambda width: review.summary_screen(view, width))
+    if group is not None:
+        _show(lambda width: review.group_summary_screen(circle, width))
+    else:
+        _show(lambda width: review.summary_screen(view, width))
 
 
 @app.command()

@@ -102,14 +102,14 @@ def _group_of(obj: dict[str, Any], where: str, groups: Collection[str], pair: st
     return group
 
 
-def _author_and_pair(
-    obj: dict[str, Any], where: str, people: set[str], pairs: set[str]
-) -> tuple[str, str | None]:
-    """An entry's author (one of the file's people) and its pair, if any (one of the file's pairs)."""
+def _author_and_place(
+    obj: dict[str, Any], where: str, people: set[str], pairs: set[str], groups: Collection[str]
+) -> tuple[str, str | None, str | None]:
+    """An entry's author (one of the file's people), and its pair or group, if any (one of the file's)."""
     author, pair = required_uuid(obj, "author_id", where), uuid(obj, "pair_id", where, nullable=True)
     _reference(author, people, path_of(where, "author_id"), "a person")
     _reference(pair, pairs, path_of(where, "pair_id"), "a pair")
-    return author, pair
+    return author, pair, _group_of(obj, where, groups, pair)
 
 
 class Versions:
@@ -294,8 +294,7 @@ def read_checkin(
     *,
     groups: Collection[str] = (),
 ) -> CheckInRecord:
-    author, pair = _author_and_pair(obj, where, people, pairs)
-    group = _group_of(obj, where, groups, pair)
+    author, pair, group = _author_and_place(obj, where, people, pairs, groups)
     wins = []
     for i, win in enumerate(as_list(field(obj, "wins", where, default=[]), path_of(where, "wins"))):
         here = path_of(path_of(where, "wins"), i)
@@ -359,8 +358,7 @@ def read_reflection(
     *,
     groups: Collection[str] = (),
 ) -> ReflectionRecord:
-    author, pair = _author_and_pair(obj, where, people, pairs)
-    group = _group_of(obj, where, groups, pair)
+    author, pair, group = _author_and_place(obj, where, people, pairs, groups)
     answers = []
     for i, answer in enumerate(as_list(field(obj, "answers", where, default=[]), path_of(where, "answers"))):
         here = path_of(path_of(where, "answers"), i)

@@ -111,13 +111,18 @@ def mood(value: int | None) -> Text:
     return Text(visible(f"{value} · {rules.MOODS.get(value, '?')}"), style="cyan")
 
 
-def author_line(by_you: bool, author: str, pair: str | None, joiner: str = ", with ") -> str:
-    """Who wrote an entry and, when it adds something, the pair it belongs to.
+def author_line(
+    by_you: bool, author: str, pair: str | None, joiner: str = ", with ", group: str | None = None
+) -> str:
+    """Who wrote an entry and, when it adds something, the pair or the group it belongs to.
 
     A pair is named by the peer seen from your side, so a peer's own entry in your pair would name them
-    twice ("Sam, with Sam"): their name alone already says whose pair it is.
+    twice ("Sam, with Sam"): their name alone already says whose pair it is. A group is named by its
+    name: "Sam, in Tuesday circle".
     """
     name = "you" if by_you else author
+    if group is not None:
+        return f"{name}{joiner.removesuffix('with ')}in {group}"
     if pair is None or (not by_you and pair == author):
         return name
     return f"{name}{joiner}{pair}"

@@ -66,8 +66,11 @@ def _session_rows(sessions: Sequence[SessionView], you: str) -> Table:
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1)
     for s in sessions:
-        led = f"{_who(s.facilitator, you)} facilitated" if s.facilitator else "no facilitator noted"
-        details = Text(visible(f"{led}; came: {', '.join(_who(n, you) for n in s.came)}"))
+        # "this time": the role belongs to one session, never to a person.
+        facilitated = (
+            f"{_who(s.facilitator, you)} facilitated this time" if s.facilitator else "no facilitator noted"
+        )
+        details = Text(visible(f"{facilitated}; came: {', '.join(_who(n, you) for n in s.came)}"))
         if s.round_id:
             where = "shared with the group" if s.round_visibility == "shared" else "private"
             details.append(f"\nyour round {s.round_id[:8]} ({where})", style="dim")

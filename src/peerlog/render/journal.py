@@ -46,7 +46,7 @@ def checkin_table(views: Sequence[CheckInView]) -> Table:
                 lines.append("  (overcome)", style="green")
         if v.tags:
             lines.append("\n" + visible(" ".join(f"#{t}" for t in v.tags)), style="blue")
-        who = plain(author_line(v.by_you, v.author, v.pair, " · "))
+        who = plain(author_line(v.by_you, v.author, v.pair, " · ", group=v.group))
         if v.visibility == "shared":
             who.append("\n(shared)")
         at = Text(f"{short_day(v.at)}\n{clock(v.at)}")
@@ -59,14 +59,17 @@ def checkin_detail(v: CheckInView) -> Panel:
     body.append("When:  ", style="bold")
     body.append(when_long(v.at) + "\n")
     body.append("Who:   ", style="bold")
-    body.append(visible(author_line(v.by_you, v.author, v.pair)) + "\n")
+    body.append(visible(author_line(v.by_you, v.author, v.pair, group=v.group)) + "\n")
     body.append("Mood:  ", style="bold")
     body.append_text(mood(v.mood))
     body.append("\n")
     body.append("Seen by: ", style="bold")
-    body.append(
-        "you and your peer when you share or export it\n" if v.visibility == "shared" else "only you\n"
-    )
+    if v.visibility != "shared":
+        body.append("only you\n")
+    elif v.group:
+        body.append("you and the group's members when you share or export it\n")
+    else:
+        body.append("you and your peer when you share or export it\n")
     if v.note:
         body.append("\n" + visible(v.note) + "\n")
     if v.wins:

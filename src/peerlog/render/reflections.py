@@ -88,7 +88,9 @@ def _answers(view: ReflectionView) -> list[RenderableType]:
 
 
 def reflection_panel(view: ReflectionView) -> Panel:
-    head = plain(f"{when(view.at)} · {author_line(view.by_you, view.author, view.pair)}", style="dim")
+    head = plain(
+        f"{when(view.at)} · {author_line(view.by_you, view.author, view.pair, group=view.group)}", style="dim"
+    )
     head.append(" · shared" if view.visibility == "shared" else " · private", style="dim")
     head.append("\n")
     title = plain(f"{view.pack_title} · {view.short_id}")
@@ -108,10 +110,21 @@ def feedback_panel(v: FeedbackView) -> Panel:
     body.append(f"{when_long(v.at)}\n")
     body.append("Who:   ", style="bold")
     body.append(visible(f"{author} → {recipient}") + "\n")
+    if v.group:
+        body.append("In:    ", style="bold")
+        body.append(visible(v.group) + "\n")
     body.append("Kind:  ", style="bold")
     body.append(v.kind + "\n", style="green" if v.kind == "appreciation" else "cyan")
     body.append("Seen by: ", style="bold")
-    if v.visibility == "shared":
+    if v.visibility == "shared" and v.group:
+        body.append(
+            visible(
+                f"everyone in {v.group}, once it is shared or exported\n"
+                if v.by_you
+                else f"everyone in {v.group}\n"
+            )
+        )
+    elif v.visibility == "shared":
         body.append("you both, once it is shared or exported\n" if v.by_you else "you both\n")
     else:
         body.append("only you (not given yet)\n" if v.by_you else "only you\n")
@@ -131,6 +144,8 @@ def feedback_table(views: Sequence[FeedbackView]) -> Table:
         author = "you" if v.by_you else v.author
         recipient = "you" if v.to_you else v.recipient
         who = plain(f"{author} → {recipient}")
+        if v.group:
+            who.append(visible(f"\nin {v.group}"), style="dim")
         if v.visibility == "shared":
             who.append("\n(shared)", style="dim")
         kind = plain(v.kind, style="green" if v.kind == "appreciation" else "cyan")

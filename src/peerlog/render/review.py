@@ -23,9 +23,9 @@ from peerlog.rules import MOODS
 
 if TYPE_CHECKING:
     from peerlog.challenges import ChallengeItem
-    from peerlog.review import Buckets, MoodTrend, PersonRef
+    from peerlog.review import Buckets, GroupRef, MoodTrend, PersonRef, Scope
     from peerlog.search import SearchResults
-    from peerlog.summary import SummaryView
+    from peerlog.summary import GroupSummaryView, RatingSpread, RoundLine, SummaryView
     from peerlog.wins import Journey, Mark, WinItem, WinsView
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -33,6 +33,8 @@ SPARKS = "▁▂▃▄▅▆▇█"
 WEEK_CAP = 12
 #: Below this many columns per person, people are shown in turn rather than side by side.
 MIN_COLUMN = 30
+#: A week of a group with no wins in it: rest is part of it too.
+QUIET_WEEK = "  A quiet week: nothing logged here, and that's okay."
 FIRST_WIN_HINT = (
     'Log one with `peerlog checkin --win "…"`, however small: a walk, a kind word, a hard email sent.'
 )
@@ -216,46 +218,80 @@ def journey_block(journeys: Sequence[Journey], since: datetime | None, width: in
     return Group(*parts)
 
 
-def heading(title: str, people: Sequence[PersonRef], since: datetime, until: datetime) -> Text:
+def heading(
+    title: str, people: Sequence[PersonRef], since: datetime, until: datetime, group: GroupRef | None = None
+) -> Text:
     text = Text(title, style="bold")
-    text.append(f"  {visible(' & '.join(p.name for p in people))}" if len(people) == 2 else "")
+    if group is not None:
+        text.append(f"  {visible(group.name)}")
+        text.append(" (ended; its history stays)" if group.ended_at else "", style="dim")
+    else:
+        text.append(f"  {visible(' & '.join(p.name for p in people))}" if len(people) == 2 else "")
     text.append(f"\n{day(since)} to {day(until)}", style="dim")
     return text
 
 
-def privacy_line(view: SummaryView | WinsView, command: str) -> Text:
+def _place(scope: Scope) -> str:
+    """The flag that names the view's pair or group again."""
+    if scope.group:
+        return f" --group {shlex.quote(scope.group.name)}"
+    return f" --pair {shlex.quote(scope.peer.name)}" if scope.peer else ""
+
+
+def privacy_line(view: SummaryView | WinsView | GroupSummaryView, command: str) -> Text:
     """What the view includes, said up front: two people may be reading it on one screen."""
     if view.scope.together:
+        if view.scope.group:
+            return Text("Only what the group can see: shared entries, no private notes.", style="dim")
         return Text("Only what you both can see: shared entries, no private notes.", style="dim")
-    pair = f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
+    pair = _place(view.scope)
     # The name comes from the journal file: shown with any control characters made visible.
     return Text(
         visible(f"Includes your private notes · together: `peerlog {command} --together{pair}`"), style="dim"
     )
 
 
-def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> RenderableType:
-    """Wins by week; a very full week lists the first few per person and counts the rest (`show_all`: all)."""
-    parts: list[RenderableType] = [
-        heading("Wins", view.people, view.period.since, view.period.until),
-        privacy_line(view, "wins"),
+def _top(view: SummaryView | WinsView | GroupSummaryView, title: str, command: str) -> list[RenderableType]:
+    """A view's heading, period and privacy line, then a blank line."""
+    people, span = view.people, view.period
+    return [
+        heading(title, people, span.since, span.until, view.scope.group),
+        privacy_line(view, command),
         Text(),
     ]
+
+
+def _gentle(words: str, hint: str) -> Panel:
+    """An empty period, said kindly, with the next small step."""
+    return Panel(
+        Text.assemble((words + "\n", ""), (hint, "dim")),
+        border_style=WIN_STYLE,
+        expand=False,
+    )
+
+
+def wins_screen(view: WinsView, width: int, *, show_all: bool = False) -> RenderableType:
+    """Wins by week; a very full week lists the first few per person and counts the rest (`show_all`: all)."""
+    group = view.scope.group
+    parts = _top(view, "Wins", "wins")
     if view.is_empty:
         parts.append(
-            Panel(
-                Text.assemble(
-                    ("No wins logged in this period yet, and that's okay: some weeks are for resting.\n", ""),
-                    (FIRST_WIN_HINT, "dim"),
-                ),
-                border_style=WIN_STYLE,
-                expand=False,
+            _gentle(
+                "No wins logged in this period yet, and that's okay: some weeks are for resting.",
+                FIRST_WIN_HINT,
             )
         )
-    for week in view.weeks:
+    for week in [] if group and view.is_empty else view.weeks:
         grouped: dict[str, list[WinItem]] = {}
         for item in week.wins:
             grouped.setdefault(item.person.id, []).append(item)
+        if group and not week.wins:
+            parts += [
+                Text(f"Week of {day(week.start)}", style="bold " + WIN_STYLE),
+                Text(QUIET_WEEK, style="dim"),
+                Text(),
+            ]
+            continue
         label = f"Week of {day(week.start)} · {len(week.wins)} win{'s' if len(week.wins) != 1 else ''}"
         parts += [
             Text(label, style="bold " + WIN_STYLE),
@@ -293,23 +329,12 @@ def summary_screen(view: SummaryView, width: int) -> RenderableType:
     from rich import box
 
     people = view.people
-    parts: list[RenderableType] = [
-        heading("Summary", people, view.period.since, view.period.until),
-        privacy_line(view, "summary"),
-        Text(),
-    ]
+    parts = _top(view, "Summary", "summary")
     if view.is_empty:
         parts.append(
-            Panel(
-                Text.assemble(
-                    (
-                        "Nothing logged in this period yet. Whenever you're ready, a check-in takes a few seconds.\n",
-                        "",
-                    ),
-                    (FIRST_WIN_HINT, "dim"),
-                ),
-                border_style=WIN_STYLE,
-                expand=False,
+            _gentle(
+                "Nothing logged in this period yet. Whenever you're ready, a check-in takes a few seconds.",
+                FIRST_WIN_HINT,
             )
         )
         return Group(*parts)
@@ -441,7 +466,7 @@ def _same_view(view: SummaryView | WinsView) -> str:
     since = view.period.since
     moment = f"{since:%Y-%m-%d}" if since.time() == time.min else f"{since:%Y-%m-%dT%H:%M}"
     flags = " --together" if view.scope.together else ""
-    flags += f" --pair {shlex.quote(view.scope.peer.name)}" if view.scope.peer else ""
+    flags += _place(view.scope)
     return f"{flags} --since {moment}"
 
 
@@ -479,6 +504,93 @@ def feedback_block(view: SummaryView) -> RenderableType:
             peer = flow.recipient if flow.author.you else flow.author
             hint = f"and {flow.total - len(flow.latest)} more: `peerlog feedback {shlex.quote(peer.name)} --list`"
             parts.append(Padding(Text(visible(hint), style="dim"), (0, 0, 0, 4)))
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------- a group's summary
+
+
+def _names(people: Sequence[PersonRef]) -> str:
+    return ", ".join(who(p) for p in people)
+
+
+def _round_lines(line: RoundLine) -> Text:
+    text = Text(f"{short_day(line.at)} · {visible(line.title)}", style="dim")
+    if line.visibility != "shared":
+        text.append(" · private", style="dim")
+    for question, answer in line.answers:
+        text.append("\n")
+        text.append(f"{visible(question)} ", style="dim")
+        text.append(visible(answer))
+    if not line.answers:
+        text.append("\nno written answers", style="dim")
+    return text
+
+
+def spread_line(spread: RatingSpread) -> Text:
+    line = Text(f"  {visible(spread.label).capitalize()}", style="bold")
+    if not spread.shown:
+        line.append(
+            ": fewer than three people rated it in this period, so no spread is shown yet"
+            " (it keeps it safe to be honest).",
+            style="dim",
+        )
+        return line
+    line.append(f" · {spread.raters} people: ", style="")
+    line.append(
+        ", ".join(f"{n} {spread.word(v)}" for v, n in sorted(spread.counts.items(), reverse=True)),
+        style=MOOD_STYLE,
+    )
+    return line
+
+
+def group_summary_screen(view: GroupSummaryView, width: int) -> RenderableType:
+    """A group's period: sessions (held, and whether you came: no count per person), each member's rounds
+    in the same space, and the session check as a spread without names."""
+    group = view.scope.group
+    assert group is not None
+    parts = _top(view, "Summary", "summary")
+    if view.is_empty:
+        parts.append(
+            _gentle(
+                "Nothing recorded for this group in this period yet, and that's okay.",
+                visible(f"A meeting: `peerlog group session {shlex.quote(group.name)}`"),
+            )
+        )
+        return Group(*parts)
+    parts.append(Text("Sessions", style="bold"))
+    if view.meetings_held:
+        held = f"{view.meetings_held} session{'s' if view.meetings_held != 1 else ''}"
+        parts.append(Text(f"  {held} in this period; you came to {view.you_came}."))
+        for meeting in view.recent_meetings:
+            line = Text(f"  {short_day(meeting.day)} · ", style="dim")
+            line.append(visible(_names(meeting.came)))
+            if meeting.facilitators:
+                line.append(f" · facilitated by {visible(_names(meeting.facilitators))}", style="dim")
+            parts.append(line)
+    else:
+        parts.append(Text("  No sessions recorded in this period.", style="dim"))
+
+    if view.rounds:
+        parts += [Text(), Text("Rounds shared with the group", style="bold")]
+        lines: dict[str, list[Text]] = {}
+        for entry in view.rounds:
+            lines.setdefault(entry.person.id, []).append(_round_lines(entry))
+        parts.append(_text_block(view.people, lines, width))
+        if view.more_rounds:
+            parts.append(
+                Text(
+                    f"  and {view.more_rounds} more in this period (`peerlog reflections` lists them)",
+                    style="dim",
+                )
+            )
+
+    parts += [Text(), Text("Session check, as a spread (no names)", style="bold")]
+    if view.ratings:
+        parts += [spread_line(r) for r in view.ratings]
+    else:
+        parts.append(Text("  Nobody has rated a session in this period yet.", style="dim"))
+    parts += [Text(), Text(visible(f"Everyone's wins: `peerlog wins{_place(view.scope)}`"), style="dim")]
     return Group(*parts)
 
 

@@ -5,7 +5,8 @@ and the PostgreSQL role made for them), registers the public key `peerlog id` sh
 
 - **push**: for each pair that syncs through the hub, the change set `exchange.seal_changes` makes is sealed
   to the peer's key and INSERTed into `peerlog_hub.mailbox` addressed to the peer's role (found in the
-  directory by the key this journal holds for them, never by name). Entries are marked delivered in the
+  directory by the key this journal holds for them, never by name); for a group, one bundle per member
+  (`exchange.seal_group_changes`) into the group's circle. Entries are marked delivered in the
   same local write session, and only once the server has committed the row; if the connection drops in
   between, the next sync seals them again, and the peer's journal takes a copy it already has as nothing
   new (versions decide), so every entry still lands exactly once.
@@ -17,9 +18,14 @@ and the PostgreSQL role made for them), registers the public key `peerlog id` sh
 - **watch**: LISTEN on the hub's channel (one notification per short interval, carrying nothing) and poll
   every second anyway, so a lost notification costs at most a second.
 
+With each push the hub is also told on which days you shared a check-in with the pair (or a session with the
+group): its coordinator counts them as sessions per week. Days only; a private entry's day never leaves.
+
 One journal per member: the hub keeps one mailbox per member and empties it as bundles are applied, so a
 copy of the journal on a second device would miss what the first took. Two devices syncing at the same
-moment are kept apart by a lock on the hub (the second is told so and does nothing).
+moment are kept apart by an advisory lock on the hub keyed by the member's role (the second is told so and
+does nothing). Advisory locks are open to every login, so a member with `psql` could hold another's key and
+stall their syncs (never read or change anything); an admin sees such a lock in `pg_locks`.
 
 The connection settings (password included) live beside the journal in `<journal>.hub`, owner-only and
 written atomically like the key file: a setting of this machine, never exported or put in a bundle.
@@ -664,11 +670,6 @@ class _Plan:
     label: str
     space_id: str
     group: bool
-
-
-def uses_hub(store: Store) -> bool:
-    """Whether this journal has joined a hub: a look at one file, so local-only syncs never load psycopg."""
-    return read_settings(store.path) is not None
 
 
 def _local_id(session: Session, *, pair: str | None, group: str | None) -> str | None:

@@ -207,6 +207,7 @@ def test_three_members_pair_through_the_hub_and_share_for_weeks(
         weeks_met.setdefault(row["space"], set()).add(row["week"])
     assert len(weeks_met) == 2
     assert all(len(weeks) >= 3 for weeks in weeks_met.values()), weeks_met
+    assert "as a coordinator" in lee.one_line("sync")
     refused = lee("pair", "add", "Ana", "--hub")
     assert refused.exit_code == 2 and "as a coordinator" in refused.stderr
 

@@ -12,7 +12,7 @@ from peerlog.cli.state import state
 
 if TYPE_CHECKING:
     from peerlog.exchange import FolderSync
-    from peerlog.hubclient import Hub, HubPass
+    from peerlog.hubclient import HubPass
     from peerlog.store import Store
 
 app = typer.Typer()
@@ -117,7 +117,11 @@ def sync(
 
     store = state(ctx).store()
     identity = ensure_identity(store.path)
-    hub = _hub_of(store)
+    from peerlog.hubclient import Hub, read_settings
+
+    settings = read_settings(store.path)
+    # A coordinator's place on the hub holds counts, never bundles: there is nothing there to sync.
+    hub = Hub(settings) if settings is not None and not settings.coordinator else None
     # A pair or group that syncs only through the hub has no folder, and that is no error.
     folder_optional = hub is not None and _through_hub(store, pair=pair, group=group)
     shown_problem: list[str | None] = [None]
@@ -154,6 +158,12 @@ def sync(
 
     if not watch:
         reports, done = once(True)
+        if not reports and done is None and settings is not None:
+            raise PeerlogError(
+                "You are on your programme hub as a coordinator, so nothing of yours syncs through it; "
+                "none of your pairs or groups has a sync folder either.",
+                hint="See how pairs and circles meet with `peerlog hub report`.",
+            )
         if not reports and done is None:
             raise PeerlogError(
                 "None of your pairs or groups has a sync folder yet, so there is nothing to sync.",
@@ -212,15 +222,6 @@ def sync(
             hub.close()
     if not as_json:
         say("Stopped watching. Everything that arrived is in your journal.")
-
-
-def _hub_of(store: Store) -> Hub | None:
-    """A (not yet connected) hub when this journal has joined one; local-only journals never load psycopg."""
-    from peerlog.hubclient import Hub, read_settings
-
-    settings = read_settings(store.path)
-    # A coordinator's place on the hub holds counts, never bundles: there is nothing there to sync.
-    return Hub(settings) if settings is not None and not settings.coordinator else None
 
 
 def _through_hub(store: Store, *, pair: str | None, group: str | None) -> bool:

@@ -320,6 +320,18 @@ def test_someone_not_in_the_directory_is_one_line(people: Callable[[str], Person
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_joining_again_is_fine_and_a_second_journal_with_another_key_is_refused(
+    people: Callable[[str], Person], programme: Programme, tmp_path: Path
+) -> None:
+    ana = people("Ana")
+    assert "again" in ana.ok("hub", "join", programme.codes["Ana"])
+    other = Person("Ana", tmp_path / "anas-new-journal")
+    other.ok("init", "--name", "Ana")
+    line = other.one_line("hub", "join", programme.codes["Ana"])
+    assert "another key" in line and "invite you again" in line
+    assert not (other.home / "peerlog.db.hub").exists()
+
+
 def test_commands_that_need_a_hub_say_how_to_join(tmp_path: Path) -> None:
     loner = Person("Lee", tmp_path / "lee-home")
     loner.ok("init", "--name", "Lee")

@@ -626,7 +626,7 @@ def search_results(results: SearchResults, width: int) -> RenderableType:
         return Text.assemble(
             (f"Nothing matches “{visible(results.query)}” yet.", ""),
             (
-                "\nTry fewer or different words, a word's beginning with * (e.g. celebrat*), or leave out --pair.",
+                "\nTry fewer or different words, a word's beginning with * (e.g. celebrat*), or leave out --pair or --group.",
                 "dim",
             ),
         )
@@ -643,7 +643,8 @@ def search_results(results: SearchResults, width: int) -> RenderableType:
             found.append(f"\n{visible(hit.context)}", style="dim")
         table.add_row(short_day(hit.at), what, found)
     shown = len(results.hits)
-    footer = Text(f"{shown} match{'es' if shown != 1 else ''}, best first", style="dim")
+    where = f" in {visible(results.group)}" if results.group else ""
+    footer = Text(f"{shown} match{'es' if shown != 1 else ''}{where}, best first", style="dim")
     if results.more:
         footer.append(" (there may be more: raise --limit)", style="dim")
     return Group(table, footer)

@@ -100,4 +100,3 @@ def test_an_unknown_group_is_named_with_the_groups_there_are(circles: Invoke, co
 def test_an_ended_group_still_lists_its_history(circles: Invoke) -> None:
     assert circles("group", "end", CIRCLE).exit_code == 0
     assert len(listed(circles, "log", "--group", CIRCLE)) == 2
-

@@ -195,7 +195,8 @@ def log(
     from peerlog import render
     from peerlog.render import journal
 
-    render.console().print(journal.checkin_table(views))
+    console = render.console()
+    console.print(journal.checkin_table(views, console.width))
 
 
 @app.command()

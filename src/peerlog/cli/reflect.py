@@ -430,7 +430,8 @@ def _show_feedback(store: Store, name: str | None, group: str | None, as_json: b
         from peerlog import render
         from peerlog.render import reflections as shown
 
-        render.console().print(shown.feedback_table(views))
+        console = render.console()
+        console.print(shown.feedback_table(views, console.width))
 
 
 def _words(

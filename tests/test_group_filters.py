@@ -13,6 +13,8 @@ import pytest
 
 from peerlog.models import PRIVATE
 from support import Invoke, refused_cleanly
+from test_group_sharing import CIRCLE as SHARED_CIRCLE
+from test_group_sharing import Member, bundles_in, circle  # noqa: F401  (circle: the fixture)
 from test_group_views import CIRCLE, group_checkin, group_round
 
 OTHER = "Thursday walkers"
@@ -100,3 +102,29 @@ def test_an_unknown_group_is_named_with_the_groups_there_are(circles: Invoke, co
 def test_an_ended_group_still_lists_its_history(circles: Invoke) -> None:
     assert circles("group", "end", CIRCLE).exit_code == 0
     assert len(listed(circles, "log", "--group", CIRCLE)) == 2
+
+
+# ---------------------------------------------------------------- a member's first bundle (README "With a group")
+
+
+def test_a_member_brings_the_circle_in_with_its_first_bundle_then_sets_the_folder(
+    circle: dict[str, Member],  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
+) -> None:
+    ana, sam = circle["Ana"], circle["Sam"]
+    folder = tmp_path / "circle-folder"
+    folder.mkdir()
+    # Before the circle is in Sam's journal, setting its folder says how it gets there.
+    early = sam("group", "set", SHARED_CIRCLE, "--sync-dir", str(folder))
+    refused_cleanly(early)
+    assert "`peerlog import FILE`" in early.stderr and "group add" not in early.stderr
+    ana.ok("group", "set", SHARED_CIRCLE, "--sync-dir", str(folder))
+    ana.ok("checkin", "--group", SHARED_CIRCLE, "--note", "First evening together", "--shared")
+    ana.ok("sync")
+    # As the README says: import each bundle in the folder; only the one for you opens, the rest change nothing.
+    opened = [sam("import", str(bundle)) for bundle in bundles_in(folder)]
+    assert [r.exit_code for r in opened].count(0) == 1
+    assert all("addressed to someone else" in r.stderr for r in opened if r.exit_code)
+    sam.ok("group", "set", SHARED_CIRCLE, "--sync-dir", str(folder))
+    assert "First evening together" in sam.texts()
+    assert "With Tuesday circle" in sam.ok("sync")

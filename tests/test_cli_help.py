@@ -158,6 +158,8 @@ def test_shell_completion_offers_peer_group_and_pack_names_without_loading_the_j
     assert "daily-checkin" in complete("peerlog reflect --pack ")[0]
     assert complete("peerlog prompts show daily")[0] == ["daily-checkin"]
     assert complete("peerlog checkin --group ")[0] == ["Tuesday circle"]
+    for listing in ("log", "reflections", "search words"):
+        assert complete(f"peerlog {listing} --group ")[0] == ["Tuesday circle"]
     assert complete("peerlog group show t")[0] == ["Tuesday circle"]
     assert complete("peerlog group rename ")[0] == ["Tuesday circle"]
 

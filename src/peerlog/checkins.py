@@ -22,7 +22,7 @@ from peerlog import dates, rules
 from peerlog import tables as t
 from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, new_id, short_id
-from peerlog.listing import newest_first
+from peerlog.listing import in_group, newest_first
 from peerlog.lookup import Me, find_pair, load_me
 from peerlog.store.visibility import visible_to
 from peerlog.tables import PRIVATE, VISIBILITIES
@@ -440,12 +440,13 @@ def list_checkins(
     session: Session,
     *,
     pair: str | None = None,
+    group: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     tag: str | None = None,
     limit: int | None = 20,
 ) -> list[CheckInView]:
-    """Check-ins you may see, newest first, with who wrote each and the peer of its pair."""
+    """Check-ins you may see, newest first, with who wrote each and the peer of its pair (or its group)."""
     me = load_me(session)
     c, p, author, peer = t.checkin, t.pair, t.person.alias("author"), t.person.alias("peer")
     peer_id = case((p.c.person_a_id == me.id, p.c.person_b_id), else_=p.c.person_a_id)
@@ -463,6 +464,7 @@ def list_checkins(
         .outerjoin(t.peer_group, t.peer_group.c.id == c.c.group_id)
         .where(visible_to(c, me.id))
     )
+    query = in_group(session, query, c, group, pair=pair)
     if pair:
         query = query.where(c.c.pair_id == find_pair(session, me, pair).id)
     if tag:

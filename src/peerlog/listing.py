@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.sql import FromClause, Select
 
 from peerlog import dates
 from peerlog.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 # SQLModel's selects are SQLAlchemy `Select`s, whose builders return the same kind of select.
 Q = TypeVar("Q", bound=Select[Any])
@@ -40,3 +43,19 @@ def newest_first(
         query = query.limit(check_limit(limit))
     # The id breaks ties between entries saved in the same instant, so pages never shuffle.
     return query.order_by(at.desc(), entry_id.desc())
+
+
+def in_group(session: Session, query: Q, table: FromClause, group: str | None, *, pair: str | None) -> Q:
+    """Keep the entries of `table` that belong to the group called `group` (all of them when None).
+
+    Who may see what stays the query's own rule (your entries, and what members shared), so a list of a
+    group is exactly the list of everything, narrowed. A pair and a group together are refused first,
+    before either name is looked up, the same way the other views refuse them."""
+    if group is None:
+        return query
+    from peerlog.groups import resolve_group
+    from peerlog.review import check_one_place
+
+    check_one_place(pair, group)
+    # An ended group still lists: its history stays readable, as `group show` keeps it.
+    return query.where(table.c.group_id == resolve_group(session, group).id)

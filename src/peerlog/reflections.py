@@ -21,7 +21,7 @@ from peerlog import tables as t
 from peerlog.checkins import check_visibility, clean_text, mark_edited
 from peerlog.errors import InputError
 from peerlog.ids import find_by_prefix, short_id
-from peerlog.listing import newest_first
+from peerlog.listing import in_group, newest_first
 from peerlog.models import PRIVATE, Answer, Pair, Person, Reflection
 from peerlog.packs import NO, YES, Given, Pack, Prompt, Value
 from peerlog.pairs import peer_id_of, resolve_pair
@@ -274,14 +274,16 @@ def list_reflections(
     session: Session,
     *,
     pair: str | None = None,
+    group: str | None = None,
     pack: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int | None = 20,
 ) -> list[ReflectionView]:
-    """Your reflections and the shared ones of your peers, newest first."""
+    """Your reflections and the shared ones of your peers (or of a group's members), newest first."""
     me = get_self(session)
     query = select(Reflection).where(visible_to(Reflection, me.id))
+    query = in_group(session, query, t.reflection, group, pair=pair)
     if pair:
         query = query.where(Reflection.pair_id == resolve_pair(session, pair).id)
     if pack:

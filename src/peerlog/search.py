@@ -5,7 +5,7 @@ best visible documents and marks the matching words; this module adds who, when 
 page it shows. SQLite journals use FTS5 (`peerlog.store.search_sqlite`, ranked by bm25 among the newest
 2,000 matches, with stemming); any other database, or an SQLite without FTS5, uses
 `peerlog.store.search_portable` (plain LIKE matching, newest first). A new backend is a module with
-`find(conn, terms, *, me_id, pair_id, limit)` and `tally(conn, kind, *, me_id, pair_id)` (the counts of
+`find(conn, terms, *, me_id, pair_id, limit, group_id)` and `tally(conn, kind, *, me_id, pair_id)` (the counts of
 "how far you've come"), registered in `BACKENDS`.
 """
 
@@ -76,9 +76,12 @@ class SearchResults:
     hits: list[SearchHit] = field(default_factory=list)
     more: bool = False
     backend: str = ""
+    #: The group searched in, by name, when the search was in one.
+    group: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"query": self.query, "hits": [h.to_dict() for h in self.hits], "more": self.more}
+        found = {"query": self.query, "hits": [h.to_dict() for h in self.hits], "more": self.more}
+        return {**found, "group": self.group} if self.group else found
 
 
 def parse_query(query: str) -> list[Term]:
@@ -126,18 +129,40 @@ def backend_for(conn: Any) -> Any:
     return search_portable
 
 
-def search(session: Session, query: str, *, pair: str | None = None, limit: int = 20) -> SearchResults:
-    """The best `limit` matches you may see (yours, and what others shared), best first."""
+def search(
+    session: Session, query: str, *, pair: str | None = None, group: str | None = None, limit: int = 20
+) -> SearchResults:
+    """The best `limit` matches you may see (yours, and what others shared), best first; in one pair or
+    one group when named."""
     if limit < 1 or limit > MAX_LIMIT:
         raise InputError(f"--limit is a number from 1 to {MAX_LIMIT}.")
+    review.check_one_place(pair, group)
     terms = parse_query(query)
     conn = session.connection()
     scope = review.scope_for(conn, pair)
+    found_group = None
+    if group is not None:
+        from peerlog.groups import resolve_group
+
+        found_group = resolve_group(session, group)
     backend = backend_for(conn)
     # One extra row says whether there is more than the page, without counting every match.
-    found = backend.find(conn, terms, me_id=scope.me.id, pair_id=scope.pair_id, limit=limit + 1)
+    found = backend.find(
+        conn,
+        terms,
+        me_id=scope.me.id,
+        pair_id=scope.pair_id,
+        group_id=found_group.id if found_group else None,
+        limit=limit + 1,
+    )
     hits = _describe(conn, scope, found[:limit])
-    return SearchResults(query=query, hits=hits, more=len(found) > limit, backend=backend.__name__)
+    return SearchResults(
+        query=query,
+        hits=hits,
+        more=len(found) > limit,
+        backend=backend.__name__,
+        group=found_group.name if found_group else None,
+    )
 
 
 def _describe(conn: Any, scope: review.Scope, found: list[Any]) -> list[SearchHit]:

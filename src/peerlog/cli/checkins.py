@@ -168,6 +168,10 @@ def _piped_note() -> str:
 def log(
     ctx: typer.Context,
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only check-ins with this peer.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", "-g", help="Only check-ins in this group: yours and what members shared."),
+    ] = None,
     since: Annotated[str | None, typer.Option("--since", help=f"From this moment. {WHEN_HELP}")] = None,
     until: Annotated[str | None, typer.Option("--until", help=f"Up to this moment. {WHEN_HELP}")] = None,
     tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only check-ins with this tag.")] = None,
@@ -179,7 +183,9 @@ def log(
 
     since_at, until_at = parse_moment(since, "since"), parse_moment(until, "until")
     with state(ctx).store().session() as session:
-        views = list_checkins(session, pair=pair, since=since_at, until=until_at, tag=tag, limit=limit)
+        views = list_checkins(
+            session, pair=pair, group=group, since=since_at, until=until_at, tag=tag, limit=limit
+        )
     if as_json:
         say_json([v.to_dict() for v in views])
         return
@@ -189,7 +195,8 @@ def log(
     from peerlog import render
     from peerlog.render import journal
 
-    render.console().print(journal.checkin_table(views))
+    console = render.console()
+    console.print(journal.checkin_table(views, console.width))
 
 
 @app.command()

@@ -6,7 +6,8 @@ person does, their own choice as an equal, and match the history `group show` ke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -142,6 +143,23 @@ def show(
 SYNC_DIR_HELP = 'One folder every member keeps in step (Syncthing, Dropbox, a USB stick...) for `peerlog sync` ("" clears it).'
 
 
+@contextmanager
+def _first_bundle_hint(sync_dir: str | None) -> Iterator[None]:
+    """A member setting the folder of a circle someone else started, before it is in their journal: the
+    way in is the first bundle for them, not `group add` (which would start a second circle)."""
+    from peerlog.errors import NotFoundError
+
+    try:
+        yield
+    except NotFoundError as error:
+        if sync_dir:
+            error.hint = (
+                "A circle another member started comes into your journal with the first bundle for you: "
+                "`peerlog import FILE` on it (from the folder, or from `share --group`), then set the folder."
+            )
+        raise
+
+
 @app.command("set")
 def set_(
     ctx: typer.Context,
@@ -181,7 +199,7 @@ def set_(
     from peerlog.pairs import clean_sync_dir
 
     folder = clean_sync_dir(sync_dir) if sync_dir is not None else None
-    with state(ctx).store().session(write=True) as session:
+    with state(ctx).store().session(write=True) as session, _first_bundle_hint(sync_dir):
         if agreement is not None:
             group = set_agreement(session, name, agreement)
         if sync_dir is not None:

@@ -234,6 +234,10 @@ def reflections(
     pair: Annotated[
         str | None, typer.Option("--pair", "-p", help="Only reflections about this peer.")
     ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", "-g", help="Only reflections in this group: yours and what members shared."),
+    ] = None,
     pack: Annotated[str | None, typer.Option("--pack", help="Only answers to this pack.")] = None,
     since: Annotated[str | None, typer.Option("--since", help=f"From this moment. {WHEN_HELP}")] = None,
     until: Annotated[str | None, typer.Option("--until", help=f"Up to this moment. {WHEN_HELP}")] = None,
@@ -245,7 +249,9 @@ def reflections(
 
     since_at, until_at = parse_moment(since, "since"), parse_moment(until, "until")
     with state(ctx).store().session() as session:
-        views = list_reflections(session, pair=pair, pack=pack, since=since_at, until=until_at, limit=limit)
+        views = list_reflections(
+            session, pair=pair, group=group, pack=pack, since=since_at, until=until_at, limit=limit
+        )
     if as_json:
         say_json([v.to_dict() for v in views])
         return
@@ -424,7 +430,8 @@ def _show_feedback(store: Store, name: str | None, group: str | None, as_json: b
         from peerlog import render
         from peerlog.render import reflections as shown
 
-        render.console().print(shown.feedback_table(views))
+        console = render.console()
+        console.print(shown.feedback_table(views, console.width))
 
 
 def _words(

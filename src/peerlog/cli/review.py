@@ -125,6 +125,10 @@ def search(
         ),
     ],
     pair: Annotated[str | None, typer.Option("--pair", "-p", help="Only entries with this peer.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", "-g", help="Only entries in this group: yours and what members shared."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-l", help="How many matches to show, best first.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
@@ -132,7 +136,7 @@ def search(
     from peerlog.search import search as run_search
 
     with state(ctx).store().session() as session:
-        results = run_search(session, " ".join(query), pair=pair, limit=limit)
+        results = run_search(session, " ".join(query), pair=pair, group=group, limit=limit)
     if as_json:
         _print_json(results.to_dict())
         return

@@ -28,9 +28,11 @@ def fit_to_terminal(message: str, *, hang: int = 0) -> str:
     """`message` wrapped at word boundaries to the terminal's width (`COLUMNS` first, as everywhere).
 
     Each line of the message is wrapped on its own, so its own line breaks stay, and a line's leading
-    spaces indent the lines it wraps onto (`hang` more, for a label's text under the text). A word longer than a line (a path, a command) stays whole: the
-    terminal folds it, but cut in two it could not be copied.
+    spaces indent the lines it wraps onto (`hang` more, for a label's text under the text). A word longer
+    than a line (a path) stays whole: the terminal folds it, but cut in two it could not be copied. A
+    `command in backticks` is one word too: broken across lines, `--group` and its name would part.
     """
+    import re
     import shutil
     import textwrap
 
@@ -39,9 +41,12 @@ def fit_to_terminal(message: str, *, hang: int = 0) -> str:
     lines: list[str] = []
     for line in message.split("\n"):
         lead = line[: len(line) - len(line.lstrip(" "))]
-        lines += textwrap.wrap(
-            line, width, subsequent_indent=lead + " " * hang, break_long_words=False, break_on_hyphens=False
-        ) or [""]
+        # NUL holds a command's spaces while wrapping (messages have been through `visible`: none has one).
+        joined = line if "\0" in line else re.sub(r"`[^`]*`", lambda m: m.group().replace(" ", "\0"), line)
+        wrapped = textwrap.wrap(
+            joined, width, subsequent_indent=lead + " " * hang, break_long_words=False, break_on_hyphens=False
+        )
+        lines += [part.replace("\0", " ") for part in wrapped] or [""]
     return "\n".join(lines)
 
 

@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from rich.console import Console
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import ConsoleOptions, RenderResult
+    from rich.measure import Measurement
 
 from peerlog import rules
 from peerlog.dates import clock, long_day, short_day
 from peerlog.rules import visible
 
 __all__ = [
+    "Hanging",
+    "WithCommand",
     "author_line",
     "console",
     "local",
@@ -28,6 +34,7 @@ __all__ = [
     "when",
     "when_long",
     "when_utc",
+    "who_width",
 ]
 
 
@@ -67,6 +74,63 @@ class _TrimmedLines:
     @property
     def encoding(self) -> str:
         return getattr(self.target, "encoding", None) or "utf-8"
+
+
+class Hanging:
+    """Text whose first line starts `first` columns in and whose wrapped lines start `rest` columns in.
+
+    An indented line of a view ("  Wed 2 Dec · who came") that wraps must go on under its indent: back at
+    the edge it reads as a new item. rich's Padding indents every line alike; this hangs the rest."""
+
+    def __init__(self, text: Text, *, first: int = 2, rest: int = 4) -> None:
+        self.text, self.first, self.rest = text, first, rest
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
+        # The first line has its own width; what it leaves is wrapped again, `rest` columns in.
+        first = self.text.wrap(console, max(options.max_width - self.first, 10))[0]
+        left = self.text[len(first.plain) :]
+        left = left[len(left.plain) - len(left.plain.lstrip()) :]
+        rest: list[Text] = (
+            list(left.wrap(console, max(options.max_width - self.rest, 10))) if left.plain else []
+        )
+        for indent, line in [(self.first, first), *((self.rest, line) for line in rest)]:
+            yield Segment(" " * indent)
+            yield from line.render(console)
+            yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
+        # As the text measures, plus the indents: a table column holding it sizes it like any text.
+        measured = Measurement.get(console, options, self.text)
+        return Measurement(measured.minimum + self.rest, measured.maximum + self.first)
+
+
+class WithCommand:
+    """Words, then a command to copy: on one line when both fit, else the command on the next line, indented,
+    whole. A command broken across lines cannot be copied, and a name cut from its flag reads as another."""
+
+    def __init__(self, words: str, command: str, *, style: str = "dim", indent: int = 2) -> None:
+        self.words, self.command, self.style, self.indent = words, command, style, indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.cells import cell_len
+
+        command = visible(f"`{self.command}`")
+        one_line = f"{visible(self.words)} {command}"
+        if cell_len(one_line) <= options.max_width:
+            yield Text(one_line, style=self.style)
+            return
+        yield Text(visible(self.words), style=self.style)
+        yield Text(" " * self.indent + command, style=self.style)
+
+
+def who_width(width: int) -> int:
+    """How wide a list's "who" column may grow: narrow at 80 columns so the note keeps its room, wider
+    where there is room, so a long name or a group's name is not cut or stacked word by word."""
+    return 16 if width < 100 else 30
 
 
 def console(*, stderr: bool = False) -> Console:

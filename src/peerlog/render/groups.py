@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from peerlog.groups import GroupView, MemberView, SessionView
-from peerlog.render import local, plain, short_day, visible
+from peerlog.render import Hanging, local, plain, short_day, visible
 
 
 def _who(name: str, you: str) -> str:
@@ -57,7 +57,7 @@ def _member_rows(members: Sequence[MemberView], *, past: bool, name_width: int) 
     for m in members:
         joined = short_day(local(m.joined_at))
         when = f"{joined} to {short_day(local(m.left_at))}" if past and m.left_at else f"since {joined}"
-        grid.add_row(plain("  " + _member_name(m)), when)
+        grid.add_row(Hanging(plain(_member_name(m))), when)
     return grid
 
 
@@ -92,13 +92,13 @@ def group_detail(g: GroupView) -> Panel:
         parts += [Text(""), _heading("Our agreement"), Padding(plain(g.agreement), (0, 0, 0, 2))]
     if g.rotation:
         up_next, *later = [_who(n, g.you) for n in g.rotation]
-        line = Text(visible(f"  Up next: {up_next}"))
+        line = Text(visible(f"Up next: {up_next}"))
         if later:
             line.append(visible(f", then {', '.join(later)}"))
         parts += [
             Text(""),
             _heading("Facilitation rotates"),
-            line,
+            Hanging(line),
             Text("  whoever has gone longest without facilitating; the group decides", style="dim"),
         ]
     parts += [Text("")]

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from peerlog.dates import clock
-from peerlog.render import author_line, local, mood, plain, short_day, visible, when_long
+from peerlog.render import author_line, local, mood, plain, short_day, visible, when_long, who_width
 
 if TYPE_CHECKING:
     from peerlog.checkins import CheckInView
@@ -27,13 +27,14 @@ def first_line(text: str) -> Text:
     return cell
 
 
-def checkin_table(views: Sequence[CheckInView]) -> Table:
+def checkin_table(views: Sequence[CheckInView], width: int = 80) -> Table:
     # Designed for 80 columns: no vertical rules, and the day over its time, so the note gets the width.
     # Ids, days, times and moods never break inside themselves; names and notes wrap at spaces.
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("id", style="dim", no_wrap=True)
     table.add_column("when", no_wrap=True)
-    table.add_column("who", max_width=16)
+    # Folded, never cut: a name longer than the column keeps every letter.
+    table.add_column("who", max_width=who_width(width), overflow="fold")
     table.add_column("mood", no_wrap=True)
     table.add_column("note", ratio=1, overflow="fold")
     for v in views:

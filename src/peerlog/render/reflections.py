@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from peerlog.dates import clock
-from peerlog.render import author_line, plain, short_day, visible, when, when_long
+from peerlog.render import author_line, plain, short_day, visible, when, when_long, who_width
 
 if TYPE_CHECKING:
     from peerlog.feedback import FeedbackView
@@ -132,12 +132,12 @@ def feedback_panel(v: FeedbackView) -> Panel:
     return Panel(body, title=plain(f"feedback {v.short_id}"), title_align="left", expand=False)
 
 
-def feedback_table(views: Sequence[FeedbackView]) -> Table:
+def feedback_table(views: Sequence[FeedbackView], width: int = 80) -> Table:
     # As `log`: for 80 columns first, no vertical rules and the day over its time.
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("id", style="dim", no_wrap=True)
     table.add_column("when", no_wrap=True)
-    table.add_column("from → to", max_width=16)
+    table.add_column("from → to", max_width=who_width(width), overflow="fold")
     table.add_column("kind")
     table.add_column("message", ratio=1, overflow="fold")
     for v in views:

@@ -18,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from peerlog.render import plain, short_day, visible
+from peerlog.render import Hanging, WithCommand, plain, short_day, visible
 from peerlog.rules import MOODS
 
 if TYPE_CHECKING:
@@ -97,11 +97,16 @@ def bucket_label(buckets: Buckets) -> str:
     return f"one mark per {names.get(buckets.days, f'{buckets.days} days')}, from {short_day(buckets.start)}"
 
 
+#: The widest a name gets beside the mood marks before it wraps (a circle's full names can be long).
+NAME_COLUMN = 30
+
+
 def mood_trends(trends: Sequence[MoodTrend], buckets: Buckets) -> RenderableType:
     table = Table.grid(padding=(0, 2))
+    # A long name wraps in its own column, so the words beside the marks keep room to be read whole.
+    table.add_column(max_width=NAME_COLUMN, overflow="fold")
     table.add_column(no_wrap=True)
-    table.add_column(no_wrap=True)
-    table.add_column(overflow="fold")
+    table.add_column(overflow="fold", max_width=20)
     for trend in trends:
         if trend.first is None:
             words = Text("no moods logged in this period", style="dim")
@@ -238,7 +243,7 @@ def _place(scope: Scope) -> str:
     return f" --pair {shlex.quote(scope.peer.name)}" if scope.peer else ""
 
 
-def privacy_line(view: SummaryView | WinsView | GroupSummaryView, command: str) -> Text:
+def privacy_line(view: SummaryView | WinsView | GroupSummaryView, command: str) -> RenderableType:
     """What the view includes, said up front: two people may be reading it on one screen."""
     if view.scope.together:
         if view.scope.group:
@@ -246,9 +251,7 @@ def privacy_line(view: SummaryView | WinsView | GroupSummaryView, command: str) 
         return Text("Only what you both can see: shared entries, no private notes.", style="dim")
     pair = _place(view.scope)
     # The name comes from the journal file: shown with any control characters made visible.
-    return Text(
-        visible(f"Includes your private notes · together: `peerlog {command} --together{pair}`"), style="dim"
-    )
+    return WithCommand("Includes your private notes · together:", f"peerlog {command} --together{pair}")
 
 
 def _top(view: SummaryView | WinsView | GroupSummaryView, title: str, command: str) -> list[RenderableType]:
@@ -527,21 +530,21 @@ def _round_lines(line: RoundLine) -> Text:
     return text
 
 
-def spread_line(spread: RatingSpread) -> Text:
-    line = Text(f"  {visible(spread.label).capitalize()}", style="bold")
+def spread_line(spread: RatingSpread) -> RenderableType:
+    line = Text(visible(spread.label).capitalize(), style="bold")
     if not spread.shown:
         line.append(
             ": fewer than three people rated it in this period, so no spread is shown yet"
             " (it keeps it safe to be honest).",
             style="dim",
         )
-        return line
+        return Hanging(line)
     line.append(f" · {spread.raters} people: ", style="")
     line.append(
         ", ".join(f"{n} {spread.word(v)}" for v, n in sorted(spread.counts.items(), reverse=True)),
         style=MOOD_STYLE,
     )
-    return line
+    return Hanging(line)
 
 
 def group_summary_screen(view: GroupSummaryView, width: int) -> RenderableType:
@@ -563,11 +566,11 @@ def group_summary_screen(view: GroupSummaryView, width: int) -> RenderableType:
         held = f"{view.meetings_held} session{'s' if view.meetings_held != 1 else ''}"
         parts.append(Text(f"  {held} in this period; you came to {view.you_came}."))
         for meeting in view.recent_meetings:
-            line = Text(f"  {short_day(meeting.day)} · ", style="dim")
+            line = Text(f"{short_day(meeting.day)} · ", style="dim")
             line.append(visible(_names(meeting.came)))
             if meeting.facilitators:
                 line.append(f" · facilitated by {visible(_names(meeting.facilitators))}", style="dim")
-            parts.append(line)
+            parts.append(Hanging(line))
     else:
         parts.append(Text("  No sessions recorded in this period.", style="dim"))
 
@@ -590,7 +593,7 @@ def group_summary_screen(view: GroupSummaryView, width: int) -> RenderableType:
         parts += [spread_line(r) for r in view.ratings]
     else:
         parts.append(Text("  Nobody has rated a session in this period yet.", style="dim"))
-    parts += [Text(), Text(visible(f"Everyone's wins: `peerlog wins{_place(view.scope)}`"), style="dim")]
+    parts += [Text(), WithCommand("Everyone's wins:", f"peerlog wins{_place(view.scope)}")]
     return Group(*parts)
 
 
@@ -626,7 +629,7 @@ def search_results(results: SearchResults, width: int) -> RenderableType:
         return Text.assemble(
             (f"Nothing matches “{visible(results.query)}” yet.", ""),
             (
-                "\nTry fewer or different words, a word's beginning with * (e.g. celebrat*), or leave out --pair.",
+                "\nTry fewer or different words, a word's beginning with * (e.g. celebrat*), or leave out --pair or --group.",
                 "dim",
             ),
         )
@@ -643,7 +646,8 @@ def search_results(results: SearchResults, width: int) -> RenderableType:
             found.append(f"\n{visible(hit.context)}", style="dim")
         table.add_row(short_day(hit.at), what, found)
     shown = len(results.hits)
-    footer = Text(f"{shown} match{'es' if shown != 1 else ''}, best first", style="dim")
+    where = f" in {visible(results.group)}" if results.group else ""
+    footer = Text(f"{shown} match{'es' if shown != 1 else ''}{where}, best first", style="dim")
     if results.more:
         footer.append(" (there may be more: raise --limit)", style="dim")
     return Group(table, footer)

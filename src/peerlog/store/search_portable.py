@@ -49,11 +49,15 @@ def _mark(text: str, terms: list[Any]) -> tuple[str, int]:
     return marked, len(spans)
 
 
-def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit: int) -> list[Any]:
+def find(
+    conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit: int, group_id: str | None = None
+) -> list[Any]:
     c, w, ch, a, rf, fb = t.checkin, t.win, t.challenge, t.answer, t.reflection, t.feedback
 
     def visible(table: Any) -> Any:
         mine = visible_to(table, me_id)
+        if group_id:
+            return and_(mine, table.c.group_id == group_id)
         return and_(mine, table.c.pair_id == pair_id) if pair_id else mine
 
     def matching(column: Any) -> Any:

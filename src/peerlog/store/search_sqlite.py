@@ -97,9 +97,33 @@ def _tables() -> tuple[Any, Any, Any]:
     return index, doc, tally
 
 
+def _in_group(doc: Any) -> Any:
+    """Documents whose entry belongs to the group `:group`. The documents carry no group (migration 0002
+    predates groups), so this asks the sources, through their (group_id, at) indexes: a group's entries are
+    few beside the journal's, and the lists are built once per query, not probed per match."""
+    from sqlalchemy import and_, bindparam, or_, select
+
+    from peerlog import tables as t
+
+    c, rf = t.checkin, t.reflection
+    group: Any = bindparam("group")
+    of_checkins = select(c.c.id).where(c.c.group_id == group)
+    entries = {
+        "checkin": of_checkins,
+        "win": select(t.win.c.id).where(t.win.c.checkin_id.in_(of_checkins)),
+        "challenge": select(t.challenge.c.id).where(t.challenge.c.checkin_id.in_(of_checkins)),
+        "answer": select(t.answer.c.id).where(
+            t.answer.c.reflection_id.in_(select(rf.c.id).where(rf.c.group_id == group))
+        ),
+        "feedback": select(t.feedback.c.id).where(t.feedback.c.group_id == group),
+    }
+    return or_(*(and_(doc.c.kind == kind, doc.c.ref_id.in_(ids)) for kind, ids in entries.items()))
+
+
 @functools.lru_cache(maxsize=8)
-def _ranked(me_id: str, paired: bool) -> Any:
-    """The best `:limit` of the newest `:ranked` visible matches of `:query`, best first (in `:pair`).
+def _ranked(me_id: str, paired: bool, grouped: bool = False) -> Any:
+    """The best `:limit` of the newest `:ranked` visible matches of `:query`, best first (in `:pair`, or
+    in `:group`).
 
     Visibility and pair are applied inside the ranked query, before LIMIT: a private entry of someone else
     never takes a place in the results, and a page is full whenever enough visible entries match. The
@@ -115,6 +139,8 @@ def _ranked(me_id: str, paired: bool) -> Any:
     wanted = [literal_column(INDEX).op("MATCH")(bindparam("query")), visible_to(d, me_id)]
     if paired:
         wanted.append(d.c.pair_id == bindparam("pair"))
+    if grouped:
+        wanted.append(_in_group(d))
     newest = (
         select(d.c.kind, d.c.ref_id, d.c.doc, index.c.rank.label("score"))
         .select_from(index.join(d, d.c.doc == index.c.rowid))
@@ -132,13 +158,21 @@ FROM {INDEX} WHERE {INDEX} MATCH :query AND rowid = :doc
 """
 
 
-def find(conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit: int) -> list[Any]:
+def find(
+    conn: Any, terms: list[Any], *, me_id: str, pair_id: str | None, limit: int, group_id: str | None = None
+) -> list[Any]:
     """The best `limit` visible documents for `terms`, best first, with the matching words marked."""
     from sqlalchemy import text
 
     query = match_expression(terms)
-    params = {"query": query, "pair": pair_id, "ranked": max(RANKED, limit), "limit": limit}
-    rows = conn.execute(_ranked(me_id, pair_id is not None), params).all()
+    params = {
+        "query": query,
+        "pair": pair_id,
+        "group": group_id,
+        "ranked": max(RANKED, limit),
+        "limit": limit,
+    }
+    rows = conn.execute(_ranked(me_id, pair_id is not None, group_id is not None), params).all()
     # Snippets only for the page shown: each one reads and tokenises its document again.
     snippet = text(_SNIPPET)
     found = []

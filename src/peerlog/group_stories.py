@@ -114,7 +114,7 @@ def _check_sender_key(session: Session, local: str, sender: PersonRecord) -> Non
         )
 
 
-def _match_group(session: Session, story: GroupRecord, sender: str) -> tuple[Group | None, bool]:
+def local_group_for(session: Session, story: GroupRecord, sender: str) -> tuple[Group | None, bool]:
     """The local group the story is of (None: none yet), and whether a link must be remembered for it."""
     linked = _linked(session, [story.id])
     if story.id in linked:
@@ -134,10 +134,10 @@ def _match_group(session: Session, story: GroupRecord, sender: str) -> tuple[Gro
     return None, False
 
 
-def _add_group(session: Session, story: GroupRecord, people: dict[str, str]) -> Group:
-    from peerlog.groups import _check_name_is_free
+def adopt_group(session: Session, story: GroupRecord, people: dict[str, str]) -> Group:
+    from peerlog.groups import check_group_name_is_free
 
-    _check_name_is_free(session, story.name)
+    check_group_name_is_free(session, story.name)
     row = Group(
         id=story.id,
         name=story.name,
@@ -158,7 +158,7 @@ def _add_group(session: Session, story: GroupRecord, people: dict[str, str]) -> 
     return row
 
 
-def _membership_facts(
+def take_membership_facts(
     session: Session, story: GroupRecord, group: Group, people: dict[str, str], me: str
 ) -> None:
     """Someone new to the group here gets the file's stretches; an open stretch the file shows closed later
@@ -207,12 +207,12 @@ def import_story(session: Session, doc: JournalDocument) -> ImportResult:
     assert story is not None, "only a group's story comes this way (is_story)"
     matched = _match_people(session, doc, story, me)
     sender = matched.people[doc.self_id]
-    group, link = _match_group(session, story, sender)
+    group, link = local_group_for(session, story, sender)
     if group is None:
-        group = _add_group(session, story, matched.people)
+        group = adopt_group(session, story, matched.people)
         added = True
     else:
-        _membership_facts(session, story, group, matched.people, me.id)
+        take_membership_facts(session, story, group, matched.people, me.id)
         added = False
     session.flush()
     if link or (group.id != story.id):

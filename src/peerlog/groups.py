@@ -248,7 +248,7 @@ def match_member(people: Sequence[Person], name: str, group: Group) -> Person:
     )
 
 
-def _check_name_is_free(session: Session, name: str, *, keep: Group | None = None) -> None:
+def check_group_name_is_free(session: Session, name: str, *, keep: Group | None = None) -> None:
     """A group's name names one thing: not another group, not you, and not a pair's peer, so `--group`
     and `--pair` (and the names people say) never leave anyone wondering which was meant."""
     key = name_key(name)
@@ -430,7 +430,7 @@ def add_group(
     group_name = clean_name(
         name, hint='Give the group a name: `peerlog group add "Tuesday circle" --member NAME`.'
     )
-    _check_name_is_free(session, group_name)
+    check_group_name_is_free(session, group_name)
     for member in members:
         if name_key(member) == name_key(group_name):
             raise InputError(
@@ -472,7 +472,7 @@ def rename_group(session: Session, old: str, new: str) -> tuple[str, GroupView]:
     name = clean_name(new, hint=f'Give the new name, e.g. `peerlog group rename "{group.name}" "New name"`.')
     before = group.name
     if name != before:
-        _check_name_is_free(session, name, keep=group)
+        check_group_name_is_free(session, name, keep=group)
         group.name, group.name_key = name, name_key(name)
         _touch(group)
         session.add(group)

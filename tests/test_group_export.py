@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from sqlmodel import select
@@ -458,3 +459,62 @@ def test_the_console_script_exports_a_groups_story_and_a_member_imports_it(tmp_p
     run("kai", "init", "--name", "Kai")
     assert "1 group, 1 check-in added" in run("kai", "import", str(story)).stdout
     assert run("kai", "export", "--group", CIRCLE).stdout == run("ana", "export", "--group", CIRCLE).stdout
+
+
+# ---------------------------------------------------------------- whom a story is taken from
+
+
+def test_a_plain_story_from_a_member_whose_key_you_hold_is_refused_as_a_plain_bundle_is(
+    circle: Invoke, tmp_path: Path, kai: dict[str, str]
+) -> None:
+    story = tmp_path / "story.json"
+    ok(circle("export", "--group", CIRCLE, "--format", "json", "--output", str(story)))
+    ok(circle("pair", "add", "Ana", "--key", own_code(circle), env=kai))
+    refused = circle("import", str(story), env=kai)
+    refused_cleanly(refused)
+    assert (
+        f"This is a plain story of {CIRCLE}, and your journal holds Ana's key, so only bundles sealed by Ana "
+        "are taken; nothing was imported." in refused.stderr
+    )
+    assert f'Ask Ana to share again with `peerlog share --group "{CIRCLE}"`, which seals it to you.' in (
+        refused.stdout + refused.stderr
+    )
+    assert ok(circle("group", "list", "--json", env=kai)).stdout.strip() == "[]"
+    assert [p["peer"] for p in json.loads(ok(circle("pair", "list", "--json", env=kai)).stdout)] == ["Ana"]
+
+
+def test_a_story_never_brings_what_you_or_another_member_wrote_whatever_it_claims(
+    circle: Invoke, tmp_path: Path, kai: dict[str, str]
+) -> None:
+    story = tmp_path / "story.json"
+    ok(circle("export", "--group", CIRCLE, "--format", "json", "--output", str(story)))
+    told = load_json(story)
+    ids = {p["name"]: p["id"] for p in told["people"]}
+    (checkin,) = told["checkins"]
+    # The same shared check-in, twice more under new ids: once as if Kai wrote it, once as if Sam did.
+    for who, note in (("Kai", "Words put in my mouth"), ("Sam", "Words put in Sam's mouth")):
+        told["checkins"].append(
+            {**checkin, "id": str(uuid4()), "author_id": ids[who], "note": note, "wins": []}
+        )
+    story.write_text(json.dumps(told))
+    imported = ok(circle("import", str(story), env=kai))
+    # Kai's own feedback and session in the circle, and the two check-ins claimed for Kai and Sam.
+    assert "1 check-in, 1 reflection" in imported.stdout
+    assert "Left out 4 entries that were not theirs to share." in imported.stdout
+    text = ok(circle("export", "--group", CIRCLE, env=kai)).stdout
+    assert "Said it out loud" in text
+    assert "Words put in" not in text
+
+
+def test_someone_new_from_a_story_never_takes_the_name_of_one_of_your_groups(
+    circle: Invoke, tmp_path: Path, kai: dict[str, str]
+) -> None:
+    story = tmp_path / "story.json"
+    ok(circle("export", "--group", CIRCLE, "--format", "json", "--output", str(story)))
+    ok(circle("group", "add", "Noor", "-m", "Lee", "-m", "Max", env=kai))
+    refused = circle("import", str(story), env=kai)
+    refused_cleanly(refused)
+    assert "'Noor' is already the name of your group Noor." in refused.stderr
+    groups = json.loads(ok(circle("group", "list", "--json", env=kai)).stdout)
+    assert [g["name"] for g in groups] == ["Noor"]
+    assert "Sam" not in ok(circle("pair", "list", env=kai)).stdout

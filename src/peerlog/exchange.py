@@ -310,6 +310,7 @@ def _people_of(
     that name, or for a group new here anyone in your journal) when one of the two has no key: a member met
     in the room learns their key from the circle. Anyone else is new to this journal, added with their name
     and key."""
+    from peerlog.group_stories import meet_member
     from peerlog.people import find_peer
 
     found = {header.sender.id: sender.id, header.recipient_id: me.id}
@@ -334,10 +335,10 @@ def _people_of(
                 elif not person.public_key:
                     local = named
         if local is None:
-            name = person.name or "someone"
-            local = Person(name=name, name_key=name_key(name), public_key=person.public_key)
-            session.add(local)
-            session.flush()
+            group_name = header.group.name if header.group else "group"
+            local = meet_member(
+                session, person.name, group=group_name, sender=sender.name, public_key=person.public_key
+            )
         found[person.id] = local.id
     return found
 

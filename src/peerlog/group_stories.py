@@ -25,7 +25,8 @@ from sqlmodel import Session, col, select
 from peerlog.errors import INIT_HINT, InputError, NotInitialisedError
 from peerlog.interchange import GroupMemberRecord, GroupRecord, JournalDocument, PersonRecord
 from peerlog.models import Group, GroupMember, Link, Person
-from peerlog.people import find_peer, find_self, name_key
+from peerlog.people import check_not_a_group, find_peer, find_self, name_key
+from peerlog.sharing import refuse_plain_once_keyed
 from peerlog.transfer import ImportResult, Origin, merge_document
 
 RESTORE_HINT = "To bring back your own export, run `peerlog restore FILE`."
@@ -87,11 +88,7 @@ def _match_people(session: Session, doc: JournalDocument, story: GroupRecord, me
             continue
         local = _match_person(session, person, linked, set(people.values()))
         if local is None:
-            name = person.name or "someone"
-            row = Person(name=name, name_key=name_key(name))
-            session.add(row)
-            session.flush()
-            local = row.id
+            local = meet_member(session, person.name, group=story.name, sender=doc.name_of(doc.self_id)).id
         elif pid == doc.self_id:
             _check_sender_key(session, local, person)
         people[pid] = local
@@ -101,6 +98,24 @@ def _match_people(session: Session, doc: JournalDocument, story: GroupRecord, me
         )
     links += [(pid, "person", local) for pid, local in people.items() if linked.get(pid) != local]
     return _Matched(people, links)
+
+
+def meet_member(
+    session: Session, name: str | None, *, group: str, sender: str, public_key: str | None = None
+) -> Person:
+    """Someone a member's story or bundle names and your journal has not met: added under the name they
+    give, which is never one of your groups' (a name names one thing here)."""
+    name = name or "someone"
+    check_not_a_group(
+        session,
+        name,
+        hint=f"{sender}'s {group} has a member called {name}; nothing was imported. Rename your group with "
+        "`peerlog group rename`, then import it again.",
+    )
+    row = Person(name=name, name_key=name_key(name), public_key=public_key)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _check_sender_key(session: Session, local: str, sender: PersonRecord) -> None:
@@ -207,6 +222,10 @@ def import_story(session: Session, doc: JournalDocument) -> ImportResult:
     assert story is not None, "only a group's story comes this way (is_story)"
     matched = _match_people(session, doc, story, me)
     sender = matched.people[doc.self_id]
+    sender_row = session.get_one(Person, sender)
+    refuse_plain_once_keyed(
+        sender_row, what=f"story of {story.name}", share=f'peerlog share --group "{story.name}"'
+    )
     group, link = local_group_for(session, story, sender)
     if group is None:
         group = adopt_group(session, story, matched.people)
@@ -217,7 +236,6 @@ def import_story(session: Session, doc: JournalDocument) -> ImportResult:
     session.flush()
     if link or (group.id != story.id):
         matched.links.append((story.id, "group", group.id))
-    sender_row = session.get_one(Person, sender)
     result = merge_document(
         session,
         doc,

@@ -518,3 +518,18 @@ def test_someone_new_from_a_story_never_takes_the_name_of_one_of_your_groups(
     groups = json.loads(ok(circle("group", "list", "--json", env=kai)).stdout)
     assert [g["name"] for g in groups] == ["Noor"]
     assert "Sam" not in ok(circle("pair", "list", env=kai)).stdout
+
+
+def test_group_show_names_whose_round_it_is_in_a_session_another_member_recorded(
+    circle: Invoke, tmp_path: Path, kai: dict[str, str]
+) -> None:
+    story = tmp_path / "story.json"
+    ok(circle("export", "--group", CIRCLE, "--format", "json", "--output", str(story)))
+    ok(circle("import", str(story), env=kai))
+    ok(circle("group", "session", CIRCLE, "--came", "Ana", "-a", "experience=Back again", "--shared", env=kai))
+    shown = ok(circle("group", "show", CIRCLE, env=kai)).stdout
+    assert "Ana's round" in shown and shown.count("your round") == 1
+    sessions = json.loads(ok(circle("group", "show", CIRCLE, "--json", env=kai)).stdout)["sessions"]
+    assert [s["round_by"] for s in sessions] == [None, "Ana"]
+    # In Ana's own journal the same session's round is hers.
+    assert "Ana's round" not in ok(circle("group", "show", CIRCLE)).stdout

@@ -400,3 +400,4 @@ def test_a_member_met_in_the_room_gets_their_key_from_the_circle(
         shown = json.loads(member.ok("group", "show", CIRCLE, "--json"))
         names = [m["name"] for m in shown["members"]]
         assert sorted(names) == ["Ana", "Kai", "Noor", "Rin", "Sam"], member.name
+

@@ -526,7 +526,11 @@ def test_group_show_names_whose_round_it_is_in_a_session_another_member_recorded
     story = tmp_path / "story.json"
     ok(circle("export", "--group", CIRCLE, "--format", "json", "--output", str(story)))
     ok(circle("import", str(story), env=kai))
-    ok(circle("group", "session", CIRCLE, "--came", "Ana", "-a", "experience=Back again", "--shared", env=kai))
+    ok(
+        circle(
+            "group", "session", CIRCLE, "--came", "Ana", "-a", "experience=Back again", "--shared", env=kai
+        )
+    )
     shown = ok(circle("group", "show", CIRCLE, env=kai)).stdout
     assert "Ana's round" in shown and shown.count("your round") == 1
     sessions = json.loads(ok(circle("group", "show", CIRCLE, "--json", env=kai)).stdout)["sessions"]

@@ -832,6 +832,13 @@ def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -
             "This change set is not from the journal linked to this pair, so nothing was imported."
         )
     result = ImportResult(sender=origin.sender_name)
+    late: Callable[[datetime], bool] | None = None
+    if header.group is not None:
+        from peerlog.group_stories import dated_after_leaving
+
+        group = session.get_one(Group, origin.group_map[header.group.id])
+        result.group = group.name
+        late = dated_after_leaving(session, group, origin.sender_id)
     try:
         remember_links(session, origin, result)
         batch: list[Change] = []
@@ -839,11 +846,11 @@ def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -
         for change in incoming:
             batch.append(change)
             if len(batch) >= BATCH:
-                _apply_batch(session, batch, origin, result)
+                _apply_batch(session, batch, origin, result, late)
                 batch = []
                 batches += 1
                 _tidy(batches)
-        _apply_batch(session, batch, origin, result)
+        _apply_batch(session, batch, origin, result, late)
         session.flush()
     except IntegrityError:
         raise InputError(
@@ -853,7 +860,14 @@ def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -
     return result
 
 
-def _apply_batch(session: Session, batch: list[Change], origin: Origin, result: ImportResult) -> None:
+def _apply_batch(
+    session: Session,
+    batch: list[Change],
+    origin: Origin,
+    result: ImportResult,
+    late: Callable[[datetime], bool] | None = None,
+) -> None:
+    """`late`, for a group's change set: whether an entry is dated after its sender left the group."""
     assert origin.sender_id is not None
     entries: dict[type[Any], list[Any]] = {CheckInRecord: [], ReflectionRecord: [], FeedbackRecord: []}
     removals: list[RemovalRecord] = []
@@ -861,6 +875,9 @@ def _apply_batch(session: Session, batch: list[Change], origin: Origin, result: 
         if isinstance(change, RemovalRecord):
             removals.append(change)
         elif accepts(origin, change):
+            if late is not None and late(change.at):
+                result.after_leaving += 1
+                continue
             entries[type(change)].append(change)
         else:
             result.skipped += 1

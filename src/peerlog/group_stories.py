@@ -16,9 +16,12 @@ closed here. Nothing of yours changes and nothing is deleted.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -27,7 +30,9 @@ from peerlog.interchange import GroupMemberRecord, GroupRecord, JournalDocument,
 from peerlog.models import Group, GroupMember, Link, Person
 from peerlog.people import check_not_a_group, find_peer, find_self, name_key
 from peerlog.sharing import refuse_plain_once_keyed
-from peerlog.transfer import ImportResult, Origin, merge_document
+from peerlog.transfer import ImportResult, Origin, accepts, merge_document
+
+R = TypeVar("R", bound=Any)
 
 RESTORE_HINT = "To bring back your own export, run `peerlog restore FILE`."
 
@@ -177,7 +182,8 @@ def take_membership_facts(
     session: Session, story: GroupRecord, group: Group, people: dict[str, str], me: str
 ) -> None:
     """Someone new to the group here gets the file's stretches; an open stretch the file shows closed later
-    is closed. Never you, never reopened, never removed."""
+    is closed; a stretch that begins after every one known here has ended (they came back) is added. Never
+    you, never reopened, never removed."""
     here: dict[str, list[GroupMember]] = {}
     for row in session.exec(select(GroupMember).where(GroupMember.group_id == group.id)):
         here.setdefault(row.person_id, []).append(row)
@@ -193,15 +199,83 @@ def take_membership_facts(
                 for m in stretches
             )
             continue
-        left = max(stretches, key=lambda m: m.joined_at).left_at
-        for row in here[person]:
-            if row.left_at is None and left is not None and left >= _utc(row.joined_at):
-                row.left_at = left
-                session.add(row)
+        rows = here[person]
+        for m in sorted(stretches, key=lambda m: m.joined_at):
+            open_row = next((row for row in rows if row.left_at is None), None)
+            if open_row is not None:
+                if m.left_at is not None and _utc(m.left_at) >= _utc(open_row.joined_at):
+                    open_row.left_at = m.left_at
+                    session.add(open_row)
+                continue
+            # Everything known here has ended: a stretch that begins after it is someone coming back.
+            if _utc(m.joined_at) > max(_utc(row.left_at) for row in rows if row.left_at is not None):
+                back = GroupMember(
+                    group_id=group.id, person_id=person, joined_at=m.joined_at, left_at=m.left_at
+                )
+                session.add(back)
+                rows.append(back)
 
 
 def _utc(stamp: datetime) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def dated_after_leaving(session: Session, group: Group, person_id: str) -> Callable[[datetime], bool]:
+    """Whether an entry `person_id` dated `at` was written after they left `group` (and before any return):
+    what someone sends from outside the circle is not the circle's. Their time in it counts as ever."""
+    stretches = [
+        (_utc(m.joined_at), _utc(m.left_at) if m.left_at else None)
+        for m in session.exec(
+            select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.person_id == person_id)
+        )
+    ]
+    first_left = min((left for _, left in stretches if left is not None), default=None)
+
+    def late(at: datetime) -> bool:
+        at = _utc(at)
+        if first_left is None or at < first_left:
+            return False
+        return not any(joined <= at and (left is None or at < left) for joined, left in stretches)
+
+    return late
+
+
+def after_leaving_note(result: ImportResult) -> str | None:
+    """The one line an import or a sync says about entries left out because their sender had left."""
+    if not result.after_leaving:
+        return None
+    entries = "1 entry" if result.after_leaving == 1 else f"{result.after_leaving} entries"
+    were = "was" if result.after_leaving == 1 else "were"
+    return (
+        f"{entries} from {result.sender or 'them'} dated after they left {result.group or 'the group'} "
+        f"{were} not added."
+    )
+
+
+def _within_stretches(
+    doc: JournalDocument, origin: Origin, late: Callable[[datetime], bool]
+) -> tuple[JournalDocument, int]:
+    """`doc` without the sender's entries (and sessions) it would bring that are dated after they left."""
+    dropped = 0
+
+    def kept(records: Iterable[R]) -> list[R]:
+        nonlocal dropped
+        out = []
+        for record in records:
+            if accepts(origin, record) and late(record.at):
+                dropped += 1
+            else:
+                out.append(record)
+        return out
+
+    trimmed = dataclasses.replace(
+        doc,
+        checkins=kept(doc.checkins),
+        reflections=kept(doc.reflections),
+        feedback=kept(doc.feedback),
+        group_sessions=tuple(kept(doc.group_sessions)),
+    )
+    return trimmed, dropped
 
 
 def import_story(session: Session, doc: JournalDocument) -> ImportResult:
@@ -236,18 +310,17 @@ def import_story(session: Session, doc: JournalDocument) -> ImportResult:
     session.flush()
     if link or (group.id != story.id):
         matched.links.append((story.id, "group", group.id))
-    result = merge_document(
-        session,
-        doc,
-        Origin(
-            mine=False,
-            person_map=matched.people,
-            group_map={story.id: group.id},
-            sender_id=sender,
-            sender_name=sender_row.name,
-            new_links=tuple(matched.links),
-        ),
+    origin = Origin(
+        mine=False,
+        person_map=matched.people,
+        group_map={story.id: group.id},
+        sender_id=sender,
+        sender_name=sender_row.name,
+        new_links=tuple(matched.links),
     )
+    doc, after_leaving = _within_stretches(doc, origin, dated_after_leaving(session, group, sender))
+    result = merge_document(session, doc, origin)
+    result.group, result.after_leaving = group.name, after_leaving
     if added:
         # Named first, as a restore names the groups it adds before their entries.
         result.added = Counter({"group": 1, **result.added})

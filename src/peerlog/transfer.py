@@ -486,6 +486,10 @@ class ImportResult:
     #: The peer's entries taken away here because a change set said they removed them (deleted, made
     #: private, or moved to another pair), by noun as in `added`.
     removed: Counter[str] = field(default_factory=Counter)
+    #: A group's story or change set: the group, as your journal names it, and how many of the sender's
+    #: entries were dated after they had left it (not taken into the group).
+    group: str | None = None
+    after_leaving: int = 0
 
     @property
     def changed(self) -> bool:
@@ -502,6 +506,7 @@ class ImportResult:
             "wins_added": self.wins_added,
             "from": self.sender,
             "linked_now": self.linked,
+            "after_leaving": self.after_leaving,
         }
 
 

@@ -479,3 +479,40 @@ def test_someone_who_left_and_came_back_receives_again_across_three_journals(
     sam.ok("sync")
     shown = json.loads(sam.ok("group", "show", CIRCLE, "--json"))
     assert len([m for m in shown["members"] if m["name"] == "Kai"]) == 2
+
+
+# ---------------------------------------------------------------- a group you have ended
+
+
+def _checkin_id(member: Member, note: str) -> str:
+    return next(
+        e["id"] for e in json.loads(member.ok("log", "--json", "--limit", "500")) if e["note"] == note
+    )
+
+
+def test_ending_a_group_stops_your_journal_sending_to_it_and_stays_yours(
+    circle: dict[str, Member], tmp_path: Path
+) -> None:
+    ana, sam, *_ = circle.values()
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    round_(ana, "Week one: I tried the new rota", 6)
+    first_bundles(ana, tmp_path / "first", sam)
+    for member in (ana, sam):
+        member.ok("group", "set", CIRCLE, "--sync-dir", str(folder))
+    for note, weeks in (("Said before the end", 3), ("Made private after the end", 2.5)):
+        ana.ok("checkin", "--group", CIRCLE, "--note", note, "--shared", "--at", at(weeks))
+    ana.ok("sync")
+    sam.ok("sync")
+    ana.ok("checkin", "--group", CIRCLE, "--note", "Not yet sent at the end", "--shared", "--at", at(2))
+    ana.ok("group", "end", CIRCLE)
+    ana.ok("edit", _checkin_id(ana, "Said before the end"), "--note", "Changed after the end")
+    ana.ok("edit", _checkin_id(ana, "Made private after the end"), "--private")
+    ana.ok("sync")
+    sam.ok("sync")
+    # What was written before the end still arrives, and a removal still takes a round away; an edit made
+    # after the end stays home.
+    assert {"Not yet sent at the end", "Said before the end"} <= sam.texts()
+    assert not {"Changed after the end", "Made private after the end"} & sam.texts()
+    # Ending is Ana's own: Sam's circle goes on.
+    assert json.loads(sam.ok("group", "show", CIRCLE, "--json"))["ended_at"] is None

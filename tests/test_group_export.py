@@ -537,3 +537,33 @@ def test_group_show_names_whose_round_it_is_in_a_session_another_member_recorded
     assert [s["round_by"] for s in sessions] == [None, "Ana"]
     # In Ana's own journal the same session's round is hers.
     assert "Ana's round" not in ok(circle("group", "show", CIRCLE)).stdout
+
+
+def test_a_story_from_someone_who_left_brings_only_what_they_wrote_while_part_of_the_group(
+    journal: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr("peerlog.groups.utcnow", lambda: datetime(2026, 10, 1, tzinfo=UTC))
+        ok(journal("group", "add", CIRCLE, "-m", "Sam", "-m", "Kai", "-m", "Noor"))
+    ana_story, kai_story = tmp_path / "ana.json", tmp_path / "kai.json"
+    ok(journal("export", "--group", CIRCLE, "--format", "json", "--output", str(ana_story)))
+    kai = {"PEERLOG_HOME": str(tmp_path / "kai")}
+    ok(journal("init", "--name", "Kai", env=kai))
+    ok(journal("import", str(ana_story), env=kai))
+    for note, day in (("While I was there", "10-10"), ("After I left", "10-20"), ("Later still", "10-25")):
+        ok(
+            journal(
+                "checkin", "--group", CIRCLE, "--note", note, "--shared", "--at", f"2026-{day}T18:00", env=kai
+            )
+        )
+    with monkeypatch.context() as patch:
+        patch.setattr("peerlog.groups.utcnow", lambda: datetime(2026, 10, 15, tzinfo=UTC))
+        ok(journal("group", "leave", CIRCLE, "-m", "Kai"))
+    ok(journal("export", "--group", CIRCLE, "--format", "json", "--output", str(kai_story), env=kai))
+    imported = ok(journal("import", str(kai_story)))
+    assert "1 check-in added" in imported.stdout
+    assert f"2 entries from Kai dated after they left {CIRCLE} were not added." in imported.stdout
+    again = json.loads(ok(journal("import", str(kai_story), "--json")).stdout)
+    assert again["after_leaving"] == 2 and again["unchanged"] == 1
+    notes = {e["note"] for e in json.loads(ok(journal("log", "--json")).stdout)}
+    assert "While I was there" in notes and not {"After I left", "Later still"} & notes

@@ -6,12 +6,16 @@ Each journal has its own ids for its people, so the file's group and members are
 - each member by a link, by their identity code, or by name (you by your own name), as a share bundle's
   people are; someone new to your journal is added under the name the file gives them.
 You must be one of the group's members: a story is for the people it is about. The links are kept, so the
-same file again, or a later one, lands in the same group without guessing.
+same file again, or a later one, lands in the same group without guessing. A story is plain (neither sealed
+nor signed), so once you hold the sender's key it is refused, by the rule a pair's plain bundle follows
+(`sharing.refuse_plain_once_keyed`): from then on only what their key seals counts.
 
 Then the file is merged as a peer's bundle is (`transfer.merge_document`): only the sender's own shared
 entries and sessions in the group come in; what other members wrote reaches you from them. Membership facts
 come too: someone new to the group here gets the file's stretches, and a stretch the file shows closed is
-closed here. Nothing of yours changes and nothing is deleted.
+closed here, and a stretch that begins after every one known here has ended (someone came back) is added.
+What the sender dated after they left the group stays out (`dated_after_leaving`, for change sets too).
+Nothing of yours changes and nothing is deleted.
 """
 
 from __future__ import annotations

@@ -496,6 +496,8 @@ class ImportResult:
         return bool(sum(self.added.values()) or sum(self.updated.values()) or sum(self.removed.values()))
 
     def to_dict(self) -> dict[str, object]:
+        # Only a group's story or change set can bring entries dated after their sender left.
+        group = {"after_leaving": self.after_leaving} if self.group is not None else {}
         return {
             "added": dict(self.added),
             "updated": dict(self.updated),
@@ -506,7 +508,7 @@ class ImportResult:
             "wins_added": self.wins_added,
             "from": self.sender,
             "linked_now": self.linked,
-            "after_leaving": self.after_leaving,
+            **group,
         }
 
 

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from sqlmodel import select
@@ -458,3 +459,111 @@ def test_the_console_script_exports_a_groups_story_and_a_member_imports_it(tmp_p
     run("kai", "init", "--name", "Kai")
     assert "1 group, 1 check-in added" in run("kai", "import", str(story)).stdout
     assert run("kai", "export", "--group", CIRCLE).stdout == run("ana", "export", "--group", CIRCLE).stdout
+
+
+# ---------------------------------------------------------------- whom a story is taken from
+
+
+def test_a_plain_story_from_a_member_whose_key_you_hold_is_refused_as_a_plain_bundle_is(
+    circle: Invoke, tmp_path: Path, kai: dict[str, str]
+) -> None:
+    story = tmp_path / "story.json"
+    ok(circle("export", "--group", CIRCLE, "--format", "json", "--output", str(story)))
+    ok(circle("pair", "add", "Ana", "--key", own_code(circle), env=kai))
+    refused = circle("import", str(story), env=kai)
+    refused_cleanly(refused)
+    assert (
+        f"This is a plain story of {CIRCLE}, and your journal holds Ana's key, so only bundles sealed by Ana "
+        "are taken; nothing was imported." in refused.stderr
+    )
+    assert f'Ask Ana to share again with `peerlog share --group "{CIRCLE}"`, which seals it to you.' in (
+        refused.stdout + refused.stderr
+    )
+    assert ok(circle("group", "list", "--json", env=kai)).stdout.strip() == "[]"
+    assert [p["peer"] for p in json.loads(ok(circle("pair", "list", "--json", env=kai)).stdout)] == ["Ana"]
+
+
+def test_a_story_never_brings_what_you_or_another_member_wrote_whatever_it_claims(
+    circle: Invoke, tmp_path: Path, kai: dict[str, str]
+) -> None:
+    story = tmp_path / "story.json"
+    ok(circle("export", "--group", CIRCLE, "--format", "json", "--output", str(story)))
+    told = load_json(story)
+    ids = {p["name"]: p["id"] for p in told["people"]}
+    (checkin,) = told["checkins"]
+    # The same shared check-in, twice more under new ids: once as if Kai wrote it, once as if Sam did.
+    for who, note in (("Kai", "Words put in my mouth"), ("Sam", "Words put in Sam's mouth")):
+        told["checkins"].append(
+            {**checkin, "id": str(uuid4()), "author_id": ids[who], "note": note, "wins": []}
+        )
+    story.write_text(json.dumps(told))
+    imported = ok(circle("import", str(story), env=kai))
+    # Kai's own feedback and session in the circle, and the two check-ins claimed for Kai and Sam.
+    assert "1 check-in, 1 reflection" in imported.stdout
+    assert "Left out 4 entries that were not theirs to share." in imported.stdout
+    text = ok(circle("export", "--group", CIRCLE, env=kai)).stdout
+    assert "Said it out loud" in text
+    assert "Words put in" not in text
+
+
+def test_someone_new_from_a_story_never_takes_the_name_of_one_of_your_groups(
+    circle: Invoke, tmp_path: Path, kai: dict[str, str]
+) -> None:
+    story = tmp_path / "story.json"
+    ok(circle("export", "--group", CIRCLE, "--format", "json", "--output", str(story)))
+    ok(circle("group", "add", "Noor", "-m", "Lee", "-m", "Max", env=kai))
+    refused = circle("import", str(story), env=kai)
+    refused_cleanly(refused)
+    assert "'Noor' is already the name of your group Noor." in refused.stderr
+    groups = json.loads(ok(circle("group", "list", "--json", env=kai)).stdout)
+    assert [g["name"] for g in groups] == ["Noor"]
+    assert "Sam" not in ok(circle("pair", "list", env=kai)).stdout
+
+
+def test_group_show_names_whose_round_it_is_in_a_session_another_member_recorded(
+    circle: Invoke, tmp_path: Path, kai: dict[str, str]
+) -> None:
+    story = tmp_path / "story.json"
+    ok(circle("export", "--group", CIRCLE, "--format", "json", "--output", str(story)))
+    ok(circle("import", str(story), env=kai))
+    ok(
+        circle(
+            "group", "session", CIRCLE, "--came", "Ana", "-a", "experience=Back again", "--shared", env=kai
+        )
+    )
+    shown = ok(circle("group", "show", CIRCLE, env=kai)).stdout
+    assert "Ana's round" in shown and shown.count("your round") == 1
+    sessions = json.loads(ok(circle("group", "show", CIRCLE, "--json", env=kai)).stdout)["sessions"]
+    assert [s["round_by"] for s in sessions] == [None, "Ana"]
+    # In Ana's own journal the same session's round is hers.
+    assert "Ana's round" not in ok(circle("group", "show", CIRCLE)).stdout
+
+
+def test_a_story_from_someone_who_left_brings_only_what_they_wrote_while_part_of_the_group(
+    journal: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr("peerlog.groups.utcnow", lambda: datetime(2026, 10, 1, tzinfo=UTC))
+        ok(journal("group", "add", CIRCLE, "-m", "Sam", "-m", "Kai", "-m", "Noor"))
+    ana_story, kai_story = tmp_path / "ana.json", tmp_path / "kai.json"
+    ok(journal("export", "--group", CIRCLE, "--format", "json", "--output", str(ana_story)))
+    kai = {"PEERLOG_HOME": str(tmp_path / "kai")}
+    ok(journal("init", "--name", "Kai", env=kai))
+    ok(journal("import", str(ana_story), env=kai))
+    for note, day in (("While I was there", "10-10"), ("After I left", "10-20"), ("Later still", "10-25")):
+        ok(
+            journal(
+                "checkin", "--group", CIRCLE, "--note", note, "--shared", "--at", f"2026-{day}T18:00", env=kai
+            )
+        )
+    with monkeypatch.context() as patch:
+        patch.setattr("peerlog.groups.utcnow", lambda: datetime(2026, 10, 15, tzinfo=UTC))
+        ok(journal("group", "leave", CIRCLE, "-m", "Kai"))
+    ok(journal("export", "--group", CIRCLE, "--format", "json", "--output", str(kai_story), env=kai))
+    imported = ok(journal("import", str(kai_story)))
+    assert "1 check-in added" in imported.stdout
+    assert f"2 entries from Kai dated after they left {CIRCLE} were not added." in imported.stdout
+    again = json.loads(ok(journal("import", str(kai_story), "--json")).stdout)
+    assert again["after_leaving"] == 2 and again["unchanged"] == 1
+    notes = {e["note"] for e in json.loads(ok(journal("log", "--json")).stdout)}
+    assert "While I was there" in notes and not {"After I left", "Later still"} & notes

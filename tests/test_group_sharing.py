@@ -400,3 +400,119 @@ def test_a_member_met_in_the_room_gets_their_key_from_the_circle(
         shown = json.loads(member.ok("group", "show", CIRCLE, "--json"))
         names = [m["name"] for m in shown["members"]]
         assert sorted(names) == ["Ana", "Kai", "Noor", "Rin", "Sam"], member.name
+
+
+# ---------------------------------------------------------------- leaving, and coming back
+
+
+def test_what_a_member_sends_dated_after_they_left_is_not_taken_into_the_group(
+    circle: dict[str, Member], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, sam, kai, _ = circle.values()
+    round_(ana, "Week one: I tried the new rota", 6)
+    first_bundles(ana, tmp_path / "first", sam, kai)
+    with on_the_day(monkeypatch, 4):
+        ana.ok("group", "leave", CIRCLE, "-m", "Kai")
+    # Kai's journal has not heard that Kai left, so it still shares with the circle.
+    round_(kai, "From my time in the circle", 5)
+    round_(kai, "Written after I left, one", 3)
+    kai.ok("checkin", "--group", CIRCLE, "--note", "Written after I left, two", "--shared", "--at", at(2))
+    out = tmp_path / "from-kai"
+    out.mkdir()
+    kai.ok("share", "--group", CIRCLE, "--output", str(out))
+    (for_ana,) = [b for b in bundles_in(out) if f"-to-{ana.key_id[:8]}-" in b.name]
+    said = ana.ok("import", str(for_ana))
+    assert f"2 entries from Kai dated after they left {CIRCLE} were not added." in said
+    assert "1 reflection added" in said
+    assert "From my time in the circle" in ana.texts()
+    assert not {"Written after I left, one", "Written after I left, two"} & ana.texts()
+    assert ana.members()["Kai"] is not None  # Kai's bundle does not undo their leaving here
+    # Sam's journal, told by Ana that Kai left, says the same through a sync folder.
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    for member in (ana, sam):
+        member.ok("group", "set", CIRCLE, "--sync-dir", str(folder))
+    ana.ok("checkin", "--group", CIRCLE, "--note", "A quieter circle", "--shared", "--at", at(3.5))
+    ana.ok("sync")
+    sam.ok("sync")
+    (for_sam,) = [b for b in bundles_in(out) if f"-to-{sam.key_id[:8]}-" in b.name]
+    for_sam.rename(folder / for_sam.name)
+    synced = sam.ok("sync", "--group", CIRCLE)
+    assert f"  2 entries from Kai dated after they left {CIRCLE} were not added." in synced
+    assert "From my time in the circle" in sam.texts()
+    assert "Written after I left, one" not in sam.texts()
+
+
+def test_someone_who_left_and_came_back_receives_again_across_three_journals(
+    circle: dict[str, Member], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, sam, kai, _ = circle.values()
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    round_(ana, "Week one: I tried the new rota", 6)
+    first_bundles(ana, tmp_path / "first", sam, kai)
+    for member in (ana, sam, kai):
+        member.ok("group", "set", CIRCLE, "--sync-dir", str(folder))
+    with on_the_day(monkeypatch, 5):
+        ana.ok("group", "leave", CIRCLE, "-m", "Kai")
+    ana.ok("checkin", "--group", CIRCLE, "--note", "A quieter circle", "--shared", "--at", at(4.5))
+    ana.ok("sync")
+    sam.ok("sync")
+    assert sam.members()["Kai"] is not None
+    round_(sam, "While Kai was away", 4)
+    sam.ok("sync")
+    with on_the_day(monkeypatch, 3):
+        ana.ok("group", "join", CIRCLE, "-m", "Kai")
+    ana.ok("checkin", "--group", CIRCLE, "--note", "Welcome back, Kai", "--shared", "--at", at(2.5))
+    ana.ok("sync")
+    sam.ok("sync")  # Sam learns from Ana's header that Kai came back three weeks ago
+    shown = json.loads(sam.ok("group", "show", CIRCLE, "--json"))
+    assert [m["left_at"] is None for m in shown["members"] if m["name"] == "Kai"] == [True, False]
+    round_(sam, "Kai is back with us", 2)
+    sam.ok("sync")
+    kai.ok("sync")
+    assert "Kai is back with us" in kai.texts()
+    assert "While Kai was away" not in kai.texts()
+    # The same header again changes nothing: one new stretch, not one per bundle.
+    ana.ok("checkin", "--group", CIRCLE, "--note", "Another week", "--shared", "--at", at(1))
+    ana.ok("sync")
+    sam.ok("sync")
+    shown = json.loads(sam.ok("group", "show", CIRCLE, "--json"))
+    assert len([m for m in shown["members"] if m["name"] == "Kai"]) == 2
+
+
+# ---------------------------------------------------------------- a group you have ended
+
+
+def _checkin_id(member: Member, note: str) -> str:
+    return next(
+        e["id"] for e in json.loads(member.ok("log", "--json", "--limit", "500")) if e["note"] == note
+    )
+
+
+def test_ending_a_group_stops_your_journal_sending_to_it_and_stays_yours(
+    circle: dict[str, Member], tmp_path: Path
+) -> None:
+    ana, sam, *_ = circle.values()
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    round_(ana, "Week one: I tried the new rota", 6)
+    first_bundles(ana, tmp_path / "first", sam)
+    for member in (ana, sam):
+        member.ok("group", "set", CIRCLE, "--sync-dir", str(folder))
+    for note, weeks in (("Said before the end", 3), ("Made private after the end", 2.5)):
+        ana.ok("checkin", "--group", CIRCLE, "--note", note, "--shared", "--at", at(weeks))
+    ana.ok("sync")
+    sam.ok("sync")
+    ana.ok("checkin", "--group", CIRCLE, "--note", "Not yet sent at the end", "--shared", "--at", at(2))
+    ana.ok("group", "end", CIRCLE)
+    ana.ok("edit", _checkin_id(ana, "Said before the end"), "--note", "Changed after the end")
+    ana.ok("edit", _checkin_id(ana, "Made private after the end"), "--private")
+    ana.ok("sync")
+    sam.ok("sync")
+    # What was written before the end still arrives, and a removal still takes a round away; an edit made
+    # after the end stays home.
+    assert {"Not yet sent at the end", "Said before the end"} <= sam.texts()
+    assert not {"Changed after the end", "Made private after the end"} & sam.texts()
+    # Ending is Ana's own: Sam's circle goes on.
+    assert json.loads(sam.ok("group", "show", CIRCLE, "--json"))["ended_at"] is None

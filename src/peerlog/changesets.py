@@ -200,6 +200,8 @@ class Audience:
     group: str | None = None
     #: In a group: whether they are a member now. Someone who has left is sent nothing new, only removals.
     current: bool = True
+    #: In a group you have ended: when. What changes after that stays home; removals still go.
+    ended_at: datetime | None = None
     #: Every way your entries reach them (your pair with them; the groups they were part of), so a removal
     #: goes only for an entry that reaches them by none: being in a pair and a group with someone, an entry
     #: of one is never taken away by the other's change set.
@@ -230,6 +232,10 @@ def _here(table: Any, audience: Audience) -> Any:
         return and_(*mine, table.c.pair_id == audience.pair)
     if not audience.current:
         return false()
+    if audience.ended_at is not None:
+        # Ending is your journal's own (it does not travel), so from then on it stops sending: what was
+        # written before still goes, an edit made afterwards does not.
+        mine.append(table.c.updated_at <= audience.ended_at)
     return and_(*mine, table.c.group_id == audience.group, _in_stretch(table, audience.recipient))
 
 
@@ -528,6 +534,7 @@ def group_changes_for(
         recipient=member_id,
         group=group.id,
         current=any(m.person_id == member_id and m.left_at is None for m in stretches),
+        ended_at=group.ended_at,
     )
     context = {"pair": None, **group_header(session, group, _known_to(stretches, member_id))}
     return _outgoing(session, me, audience, context, bundle_id=bundle_id, everything=everything)
@@ -832,6 +839,13 @@ def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -
             "This change set is not from the journal linked to this pair, so nothing was imported."
         )
     result = ImportResult(sender=origin.sender_name)
+    late: Callable[[datetime], bool] | None = None
+    if header.group is not None:
+        from peerlog.group_stories import dated_after_leaving
+
+        group = session.get_one(Group, origin.group_map[header.group.id])
+        result.group = group.name
+        late = dated_after_leaving(session, group, origin.sender_id)
     try:
         remember_links(session, origin, result)
         batch: list[Change] = []
@@ -839,11 +853,11 @@ def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -
         for change in incoming:
             batch.append(change)
             if len(batch) >= BATCH:
-                _apply_batch(session, batch, origin, result)
+                _apply_batch(session, batch, origin, result, late)
                 batch = []
                 batches += 1
                 _tidy(batches)
-        _apply_batch(session, batch, origin, result)
+        _apply_batch(session, batch, origin, result, late)
         session.flush()
     except IntegrityError:
         raise InputError(
@@ -853,7 +867,14 @@ def apply_changes(session: Session, incoming: IncomingChanges, origin: Origin) -
     return result
 
 
-def _apply_batch(session: Session, batch: list[Change], origin: Origin, result: ImportResult) -> None:
+def _apply_batch(
+    session: Session,
+    batch: list[Change],
+    origin: Origin,
+    result: ImportResult,
+    late: Callable[[datetime], bool] | None = None,
+) -> None:
+    """`late`, for a group's change set: whether an entry is dated after its sender left the group."""
     assert origin.sender_id is not None
     entries: dict[type[Any], list[Any]] = {CheckInRecord: [], ReflectionRecord: [], FeedbackRecord: []}
     removals: list[RemovalRecord] = []
@@ -861,6 +882,9 @@ def _apply_batch(session: Session, batch: list[Change], origin: Origin, result: 
         if isinstance(change, RemovalRecord):
             removals.append(change)
         elif accepts(origin, change):
+            if late is not None and late(change.at):
+                result.after_leaving += 1
+                continue
             entries[type(change)].append(change)
         else:
             result.skipped += 1

@@ -245,7 +245,7 @@ def group_origin(
     """Who sent a group's change set and how its ids map here, and whether the group is new here. Takes in
     the group when it is new to you and you are among its members, and the membership facts its header
     brings; refuses anything else, before anything is changed."""
-    from peerlog.group_stories import _add_group, _match_group, _membership_facts
+    from peerlog.group_stories import adopt_group, local_group_for, take_membership_facts
 
     group_record = header.group
     assert group_record is not None
@@ -270,7 +270,7 @@ def group_origin(
             "nothing was imported."
         )
     # Matched, taken in and kept in step as a member's group story is (`group_stories`): one rule for both.
-    group, link = _match_group(session, group_record, sender.id)
+    group, link = local_group_for(session, group_record, sender.id)
     if group is not None and sender.id not in {m.person_id for m in _stretches(session, group.id)}:
         raise InputError(
             f"This bundle is from {sender.name}, who is not part of {group.name} in your journal; nothing was "
@@ -281,9 +281,9 @@ def group_origin(
     people = _people_of(session, me, sender, header, group)
     new = group is None
     if group is None:
-        group = _add_group(session, group_record, people)
+        group = adopt_group(session, group_record, people)
     else:
-        _membership_facts(session, group_record, group, people, me.id)
+        take_membership_facts(session, group_record, group, people, me.id)
     session.flush()
     links = [(foreign, "person", local) for foreign, local in people.items()]
     if link or group.id != group_record.id:
@@ -310,6 +310,7 @@ def _people_of(
     that name, or for a group new here anyone in your journal) when one of the two has no key: a member met
     in the room learns their key from the circle. Anyone else is new to this journal, added with their name
     and key."""
+    from peerlog.group_stories import meet_member
     from peerlog.people import find_peer
 
     found = {header.sender.id: sender.id, header.recipient_id: me.id}
@@ -334,10 +335,10 @@ def _people_of(
                 elif not person.public_key:
                     local = named
         if local is None:
-            name = person.name or "someone"
-            local = Person(name=name, name_key=name_key(name), public_key=person.public_key)
-            session.add(local)
-            session.flush()
+            group_name = header.group.name if header.group else "group"
+            local = meet_member(
+                session, person.name, group=group_name, sender=sender.name, public_key=person.public_key
+            )
         found[person.id] = local.id
     return found
 

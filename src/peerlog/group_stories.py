@@ -6,27 +6,37 @@ Each journal has its own ids for its people, so the file's group and members are
 - each member by a link, by their identity code, or by name (you by your own name), as a share bundle's
   people are; someone new to your journal is added under the name the file gives them.
 You must be one of the group's members: a story is for the people it is about. The links are kept, so the
-same file again, or a later one, lands in the same group without guessing.
+same file again, or a later one, lands in the same group without guessing. A story is plain (neither sealed
+nor signed), so once you hold the sender's key it is refused, by the rule a pair's plain bundle follows
+(`sharing.refuse_plain_once_keyed`): from then on only what their key seals counts.
 
 Then the file is merged as a peer's bundle is (`transfer.merge_document`): only the sender's own shared
 entries and sessions in the group come in; what other members wrote reaches you from them. Membership facts
 come too: someone new to the group here gets the file's stretches, and a stretch the file shows closed is
-closed here. Nothing of yours changes and nothing is deleted.
+closed here, and a stretch that begins after every one known here has ended (someone came back) is added.
+What the sender dated after they left the group stays out (`dated_after_leaving`, for change sets too).
+Nothing of yours changes and nothing is deleted.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
 from peerlog.errors import INIT_HINT, InputError, NotInitialisedError
 from peerlog.interchange import GroupMemberRecord, GroupRecord, JournalDocument, PersonRecord
 from peerlog.models import Group, GroupMember, Link, Person
-from peerlog.people import find_peer, find_self, name_key
-from peerlog.transfer import ImportResult, Origin, merge_document
+from peerlog.people import check_not_a_group, find_peer, find_self, name_key
+from peerlog.sharing import refuse_plain_once_keyed
+from peerlog.transfer import ImportResult, Origin, accepts, merge_document
+
+R = TypeVar("R", bound=Any)
 
 RESTORE_HINT = "To bring back your own export, run `peerlog restore FILE`."
 
@@ -87,11 +97,7 @@ def _match_people(session: Session, doc: JournalDocument, story: GroupRecord, me
             continue
         local = _match_person(session, person, linked, set(people.values()))
         if local is None:
-            name = person.name or "someone"
-            row = Person(name=name, name_key=name_key(name))
-            session.add(row)
-            session.flush()
-            local = row.id
+            local = meet_member(session, person.name, group=story.name, sender=doc.name_of(doc.self_id)).id
         elif pid == doc.self_id:
             _check_sender_key(session, local, person)
         people[pid] = local
@@ -101,6 +107,24 @@ def _match_people(session: Session, doc: JournalDocument, story: GroupRecord, me
         )
     links += [(pid, "person", local) for pid, local in people.items() if linked.get(pid) != local]
     return _Matched(people, links)
+
+
+def meet_member(
+    session: Session, name: str | None, *, group: str, sender: str, public_key: str | None = None
+) -> Person:
+    """Someone a member's story or bundle names and your journal has not met: added under the name they
+    give, which is never one of your groups' (a name names one thing here)."""
+    name = name or "someone"
+    check_not_a_group(
+        session,
+        name,
+        hint=f"{sender}'s {group} has a member called {name}; nothing was imported. Rename your group with "
+        "`peerlog group rename`, then import it again.",
+    )
+    row = Person(name=name, name_key=name_key(name), public_key=public_key)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _check_sender_key(session: Session, local: str, sender: PersonRecord) -> None:
@@ -114,7 +138,7 @@ def _check_sender_key(session: Session, local: str, sender: PersonRecord) -> Non
         )
 
 
-def _match_group(session: Session, story: GroupRecord, sender: str) -> tuple[Group | None, bool]:
+def local_group_for(session: Session, story: GroupRecord, sender: str) -> tuple[Group | None, bool]:
     """The local group the story is of (None: none yet), and whether a link must be remembered for it."""
     linked = _linked(session, [story.id])
     if story.id in linked:
@@ -134,10 +158,10 @@ def _match_group(session: Session, story: GroupRecord, sender: str) -> tuple[Gro
     return None, False
 
 
-def _add_group(session: Session, story: GroupRecord, people: dict[str, str]) -> Group:
-    from peerlog.groups import _check_name_is_free
+def adopt_group(session: Session, story: GroupRecord, people: dict[str, str]) -> Group:
+    from peerlog.groups import check_group_name_is_free
 
-    _check_name_is_free(session, story.name)
+    check_group_name_is_free(session, story.name)
     row = Group(
         id=story.id,
         name=story.name,
@@ -158,11 +182,12 @@ def _add_group(session: Session, story: GroupRecord, people: dict[str, str]) -> 
     return row
 
 
-def _membership_facts(
+def take_membership_facts(
     session: Session, story: GroupRecord, group: Group, people: dict[str, str], me: str
 ) -> None:
     """Someone new to the group here gets the file's stretches; an open stretch the file shows closed later
-    is closed. Never you, never reopened, never removed."""
+    is closed; a stretch that begins after every one known here has ended (they came back) is added. Never
+    you, never reopened, never removed."""
     here: dict[str, list[GroupMember]] = {}
     for row in session.exec(select(GroupMember).where(GroupMember.group_id == group.id)):
         here.setdefault(row.person_id, []).append(row)
@@ -178,15 +203,83 @@ def _membership_facts(
                 for m in stretches
             )
             continue
-        left = max(stretches, key=lambda m: m.joined_at).left_at
-        for row in here[person]:
-            if row.left_at is None and left is not None and left >= _utc(row.joined_at):
-                row.left_at = left
-                session.add(row)
+        rows = here[person]
+        for m in sorted(stretches, key=lambda m: m.joined_at):
+            open_row = next((row for row in rows if row.left_at is None), None)
+            if open_row is not None:
+                if m.left_at is not None and _utc(m.left_at) >= _utc(open_row.joined_at):
+                    open_row.left_at = m.left_at
+                    session.add(open_row)
+                continue
+            # Everything known here has ended: a stretch that begins after it is someone coming back.
+            if _utc(m.joined_at) > max(_utc(row.left_at) for row in rows if row.left_at is not None):
+                back = GroupMember(
+                    group_id=group.id, person_id=person, joined_at=m.joined_at, left_at=m.left_at
+                )
+                session.add(back)
+                rows.append(back)
 
 
 def _utc(stamp: datetime) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def dated_after_leaving(session: Session, group: Group, person_id: str) -> Callable[[datetime], bool]:
+    """Whether an entry `person_id` dated `at` was written after they left `group` (and before any return):
+    what someone sends from outside the circle is not the circle's. Their time in it counts as ever."""
+    stretches = [
+        (_utc(m.joined_at), _utc(m.left_at) if m.left_at else None)
+        for m in session.exec(
+            select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.person_id == person_id)
+        )
+    ]
+    first_left = min((left for _, left in stretches if left is not None), default=None)
+
+    def late(at: datetime) -> bool:
+        at = _utc(at)
+        if first_left is None or at < first_left:
+            return False
+        return not any(joined <= at and (left is None or at < left) for joined, left in stretches)
+
+    return late
+
+
+def after_leaving_note(result: ImportResult) -> str | None:
+    """The one line an import or a sync says about entries left out because their sender had left."""
+    if not result.after_leaving:
+        return None
+    entries = "1 entry" if result.after_leaving == 1 else f"{result.after_leaving} entries"
+    were = "was" if result.after_leaving == 1 else "were"
+    return (
+        f"{entries} from {result.sender or 'them'} dated after they left {result.group or 'the group'} "
+        f"{were} not added."
+    )
+
+
+def _within_stretches(
+    doc: JournalDocument, origin: Origin, late: Callable[[datetime], bool]
+) -> tuple[JournalDocument, int]:
+    """`doc` without the sender's entries (and sessions) it would bring that are dated after they left."""
+    dropped = 0
+
+    def kept(records: Iterable[R]) -> list[R]:
+        nonlocal dropped
+        out = []
+        for record in records:
+            if accepts(origin, record) and late(record.at):
+                dropped += 1
+            else:
+                out.append(record)
+        return out
+
+    trimmed = dataclasses.replace(
+        doc,
+        checkins=kept(doc.checkins),
+        reflections=kept(doc.reflections),
+        feedback=kept(doc.feedback),
+        group_sessions=tuple(kept(doc.group_sessions)),
+    )
+    return trimmed, dropped
 
 
 def import_story(session: Session, doc: JournalDocument) -> ImportResult:
@@ -207,29 +300,31 @@ def import_story(session: Session, doc: JournalDocument) -> ImportResult:
     assert story is not None, "only a group's story comes this way (is_story)"
     matched = _match_people(session, doc, story, me)
     sender = matched.people[doc.self_id]
-    group, link = _match_group(session, story, sender)
+    sender_row = session.get_one(Person, sender)
+    refuse_plain_once_keyed(
+        sender_row, what=f"story of {story.name}", share=f'peerlog share --group "{story.name}"'
+    )
+    group, link = local_group_for(session, story, sender)
     if group is None:
-        group = _add_group(session, story, matched.people)
+        group = adopt_group(session, story, matched.people)
         added = True
     else:
-        _membership_facts(session, story, group, matched.people, me.id)
+        take_membership_facts(session, story, group, matched.people, me.id)
         added = False
     session.flush()
     if link or (group.id != story.id):
         matched.links.append((story.id, "group", group.id))
-    sender_row = session.get_one(Person, sender)
-    result = merge_document(
-        session,
-        doc,
-        Origin(
-            mine=False,
-            person_map=matched.people,
-            group_map={story.id: group.id},
-            sender_id=sender,
-            sender_name=sender_row.name,
-            new_links=tuple(matched.links),
-        ),
+    origin = Origin(
+        mine=False,
+        person_map=matched.people,
+        group_map={story.id: group.id},
+        sender_id=sender,
+        sender_name=sender_row.name,
+        new_links=tuple(matched.links),
     )
+    doc, after_leaving = _within_stretches(doc, origin, dated_after_leaving(session, group, sender))
+    result = merge_document(session, doc, origin)
+    result.group, result.after_leaving = group.name, after_leaving
     if added:
         # Named first, as a restore names the groups it adds before their entries.
         result.added = Counter({"group": 1, **result.added})

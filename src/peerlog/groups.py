@@ -71,9 +71,11 @@ class SessionView:
     #: Who came, by name, you included (as your name); in the group's member order.
     came: list[str]
     visibility: str
-    #: Your round in it, while it is still in your journal, and who may see that round.
+    #: The round in it, while it is still in your journal, and who may see that round.
     round_id: str | None = None
     round_visibility: str | None = None
+    #: Whose round it is: the one who recorded the session (None: you did).
+    round_by: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -88,6 +90,7 @@ class SessionView:
             "visibility": self.visibility,
             "round_id": self.round_id,
             "round_visibility": self.round_visibility,
+            "round_by": self.round_by,
         }
 
 
@@ -248,7 +251,7 @@ def match_member(people: Sequence[Person], name: str, group: Group) -> Person:
     )
 
 
-def _check_name_is_free(session: Session, name: str, *, keep: Group | None = None) -> None:
+def check_group_name_is_free(session: Session, name: str, *, keep: Group | None = None) -> None:
     """A group's name names one thing: not another group, not you, and not a pair's peer, so `--group`
     and `--pair` (and the names people say) never leave anyone wondering which was meant."""
     key = name_key(name)
@@ -357,6 +360,7 @@ def _sessions(session: Session, group: Group, me: Person, limit: int | None) -> 
     ):
         came.setdefault(a.session_id, set()).add(a.person_id)
     ids = {p for ps in came.values() for p in ps} | {r.facilitator_id for r in rows if r.facilitator_id}
+    ids |= {r.author_id for r in rows}
     people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
     # A round deleted since (`peerlog delete`) is simply no longer there; one made shared or private since
     # is shown as it is now.
@@ -383,6 +387,7 @@ def _sessions(session: Session, group: Group, me: Person, limit: int | None) -> 
             visibility=r.visibility,
             round_id=r.round_id if r.round_id in rounds else None,
             round_visibility=rounds.get(r.round_id) if r.round_id else None,
+            round_by=None if r.author_id == me.id else people[r.author_id].name,
         )
         for r in rows
     ]
@@ -430,7 +435,7 @@ def add_group(
     group_name = clean_name(
         name, hint='Give the group a name: `peerlog group add "Tuesday circle" --member NAME`.'
     )
-    _check_name_is_free(session, group_name)
+    check_group_name_is_free(session, group_name)
     for member in members:
         if name_key(member) == name_key(group_name):
             raise InputError(
@@ -472,7 +477,7 @@ def rename_group(session: Session, old: str, new: str) -> tuple[str, GroupView]:
     name = clean_name(new, hint=f'Give the new name, e.g. `peerlog group rename "{group.name}" "New name"`.')
     before = group.name
     if name != before:
-        _check_name_is_free(session, name, keep=group)
+        check_group_name_is_free(session, name, keep=group)
         group.name, group.name_key = name, name_key(name)
         _touch(group)
         session.add(group)

@@ -113,15 +113,15 @@ def _check_links(
         )
 
 
-def _refuse_once_keyed(session: Session, local_pair: Pair, me: Person) -> None:
-    """A peer whose key you hold sends sealed bundles only: a plain file under their name proves nothing, so
-    name links end the moment a key is added."""
-    peer = session.get(Person, peer_id_of(local_pair, me.id))
+def refuse_plain_once_keyed(peer: Person | None, *, what: str, share: str) -> None:
+    """A peer whose key you hold sends sealed files only: a plain one under their name proves nothing (a name,
+    even a code, can be copied into any file), so name links end the moment a key is added. The one rule for
+    a pair's plain bundle and a group's plain story; `what` names the file, `share` the command that seals it."""
     if peer is not None and peer.public_key:
         raise InputError(
-            f"This is a plain bundle, and your journal holds {peer.name}'s key, so only bundles sealed by "
+            f"This is a plain {what}, and your journal holds {peer.name}'s key, so only bundles sealed by "
             f"{peer.name} are taken; nothing was imported.",
-            hint=f"Ask {peer.name} to share again with `peerlog share`, which seals it to you.",
+            hint=f"Ask {peer.name} to share again with `{share}`, which seals it to you.",
         )
 
 
@@ -192,7 +192,9 @@ def resolve_origin(session: Session, doc: JournalDocument, *, pair: str | None =
         local_pair = chosen
     if local_pair is None:
         local_pair = _pair_by_name(session, me, sender_name)
-    _refuse_once_keyed(session, local_pair, me)
+    refuse_plain_once_keyed(
+        session.get(Person, peer_id_of(local_pair, me.id)), what="bundle", share="peerlog share"
+    )
     _check_links(
         session,
         links,

@@ -486,12 +486,18 @@ class ImportResult:
     #: The peer's entries taken away here because a change set said they removed them (deleted, made
     #: private, or moved to another pair), by noun as in `added`.
     removed: Counter[str] = field(default_factory=Counter)
+    #: A group's story or change set: the group, as your journal names it, and how many of the sender's
+    #: entries were dated after they had left it (not taken into the group).
+    group: str | None = None
+    after_leaving: int = 0
 
     @property
     def changed(self) -> bool:
         return bool(sum(self.added.values()) or sum(self.updated.values()) or sum(self.removed.values()))
 
     def to_dict(self) -> dict[str, object]:
+        # Only a group's story or change set can bring entries dated after their sender left.
+        group = {"after_leaving": self.after_leaving} if self.group is not None else {}
         return {
             "added": dict(self.added),
             "updated": dict(self.updated),
@@ -502,6 +508,7 @@ class ImportResult:
             "wins_added": self.wins_added,
             "from": self.sender,
             "linked_now": self.linked,
+            **group,
         }
 
 

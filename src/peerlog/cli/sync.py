@@ -63,6 +63,10 @@ def describe(report: FolderSync) -> list[str]:
     who = f"{report.peer} (hub)" if report.hub else report.peer
     lines = [f"With {who}: {'; '.join(parts) if parts else 'nothing new either way'}."]
     lines += [f"  Left {name} alone: {why}" for name, why in report.refused]
+    if any(a.result.after_leaving for a in report.arrivals):
+        from peerlog.group_stories import after_leaving_note
+
+        lines += [f"  {note}" for a in report.arrivals if (note := after_leaving_note(a.result))]
     if report.no_key:
         lines.append(f"  {no_key_note(report.no_key)}")
     return lines

@@ -286,6 +286,10 @@ def _import_summary(file: Path, result, verb: str = "Imported", *, by_key: bool 
         text += f" Left out {_plural(result.skipped, 'entry', 'entries')} that {were} not theirs to share."
     if result.empty:
         text += f" Skipped {_plural(result.empty, 'empty entry', 'empty entries')}."
+    if result.after_leaving:
+        from peerlog.group_stories import after_leaving_note
+
+        text += f" {after_leaving_note(result)}"
     if result.linked and not by_key:
         # Only news for a bundle linked by name; a sealed one always goes where its key says.
         text += f" Bundles from {result.sender} will land in this pair from now on."

@@ -73,7 +73,8 @@ def _session_rows(sessions: Sequence[SessionView], you: str) -> Table:
         details = Text(visible(f"{facilitated}; came: {', '.join(_who(n, you) for n in s.came)}"))
         if s.round_id:
             where = "shared with the group" if s.round_visibility == "shared" else "private"
-            details.append(f"\nyour round {s.round_id[:8]} ({where})", style="dim")
+            whose = f"{visible(s.round_by)}'s" if s.round_by else "your"
+            details.append(f"\n{whose} round {s.round_id[:8]} ({where})", style="dim")
         grid.add_row("  " + short_day(s.at), details)
     return grid
 

@@ -117,14 +117,16 @@ def test_a_member_brings_the_circle_in_with_its_first_bundle_then_sets_the_folde
     # Before the circle is in Sam's journal, setting its folder says how it gets there.
     early = sam("group", "set", SHARED_CIRCLE, "--sync-dir", str(folder))
     refused_cleanly(early)
-    assert "`peerlog import FILE`" in early.stderr and "group add" not in early.stderr
+    assert "the folder holds none yet" in early.stderr and "group add" not in early.stderr
     ana.ok("group", "set", SHARED_CIRCLE, "--sync-dir", str(folder))
     ana.ok("checkin", "--group", SHARED_CIRCLE, "--note", "First evening together", "--shared")
     ana.ok("sync")
-    # As the README says: import each bundle in the folder; only the one for you opens, the rest change nothing.
-    opened = [sam("import", str(bundle)) for bundle in bundles_in(folder)]
-    assert [r.exit_code for r in opened].count(0) == 1
-    assert all("addressed to someone else" in r.stderr for r in opened if r.exit_code)
-    sam.ok("group", "set", SHARED_CIRCLE, "--sync-dir", str(folder))
+    # As the README says: setting the folder takes in the bundle for Sam, and the circle with it.
+    kai_sees = sorted(p.name for p in bundles_in(folder))
+    said = sam.ok("group", "set", SHARED_CIRCLE, "--sync-dir", str(folder))
+    assert "Took in 1 bundle for you" in said and "(Ana)" in said
+    assert f"syncs through {folder}" in said
     assert "First evening together" in sam.texts()
+    # The bundles for the others are left where they are, unopened.
+    assert sorted(p.name for p in bundles_in(folder)) == kai_sees
     assert "With Tuesday circle" in sam.ok("sync")

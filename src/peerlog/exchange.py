@@ -582,14 +582,28 @@ def _send(session: Session, identity: Identity, target: _Target, folder: Path, r
 
 
 def _sync_one(store: Store, identity: Identity, target: _Target) -> FolderSync:
-    from peerlog import syncing
-    from peerlog.errors import BundleIncompleteError
-
     folder = Path(target.folder)
     report = FolderSync(target.label, str(folder), group=target.group)
     try:
         with store.session(write=True) as session:
             _send(session, identity, target, folder, report)
+    except PeerlogError as error:
+        report.problem = str(error)
+        return report
+    return _take_in(store, identity, folder, report)
+
+
+def take_in_folder(store: Store, identity: Identity, folder: Path, *, label: str) -> FolderSync:
+    """Only the receiving half of a sync: every bundle for you in `folder`. How a member brings in a circle
+    someone else started, from the folder the circle shares, before their journal knows the group."""
+    return _take_in(store, identity, folder, FolderSync(label, str(folder), group=True))
+
+
+def _take_in(store: Store, identity: Identity, folder: Path, report: FolderSync) -> FolderSync:
+    from peerlog import syncing
+    from peerlog.errors import BundleIncompleteError
+
+    try:
         with store.session() as session:
             seen = set(session.exec(select(Received.bundle_id)))
         listing = syncing.incoming(folder, my_key_id=identity.public.key_id, seen=seen.__contains__)

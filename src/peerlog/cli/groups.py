@@ -154,10 +154,37 @@ def _first_bundle_hint(sync_dir: str | None) -> Iterator[None]:
     except NotFoundError as error:
         if sync_dir:
             error.hint = (
-                "A circle another member started comes into your journal with the first bundle for you: "
-                "`peerlog import FILE` on it (from the folder, or from `share --group`), then set the folder."
+                "A circle another member started comes into your journal with the first bundle for you, and "
+                "the folder holds none yet: once a member who has your key has synced, run this again (or "
+                "`peerlog import FILE` the bundle they made with `share --group`)."
             )
         raise
+
+
+def _bring_in_from(ctx: typer.Context, name: str, folder: str) -> None:
+    """A circle another member started is not in your journal until its first bundle for you arrives: when
+    you name its folder before that, take in what the folder holds for you, so the circle comes in with it."""
+    from pathlib import Path
+
+    from peerlog.errors import NotFoundError
+    from peerlog.exchange import take_in_folder
+    from peerlog.groups import resolve_group
+    from peerlog.identity import ensure_identity
+    from peerlog.syncing import SyncLock
+
+    store = state(ctx).store()
+    with store.session() as session:
+        try:
+            resolve_group(session, name)
+            return
+        except NotFoundError:
+            pass
+    with SyncLock(store.path):
+        report = take_in_folder(store, ensure_identity(store.path), Path(folder), label=name)
+    if report.arrivals:
+        senders = sorted({arrival.sender for arrival in report.arrivals}, key=str.casefold)
+        count = len(report.arrivals)
+        say(f"Took in {count} bundle{'s' if count != 1 else ''} for you from {folder} ({_and(senders)}).")
 
 
 @app.command("set")
@@ -199,6 +226,8 @@ def set_(
     from peerlog.pairs import clean_sync_dir
 
     folder = clean_sync_dir(sync_dir) if sync_dir is not None else None
+    if folder is not None and agreement is None:
+        _bring_in_from(ctx, name, folder)
     with state(ctx).store().session(write=True) as session, _first_bundle_hint(sync_dir):
         if agreement is not None:
             group = set_agreement(session, name, agreement)

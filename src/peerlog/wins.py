@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, select, true
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
 
 from peerlog import review
@@ -279,7 +280,7 @@ def journeys(
 
     # Each statement is built once and run per person with a bound id: with 16 people at 100k check-ins,
     # building them afresh for every person cost more than SQLite's index lookups themselves.
-    person = bindparam("person")
+    person: BindParameter[str] = bindparam("person")
     mine = and_(scope.where(c), c.c.author_id == person)
     moods = select(c.c.at, c.c.utc_offset, c.c.mood).where(mine, c.c.mood.is_not(None)).limit(1)
     first_mood, latest_mood = moods.order_by(c.c.at), moods.order_by(c.c.at.desc())

@@ -13,7 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from peerlog.render import review as screens
-from peerlog.review import Buckets, Period, PersonRef, Scope
+from peerlog.review import Buckets, MoodTrend, Period, PersonRef, Scope
 from peerlog.wins import APPRECIATION, FROM_CHECKIN, OVERCOME, Journey, Mark, WinItem, WinsView, by_week
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -56,7 +56,9 @@ def _view(texts: list[str], people: int, every: timedelta = timedelta(hours=7)) 
         people=PEOPLE[:people],
         weeks=by_week(items),
         trend_buckets=Buckets(START, 7, 4),
-        moods=[],
+        # A gap, a low and a high mark, and one person with no mood at all.
+        moods=[MoodTrend(p, [3.0, None, 1.0, 4.5], 3, 5) for p in PEOPLE[: people - 1]]
+        + [MoodTrend(PEOPLE[people - 1], [None] * 4)],
         journeys=[Journey(p, 3, 2, mark, mark, challenge, None) for p in PEOPLE[:people]],
         since_start=START,
         total=len(items),

@@ -13,6 +13,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -93,7 +94,7 @@ def people_table(people: Sequence[PersonRef], *, box_title: str | None = None) -
 
 
 class QuickGrid:
-    """A two-column `Table.grid`, drawn directly when every cell is one line and the columns fit.
+    """A `Table.grid`, drawn directly when every cell is one line and the columns fit.
 
     rich lays out a grid cell by cell (padding, measuring, wrapping, cropping, shaping each one), which is
     most of the time `wins` spends with many people in turn: 16 people over four weeks are ~1,000 cells.
@@ -109,7 +110,7 @@ class QuickGrid:
         grid = self.grid
         top, _, bottom, _ = grid.padding
         return (
-            len(grid.columns) == 2
+            bool(grid.columns)
             and not (top or bottom or grid.expand or grid.show_header or grid.show_footer or grid.pad_edge)
             and grid.collapse_padding
             and grid.title is None
@@ -139,6 +140,9 @@ class QuickGrid:
                 return None
         return columns
 
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.grid)
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.cells import cell_len
         from rich.segment import Segment
@@ -149,8 +153,9 @@ class QuickGrid:
             yield grid
             return
         _, right, _, left = grid.padding
-        # As `Table.grid` pads: no outer edges, and the gap between the columns said once.
-        pads = [(0, right), (max(0, left - right), 0)]
+        # As `Table.grid` pads: no outer edges, and the gap between two columns said once.
+        last = len(columns) - 1
+        pads = [(0 if i == 0 else max(0, left - right), 0 if i == last else right) for i in range(last + 1)]
         texts = [[cell_len(cell.plain) for cell in column] for column in columns]
         widths = [
             min(options.max_width, max(w + before + after for w in sizes)) or 1
@@ -196,7 +201,7 @@ def mood_trends(trends: Sequence[MoodTrend], buckets: Buckets) -> RenderableType
         table.add_row(Text(who(trend.person)), sparkline(trend.points), words)
     return Group(
         Text("Mood", style="bold"),
-        Padding(table, (0, 0, 0, 2)),
+        Padding(QuickGrid(table), (0, 0, 0, 2)),
         Text(f"  {bucket_label(buckets)}", style="dim"),
     )
 

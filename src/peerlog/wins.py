@@ -277,7 +277,7 @@ def journeys(
     # Only appreciation that was given: a note you have not shared yet is no win for the one it is about.
     appreciated = tally(APPRECIATION, include_private=False)
 
-    # One statement picks, for everyone at once, the id of each first and latest mark (index-ordered,
+    # Two statements pick, for everyone at once, the id of each first and latest mark (index-ordered,
     # LIMIT 1 subqueries per person, as single lookups would be), and two more read those rows: with 16
     # people at 100k check-ins, 80 separate lookups cost more in statement handling than in SQLite.
     p = t.person
@@ -288,18 +288,27 @@ def journeys(
     def pick(query: Any, *order: Any) -> Any:
         return query.order_by(*order).correlate(p).scalar_subquery()
 
+    everyone = [person.id for person in people]
     picked = conn.execute(
         select(
             p.c.id,
             pick(moods, c.c.at).label("first_mood"),
             pick(moods, c.c.at.desc()).label("latest_mood"),
+            pick(select(c.c.at).where(mine).limit(1), c.c.at).label("first_entry"),
+        ).where(p.c.id.in_(everyone))
+    ).all()
+    # Looking for the challenge of someone who has none walks every check-in of theirs (hundreds for
+    # people you know from a circle): the running counts above already say who has one to find.
+    raising = [pid for pid in everyone if challenges.get(pid, (0, 0))[0]]
+    raised_picks = conn.execute(
+        select(
+            p.c.id,
             pick(raised, c.c.at, ch.c.position).label("first_challenge"),
             pick(raised, c.c.at.desc(), ch.c.position.desc()).label("latest_challenge"),
-            pick(select(c.c.at).where(mine).limit(1), c.c.at).label("first_entry"),
-        ).where(p.c.id.in_([person.id for person in people]))
+        ).where(p.c.id.in_(raising))
     ).all()
     mood_ids = {r.first_mood for r in picked} | {r.latest_mood for r in picked}
-    challenge_ids = {r.first_challenge for r in picked} | {r.latest_challenge for r in picked}
+    challenge_ids = {r.first_challenge for r in raised_picks} | {r.latest_challenge for r in raised_picks}
     mood_marks = {
         r.id: Mark(local(r.at, r.utc_offset), mood=r.mood)
         for r in conn.execute(
@@ -315,9 +324,10 @@ def journeys(
         )
     }
     by_person = {r.id: r for r in picked}
+    raised_by = {r.id: r for r in raised_picks}
     result = []
     for person in people:
-        marks = by_person.get(person.id)
+        marks, raised_marks = by_person.get(person.id), raised_by.get(person.id)
         result.append(
             Journey(
                 person=person,
@@ -327,8 +337,8 @@ def journeys(
                 + appreciated.get(person.id, (0, 0))[0],
                 first_mood=mood_marks.get(marks.first_mood) if marks else None,
                 latest_mood=mood_marks.get(marks.latest_mood) if marks else None,
-                first_challenge=challenge_marks.get(marks.first_challenge) if marks else None,
-                latest_challenge=challenge_marks.get(marks.latest_challenge) if marks else None,
+                first_challenge=challenge_marks.get(raised_marks.first_challenge) if raised_marks else None,
+                latest_challenge=challenge_marks.get(raised_marks.latest_challenge) if raised_marks else None,
             )
         )
     firsts = [r.first_entry for r in picked]

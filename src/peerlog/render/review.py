@@ -17,7 +17,7 @@ from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text
 
 from peerlog.render import plain, short_day, visible
 from peerlog.rules import MOODS
@@ -172,10 +172,12 @@ class QuickGrid:
             ):
                 if before:
                     yield Segment(" " * before, style)
-                text = column[row].copy()
-                text.pad_right(width - before - after - sizes[row])
-                # Joined as a cell's lines are, so the text's own style reaches every character.
-                yield from Segment.apply_style(Text("\n").join([text]).render(console), style)
+                cell = column[row]
+                plain = cell.plain + " " * (width - before - after - sizes[row])
+                # The cell's own style as a span under its others, as rich joins a cell's lines: the padding
+                # takes it too (`Text.render` alone would leave it off a text without spans).
+                spans = [Span(0, len(plain), cell.style), *cell.spans] if cell.style else cell.spans
+                yield from Segment.apply_style(Text(plain, spans=spans).render(console), style)
                 if after:
                     yield Segment(" " * after, style)
             yield line

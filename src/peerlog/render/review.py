@@ -111,7 +111,9 @@ class QuickGrid:
         top, _, bottom, _ = grid.padding
         return (
             bool(grid.columns)
+            and grid.box is None
             and not (top or bottom or grid.expand or grid.show_header or grid.show_footer or grid.pad_edge)
+            and not grid.style
             and grid.collapse_padding
             and grid.title is None
             and grid.min_width is None

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rich.console import Console, RenderableType
 from rich.segment import Segment
 from rich.style import Style
+from rich.table import Table
 
 from peerlog.render import review as screens
 from peerlog.review import Buckets, MoodTrend, Period, PersonRef, Scope
@@ -103,3 +104,12 @@ def test_sixteen_people_with_full_weeks_look_the_same(width: int, monkeypatch: p
         "".join(c for c, _ in line) for line in _drawn(screens.wins_screen(view, width), width)
     )
     assert "more wins this week" in screen and "Peer 14" in screen
+
+
+def test_one_line_wins_are_drawn_without_rich_laying_out_each_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What keeps `wins` with 16 people within its time budget (benchmarks/README.md): no grid falls back.
+    laid_out: list[object] = []
+    draw = Table.__rich_console__
+    monkeypatch.setattr(Table, "__rich_console__", lambda t, c, o: laid_out.append(t) or draw(t, c, o))
+    view = _view([f"win number {i}" for i in range(16 * 30)], 16, every=timedelta(minutes=30))
+    assert _drawn(screens.wins_screen(view, 120), 120) and laid_out == []

@@ -113,7 +113,7 @@ class QuickGrid:
             bool(grid.columns)
             and grid.box is None
             and not (top or bottom or grid.expand or grid.show_header or grid.show_footer or grid.pad_edge)
-            and not grid.style
+            and grid.style in (None, "", "none")
             and grid.collapse_padding
             and grid.title is None
             and grid.min_width is None

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text
 
 from peerlog.render import Hanging, WithCommand, plain, short_day, visible
 from peerlog.rules import MOODS
@@ -92,6 +93,98 @@ def people_table(people: Sequence[PersonRef], *, box_title: str | None = None) -
     return table
 
 
+class QuickGrid:
+    """A `Table.grid`, drawn directly when every cell is one line and the columns fit.
+
+    rich lays out a grid cell by cell (padding, measuring, wrapping, cropping, shaping each one), which is
+    most of the time `wins` spends with many people in turn: 16 people over four weeks are ~1,000 cells.
+    When nothing wraps, the layout is simple: each column as wide as its widest cell plus its padding, each
+    cell padded on the right. That case is drawn here, character for character and style for style as the
+    grid draws it (tests/test_quick_grid.py compares both); anything else, the grid itself draws.
+    """
+
+    def __init__(self, grid: Table) -> None:
+        self.grid = grid
+
+    def _simple(self) -> bool:
+        grid = self.grid
+        top, _, bottom, _ = grid.padding
+        return (
+            bool(grid.columns)
+            and grid.box is None
+            and not (top or bottom or grid.expand or grid.show_header or grid.show_footer or grid.pad_edge)
+            and grid.style in (None, "", "none")
+            and grid.collapse_padding
+            and grid.title is None
+            and grid.min_width is None
+            and not grid.row_styles
+            and all(
+                c.justify == "left" and c.width is None and c.min_width is None and c.max_width is None
+                for c in grid.columns
+            )
+        )
+
+    def _one_line_cells(self) -> list[list[Text]] | None:
+        """The cells by column, when each is a `Text` of one line (no tabs) in a grid drawn simply."""
+        if not self._simple():
+            return None
+        columns = [[c for c in column.cells if isinstance(c, Text)] for column in self.grid.columns]
+        if not columns[0] or any(len(cells) != len(self.grid.rows) for cells in columns):
+            return None
+        for cell in (cell for cells in columns for cell in cells):
+            text = cell.plain
+            if (
+                cell.justify not in (None, "left")
+                or "\n" in text
+                or "\t" in text
+                or len(text.splitlines()) > 1
+            ):
+                return None
+        return columns
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.grid)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.cells import cell_len
+        from rich.segment import Segment
+
+        grid = self.grid
+        columns = self._one_line_cells()
+        if columns is None:
+            yield grid
+            return
+        _, right, _, left = grid.padding
+        # As `Table.grid` pads: no outer edges, and the gap between two columns said once.
+        last = len(columns) - 1
+        pads = [(0 if i == 0 else max(0, left - right), 0 if i == last else right) for i in range(last + 1)]
+        texts = [[cell_len(cell.plain) for cell in column] for column in columns]
+        widths = [
+            min(options.max_width, max(w + before + after for w in sizes)) or 1
+            for sizes, (before, after) in zip(texts, pads, strict=True)
+        ]
+        if sum(widths) > options.max_width or options.max_width < 4:
+            yield grid
+            return
+        styles = [console.get_style(c.style or "") for c in grid.columns]
+        line = Segment.line()
+        for row in range(len(columns[0])):
+            for column, sizes, width, (before, after), style in zip(
+                columns, texts, widths, pads, styles, strict=True
+            ):
+                if before:
+                    yield Segment(" " * before, style)
+                cell = column[row]
+                plain = cell.plain + " " * (width - before - after - sizes[row])
+                # The cell's own style as a span under its others, as rich joins a cell's lines: the padding
+                # takes it too (`Text.render` alone would leave it off a text without spans).
+                spans = [Span(0, len(plain), cell.style), *cell.spans] if cell.style else cell.spans
+                yield from Segment.apply_style(Text(plain, spans=spans).render(console), style)
+                if after:
+                    yield Segment(" " * after, style)
+            yield line
+
+
 def bucket_label(buckets: Buckets) -> str:
     names = {1: "day", 7: "week", 14: "fortnight", 30: "month", 91: "quarter", 365: "year"}
     return f"one mark per {names.get(buckets.days, f'{buckets.days} days')}, from {short_day(buckets.start)}"
@@ -117,7 +210,7 @@ def mood_trends(trends: Sequence[MoodTrend], buckets: Buckets) -> RenderableType
         table.add_row(Text(who(trend.person)), sparkline(trend.points), words)
     return Group(
         Text("Mood", style="bold"),
-        Padding(table, (0, 0, 0, 2)),
+        Padding(QuickGrid(table), (0, 0, 0, 2)),
         Text(f"  {bucket_label(buckets)}", style="dim"),
     )
 
@@ -154,12 +247,12 @@ def _win_cell(mine: list[WinItem], cap: int | None) -> RenderableType:
     grid.add_column(ratio=1, overflow="fold")
     grid.add_column(no_wrap=True, style="dim")
     for w in shown:
-        grid.add_row(win_line(w), f"{w.at:%a} {w.at.day}")
+        grid.add_row(win_line(w), Text(f"{w.at:%a} {w.at.day}"))
     if len(shown) < len(mine):
         rest = len(mine) - len(shown)
         grid.add_row(
             Text(f"★ and {rest} more win{'s' if rest != 1 else ''} this week (see --all)", style=WIN_STYLE),
-            "",
+            Text(""),
         )
     return grid
 
@@ -174,7 +267,8 @@ def _week_block(
     parts: list[RenderableType] = []
     for person in people:
         parts.append(Text(who(person), style="bold"))
-        parts.append(Padding(_win_cell(wins.get(person.id, []), cap), (0, 0, 0, 2)))
+        cell = _win_cell(wins.get(person.id, []), cap)
+        parts.append(Padding(QuickGrid(cell) if isinstance(cell, Table) else cell, (0, 0, 0, 2)))
     return Group(*parts)
 
 
@@ -218,8 +312,8 @@ def journey_block(journeys: Sequence[Journey], since: datetime | None, width: in
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(overflow="fold")
         for label, cell in rows:
-            grid.add_row(label, cell(j))
-        parts += [Text(who(j.person), style="bold"), Padding(grid, (0, 0, 1, 2))]
+            grid.add_row(Text(label), cell(j))
+        parts += [Text(who(j.person), style="bold"), Padding(QuickGrid(grid), (0, 0, 1, 2))]
     return Group(*parts)
 
 

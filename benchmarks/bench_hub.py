@@ -63,6 +63,8 @@ PAGE = (
     " where recipient = current_user and seq > %s order by seq limit 100"
 )
 PLAIN_PAGE = "select seq, bundle_id from peerlog_hub.plain_mailbox where recipient = %s and seq > %s order by seq limit 100"
+#: Connections left free for others using the same server while the benchmark runs.
+MARGIN = 12
 PLAIN_TABLE = """
 create table peerlog_hub.plain_mailbox (
   seq bigint generated always as identity primary key,
@@ -213,6 +215,24 @@ def notify_every_send(prog: Programme) -> None:
         conn.execute(naive.encode())
 
 
+def switch_trigger(prog: Programme, *, on: bool) -> None:
+    """The mailbox's statement trigger (activity days, coalesced NOTIFY) on or off, to measure its cost."""
+    with psycopg.connect(prog.url, autocommit=True) as conn:
+        conn.execute(f"alter table peerlog_hub.mailbox {'enable' if on else 'disable'} trigger mailbox_sent")
+
+
+def room_for_watchers(server: str, asked: int, workers: int) -> int:
+    """How many watchers (one login connection each) fit beside the workers, the admin connection and a
+    margin for other clients of the same server; superuser-reserved slots are not the members' to take."""
+    with psycopg.connect(server, autocommit=True) as conn:
+        row = conn.execute(
+            "select current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+            " - (select count(*) from pg_stat_activity where backend_type = 'client backend')"
+        ).fetchone()
+    free = int(row[0]) if row else 0
+    return max(0, min(asked, free - workers - 2 - MARGIN))
+
+
 def as_member(conn: psycopg.Connection[Any], role: str) -> None:
     conn.execute(sql.SQL("set session authorization {}").format(sql.Identifier(role)))
 
@@ -292,6 +312,7 @@ def drive(
     watching: set[int],
     committed: dict[str, float],
     run: Run,
+    batch: bool = True,
 ) -> None:
     """Every sync of the week by `workers` threads: send, then pull and delete, as each member."""
     tasks: queue.Queue[tuple[int, list[Change]] | None] = queue.Queue()
@@ -310,24 +331,27 @@ def drive(
                 member = prog.members[index]
                 # Both sides switch to the member, so the ratio holds the database's work only.
                 as_member(conn, member.role)
-                if hub:
-                    insert = (
-                        "insert into peerlog_hub.mailbox (space_id, recipient, bundle_id, body)"
-                        " values (%s, %s, %s, %s)"
-                    )
-                    rows = [(c.space, prog.members[c.recipient].role, c.bundle_id, c.body) for c in changes]
-                else:
-                    insert = (
-                        "insert into peerlog_hub.plain_mailbox (space_id, sender, recipient, bundle_id, body)"
-                        " values (%s, %s, %s, %s, %s)"
-                    )
-                    rows = [
-                        (c.space, member.role, prog.members[c.recipient].role, c.bundle_id, c.body)
-                        for c in changes
-                    ]
+                table = "mailbox" if hub else "plain_mailbox"
+                rows = [(c.space, prog.members[c.recipient].role, c.bundle_id, c.body) for c in changes]
                 start = time.perf_counter()
                 with conn.transaction(), conn.cursor() as cur:
-                    cur.executemany(insert, rows)
+                    if not rows:
+                        pass
+                    elif batch:
+                        # What hubclient sends: one statement per sync (one trigger call, one round trip).
+                        cur.execute(
+                            f"insert into peerlog_hub.{table} (space_id, sender, recipient, bundle_id, body)"
+                            " select s, current_user, r, b, x from unnest(%s::uuid[], %s::name[], %s::text[],"
+                            " %s::bytea[]) as u(s, r, b, x)",
+                            [list(column) for column in zip(*rows, strict=True)],
+                        )
+                    else:
+                        # The client before: one INSERT statement per change set.
+                        cur.executemany(
+                            f"insert into peerlog_hub.{table} (space_id, sender, recipient, bundle_id, body)"
+                            " values (%s, current_user, %s, %s, %s)",
+                            rows,
+                        )
                 done = time.perf_counter()
                 with lock:
                     run.commit_ms.append((done - start) * 1000)
@@ -433,7 +457,10 @@ def main() -> None:
     parser.add_argument("--syncs-per-day", type=int, default=3)
     parser.add_argument("--workers", type=int, default=8, help="threads writing, one connection each")
     parser.add_argument(
-        "--watchers", type=int, default=40, help="members watching live (one connection each)"
+        "--watchers",
+        type=int,
+        default=300,
+        help="members watching live (one connection each); capped at what the server's connections allow",
     )
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument(
@@ -455,24 +482,35 @@ def main() -> None:
         )
 
         # Watchers: both members of the first pairs, as peers in a live session.
+        room = room_for_watchers(server, args.watchers, args.workers)
+        if room < args.watchers:
+            print(
+                f"watchers: {args.watchers} asked, {room} fit (max_connections less reserved slots, the "
+                f"{args.workers} workers, the admin and {MARGIN} left for other clients)"
+            )
         watching: list[int] = []
         for m_index, m in enumerate(prog.members):
-            if len(watching) >= args.watchers:
+            if len(watching) >= room:
                 break
             if m_index not in watching and len(m.spaces) == 1 and len(m.spaces[0][1]) == 1:
                 watching += [m_index, m.spaces[0][1][0]]
-        watching = watching[: args.watchers]
+        watching = watching[:room]
 
+        # (name, through the hub, watched, one NOTIFY per send, one multi-row INSERT per sync, trigger on)
         phases = [
-            ("baseline: plain INSERT, no RLS, no trigger, no NOTIFY", False, False, False),
-            ("hub, nobody watching", True, False, False),
-            (f"hub, {len(watching)} watching (coalesced NOTIFY)", True, True, False),
+            ("baseline: plain INSERT, no RLS, no trigger, no NOTIFY", False, False, False, True, True),
+            ("hub, one INSERT per change set (client before)", True, False, False, False, True),
+            ("hub, one INSERT per sync, nobody watching", True, False, False, True, True),
+            ("hub, one INSERT per sync, trigger off", True, False, False, True, False),
+            (f"hub, one INSERT per sync, {len(watching)} watching", True, True, False, True, True),
         ]
         if args.naive:
-            phases.append((f"hub, {len(watching)} watching, one NOTIFY per send", True, True, True))
+            phases.append(
+                (f"hub, per sync, {len(watching)} watching, NOTIFY every send", True, True, True, True, True)
+            )
         runs: list[Run] = []
         last_week: list[list[tuple[int, list[Change]]]] = []
-        for number, (name, hub, watched, naive) in enumerate(phases):
+        for number, (name, hub, watched, naive, batch, trigger) in enumerate(phases):
             t0 = time.perf_counter()
             last_week = prog.week(args.days, args.syncs_per_day, f"w{number}-")
             sealing = time.perf_counter() - t0
@@ -480,6 +518,8 @@ def main() -> None:
             committed: dict[str, float] = {}
             if naive:
                 notify_every_send(prog)
+            if not trigger:
+                switch_trigger(prog, on=False)
             with Watchers(prog, watching if watched else [], committed, run):
                 drive(
                     prog,
@@ -489,9 +529,12 @@ def main() -> None:
                     watching=set(watching) if watched else set(),
                     committed=committed,
                     run=run,
+                    batch=batch,
                 )
                 if watched:
                     time.sleep(2.5)  # the watchers' last wake-ups and polls
+            if not trigger:
+                switch_trigger(prog, on=True)
             runs.append(run)
             print(
                 f"{name}: {run.sent} change sets (sealed in {sealing:.1f} s, not timed) in {run.seconds:.1f} s"

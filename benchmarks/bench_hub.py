@@ -17,8 +17,11 @@ Timed, in the same run and in turn:
 - **hub**: each member's sync as the member: a worker takes a (member, sync) task, becomes that member
   (`SET SESSION AUTHORIZATION`, a superuser's device standing in for each member's own connection, so 500
   members fit in the server's 100 connections), inserts that sync's change sets in one transaction through
-  the policies and the trigger, then pages through its own mail 100 at a time and deletes what it took.
-  Meanwhile `--watchers` members of live pairs (`sync --watch`) keep their own login connections: they
+  the policies and the trigger (one multi-row INSERT, as hubclient sends; one phase sends one INSERT per
+  change set as the client did before, another turns the trigger off to price it), then pages through its
+  own mail 100 at a time and deletes what it took.
+  Meanwhile `--watchers` members of live pairs (`sync --watch`; as many as the server's connections allow
+  beside the workers and a margin for other clients) keep their own login connections: they
   LISTEN on the hub's channel, and on each wake-up (or every second, the poll fallback) read their page.
   The time from the sender's COMMIT to the watcher's page holding the change set is the latency.
 

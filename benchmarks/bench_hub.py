@@ -17,8 +17,11 @@ Timed, in the same run and in turn:
 - **hub**: each member's sync as the member: a worker takes a (member, sync) task, becomes that member
   (`SET SESSION AUTHORIZATION`, a superuser's device standing in for each member's own connection, so 500
   members fit in the server's 100 connections), inserts that sync's change sets in one transaction through
-  the policies and the trigger, then pages through its own mail 100 at a time and deletes what it took.
-  Meanwhile `--watchers` members of live pairs (`sync --watch`) keep their own login connections: they
+  the policies and the trigger (one multi-row INSERT, as hubclient sends; one phase sends one INSERT per
+  change set as the client did before, another turns the trigger off to price it), then pages through its
+  own mail 100 at a time and deletes what it took.
+  Meanwhile `--watchers` members of live pairs (`sync --watch`; as many as the server's connections allow
+  beside the workers and a margin for other clients) keep their own login connections: they
   LISTEN on the hub's channel, and on each wake-up (or every second, the poll fallback) read their page.
   The time from the sender's COMMIT to the watcher's page holding the change set is the latency.
 
@@ -41,6 +44,7 @@ import statistics
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,15 +62,15 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from hub_support import drop_hub, server_url, with_dbname  # noqa: E402  # why: one way to make and drop a test hub
 
-PAGE = (
-    "select seq, bundle_id from peerlog_hub.mailbox"
-    " where recipient = current_user and seq > %s order by seq limit 100"
-)
+# As hubclient pages: the read policy says "addressed to me" (the caller's member number, by an initplan).
+PAGE = "select seq, bundle_id from peerlog_hub.mailbox where seq > %s order by seq limit 100"
 PLAIN_PAGE = "select seq, bundle_id from peerlog_hub.plain_mailbox where recipient = %s and seq > %s order by seq limit 100"
+#: Connections left free for others using the same server while the benchmark runs.
+MARGIN = 25
 PLAIN_TABLE = """
 create table peerlog_hub.plain_mailbox (
   seq bigint generated always as identity primary key,
-  space_id uuid, sender name not null, recipient name not null, bundle_id text not null,
+  space_id uuid, sender integer not null, recipient integer not null, bundle_id uuid not null,
   sent_at timestamptz not null default now(), body bytea not null, unique (bundle_id, recipient));
 create index on peerlog_hub.plain_mailbox (recipient, seq);
 """
@@ -77,6 +81,7 @@ class Member:
     name: str
     role: str
     key: SigningKey
+    num: int = 0  # member.num: what the mailbox holds as sender and recipient
     spaces: list[tuple[Any, list[int]]] = field(default_factory=list)  # (space id, the others' indexes)
 
 
@@ -147,6 +152,10 @@ class Programme:
             for m in self.members:
                 as_member(conn, m.role)
                 conn.execute("select peerlog_hub.hub_register_key(%s)", (m.key.verify_key.encode().hex(),))
+            conn.execute("reset session authorization")
+            nums = dict(conn.execute("select role, num from peerlog_hub.member").fetchall())
+            for m in self.members:
+                m.num = nums[m.role]
             order = list(range(members))
             self.rng.shuffle(order)
             in_pairs, rest = order[: 2 * pairs], order[2 * pairs :]
@@ -169,16 +178,16 @@ class Programme:
                     self.members[i].spaces.append((space, [j for j in group if j != i]))
             conn.execute("reset session authorization")
 
-    def week(self, days: int, syncs_per_day: int, tag: str) -> list[list[tuple[int, list[Change]]]]:
+    def week(self, days: int, syncs_per_day: int) -> list[list[tuple[int, list[Change]]]]:
         """Every sync of the week, grouped by round: in each, every member sends one change set per peer."""
         rounds = []
-        for r in range(days * syncs_per_day):
+        for _ in range(days * syncs_per_day):
             tasks = []
             for i, m in enumerate(self.members):
                 changes = []
                 for space, others in m.spaces:
                     for j in others:
-                        bundle_id = f"{tag}{r}-{i}-{j}-{secrets.token_hex(4)}"
+                        bundle_id = uuid.uuid4().hex  # as a journal makes them
                         body = b"".join(
                             seal(
                                 [plaintext(self.rng)],
@@ -211,6 +220,24 @@ def notify_every_send(prog: Programme) -> None:
         )
         assert found == 1, body
         conn.execute(naive.encode())
+
+
+def switch_trigger(prog: Programme, *, on: bool) -> None:
+    """The mailbox's statement trigger (activity days, coalesced NOTIFY) on or off, to measure its cost."""
+    with psycopg.connect(prog.url, autocommit=True) as conn:
+        conn.execute(f"alter table peerlog_hub.mailbox {'enable' if on else 'disable'} trigger mailbox_sent")
+
+
+def room_for_watchers(server: str, asked: int, workers: int) -> int:
+    """How many watchers (one login connection each) fit beside the workers, the admin connection and a
+    margin for other clients of the same server; superuser-reserved slots are not the members' to take."""
+    with psycopg.connect(server, autocommit=True) as conn:
+        row = conn.execute(
+            "select current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+            " - (select count(*) from pg_stat_activity where backend_type = 'client backend')"
+        ).fetchone()
+    free = int(row[0]) if row else 0
+    return max(0, min(asked, free - workers - 2 - MARGIN))
 
 
 def as_member(conn: psycopg.Connection[Any], role: str) -> None:
@@ -268,7 +295,7 @@ class Watchers:
                     rows = conn.execute(PAGE, (cursor,)).fetchall()
                     seen = time.perf_counter()
                     for _seq, bundle_id in rows:
-                        sent = self.committed.get(bundle_id)
+                        sent = self.committed.get(bundle_id.hex)
                         if sent is not None:
                             with self.lock:
                                 self.run.latency_ms.append((seen - sent) * 1000)
@@ -276,7 +303,7 @@ class Watchers:
                         break
                     cursor = rows[-1][0]
                     conn.execute(
-                        "delete from peerlog_hub.mailbox where recipient = current_user and seq <= %s",
+                        "delete from peerlog_hub.mailbox where seq <= %s",  # the policy: only mine
                         (cursor,),
                     )
                     if len(rows) < 100:
@@ -292,6 +319,7 @@ def drive(
     watching: set[int],
     committed: dict[str, float],
     run: Run,
+    batch: bool = True,
 ) -> None:
     """Every sync of the week by `workers` threads: send, then pull and delete, as each member."""
     tasks: queue.Queue[tuple[int, list[Change]] | None] = queue.Queue()
@@ -310,24 +338,27 @@ def drive(
                 member = prog.members[index]
                 # Both sides switch to the member, so the ratio holds the database's work only.
                 as_member(conn, member.role)
-                if hub:
-                    insert = (
-                        "insert into peerlog_hub.mailbox (space_id, recipient, bundle_id, body)"
-                        " values (%s, %s, %s, %s)"
-                    )
-                    rows = [(c.space, prog.members[c.recipient].role, c.bundle_id, c.body) for c in changes]
-                else:
-                    insert = (
-                        "insert into peerlog_hub.plain_mailbox (space_id, sender, recipient, bundle_id, body)"
-                        " values (%s, %s, %s, %s, %s)"
-                    )
-                    rows = [
-                        (c.space, member.role, prog.members[c.recipient].role, c.bundle_id, c.body)
-                        for c in changes
-                    ]
+                table = "mailbox" if hub else "plain_mailbox"
+                rows = [(c.space, prog.members[c.recipient].num, c.bundle_id, c.body) for c in changes]
                 start = time.perf_counter()
                 with conn.transaction(), conn.cursor() as cur:
-                    cur.executemany(insert, rows)
+                    if not rows:
+                        pass
+                    elif batch:
+                        # What hubclient sends: one statement per sync (one trigger call, one round trip).
+                        cur.execute(
+                            f"insert into peerlog_hub.{table} (space_id, sender, recipient, bundle_id, body)"
+                            " select s, %s, r, b, x from unnest(%s::uuid[], %s::int[], %s::uuid[],"
+                            " %s::bytea[]) as u(s, r, b, x)",
+                            [member.num, *(list(column) for column in zip(*rows, strict=True))],
+                        )
+                    else:
+                        # The client before: one INSERT statement per change set.
+                        cur.executemany(
+                            f"insert into peerlog_hub.{table} (space_id, sender, recipient, bundle_id, body)"
+                            " values (%s, %s, %s, %s, %s)",
+                            [(c.space, member.num, *row[1:]) for c, row in zip(changes, rows, strict=True)],
+                        )
                 done = time.perf_counter()
                 with lock:
                     run.commit_ms.append((done - start) * 1000)
@@ -342,7 +373,7 @@ def drive(
                     if hub:
                         page = conn.execute(PAGE, (cursor,)).fetchall()
                     else:
-                        page = conn.execute(PLAIN_PAGE, (member.role, cursor)).fetchall()
+                        page = conn.execute(PLAIN_PAGE, (member.num, cursor)).fetchall()
                     with lock:
                         run.page_ms.append((time.perf_counter() - start) * 1000)
                     if not page:
@@ -350,13 +381,13 @@ def drive(
                     cursor = page[-1][0]
                     if hub:
                         conn.execute(
-                            "delete from peerlog_hub.mailbox where recipient = current_user and seq <= %s",
+                            "delete from peerlog_hub.mailbox where seq <= %s",  # the policy: only mine
                             (cursor,),
                         )
                     else:
                         conn.execute(
                             "delete from peerlog_hub.plain_mailbox where recipient = %s and seq <= %s",
-                            (member.role, cursor),
+                            (member.num, cursor),
                         )
                     if len(page) < 100:
                         break
@@ -383,7 +414,7 @@ def storage(prog: Programme, changes: Iterator[Change], count: int) -> tuple[flo
             as_member(conn, prog.members[c.sender].role)
             conn.execute(
                 "insert into peerlog_hub.mailbox (space_id, recipient, bundle_id, body) values (%s, %s, %s, %s)",
-                (c.space, prog.members[c.recipient].role, "s" + c.bundle_id, c.body),
+                (c.space, prog.members[c.recipient].num, uuid.uuid4(), c.body),
             )
             written += 1
         conn.execute("reset session authorization")
@@ -395,14 +426,14 @@ def storage(prog: Programme, changes: Iterator[Change], count: int) -> tuple[flo
 def page_at_scale(prog: Programme, rows: int) -> tuple[list[float], str]:
     """A member's page of 100 (bodies included) with `rows` change sets in flight for all 500 members:
     the time of each page, read by 20 members through their own login roles, and the plan one of them gets."""
-    roles = [m.role for m in prog.members]
+    nums = [m.num for m in prog.members]
     with psycopg.connect(prog.url, autocommit=True) as conn:
         conn.execute("truncate peerlog_hub.mailbox")
         conn.execute(
             """insert into peerlog_hub.mailbox (space_id, sender, recipient, bundle_id, body)
-               select null, 'bench', (%s::name[])[1 + (i %% %s)], 'p' || i, decode(repeat('ab', 64), 'hex')
+               select null, 0, (%s::int[])[1 + (i %% %s)], gen_random_uuid(), decode(repeat('ab', 64), 'hex')
                from generate_series(1, %s) i""",
-            (roles, len(roles), rows),
+            (nums, len(nums), rows),
         )
         conn.execute("vacuum analyze peerlog_hub.mailbox")
     timings: list[float] = []
@@ -433,7 +464,10 @@ def main() -> None:
     parser.add_argument("--syncs-per-day", type=int, default=3)
     parser.add_argument("--workers", type=int, default=8, help="threads writing, one connection each")
     parser.add_argument(
-        "--watchers", type=int, default=40, help="members watching live (one connection each)"
+        "--watchers",
+        type=int,
+        default=300,
+        help="members watching live (one connection each); capped at what the server's connections allow",
     )
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument(
@@ -455,31 +489,44 @@ def main() -> None:
         )
 
         # Watchers: both members of the first pairs, as peers in a live session.
+        room = room_for_watchers(server, args.watchers, args.workers)
+        if room < args.watchers:
+            print(
+                f"watchers: {args.watchers} asked, {room} fit (max_connections less reserved slots, the "
+                f"{args.workers} workers, the admin and {MARGIN} left for other clients)"
+            )
         watching: list[int] = []
         for m_index, m in enumerate(prog.members):
-            if len(watching) >= args.watchers:
+            if len(watching) >= room:
                 break
             if m_index not in watching and len(m.spaces) == 1 and len(m.spaces[0][1]) == 1:
                 watching += [m_index, m.spaces[0][1][0]]
-        watching = watching[: args.watchers]
+        watching = watching[:room]
 
+        # (name, through the hub, watched, one NOTIFY per send, one multi-row INSERT per sync, trigger on)
         phases = [
-            ("baseline: plain INSERT, no RLS, no trigger, no NOTIFY", False, False, False),
-            ("hub, nobody watching", True, False, False),
-            (f"hub, {len(watching)} watching (coalesced NOTIFY)", True, True, False),
+            ("baseline: plain INSERT, no RLS, no trigger, no NOTIFY", False, False, False, True, True),
+            ("hub, one INSERT per change set (client before)", True, False, False, False, True),
+            ("hub, one INSERT per sync, nobody watching", True, False, False, True, True),
+            ("hub, one INSERT per sync, trigger off", True, False, False, True, False),
+            (f"hub, one INSERT per sync, {len(watching)} watching", True, True, False, True, True),
         ]
         if args.naive:
-            phases.append((f"hub, {len(watching)} watching, one NOTIFY per send", True, True, True))
+            phases.append(
+                (f"hub, per sync, {len(watching)} watching, NOTIFY every send", True, True, True, True, True)
+            )
         runs: list[Run] = []
         last_week: list[list[tuple[int, list[Change]]]] = []
-        for number, (name, hub, watched, naive) in enumerate(phases):
+        for name, hub, watched, naive, batch, trigger in phases:
             t0 = time.perf_counter()
-            last_week = prog.week(args.days, args.syncs_per_day, f"w{number}-")
+            last_week = prog.week(args.days, args.syncs_per_day)
             sealing = time.perf_counter() - t0
             run = Run(name)
             committed: dict[str, float] = {}
             if naive:
                 notify_every_send(prog)
+            if not trigger:
+                switch_trigger(prog, on=False)
             with Watchers(prog, watching if watched else [], committed, run):
                 drive(
                     prog,
@@ -489,9 +536,12 @@ def main() -> None:
                     watching=set(watching) if watched else set(),
                     committed=committed,
                     run=run,
+                    batch=batch,
                 )
                 if watched:
                     time.sleep(2.5)  # the watchers' last wake-ups and polls
+            if not trigger:
+                switch_trigger(prog, on=True)
             runs.append(run)
             print(
                 f"{name}: {run.sent} change sets (sealed in {sealing:.1f} s, not timed) in {run.seconds:.1f} s"

@@ -265,7 +265,9 @@ def test_private_entries_never_reach_the_mailbox_and_others_cannot_open_it(
     ana.ok("checkin", "--pair", "sam", "--note", SECRET)
     ana.sync()
     with programme.admin() as conn:
-        rows = conn.execute("select recipient, body from peerlog_hub.mailbox").fetchall()
+        rows = conn.execute(
+            "select m.role, x.body from peerlog_hub.mailbox x join peerlog_hub.member m on m.num = x.recipient"
+        ).fetchall()
     assert [r[0] for r in rows] == [programme.role_of("Sam")]
     body = bytes(rows[0][1])
     for plain in (SECRET, "shared words", "Ana", "Sam"):

@@ -4,12 +4,12 @@ The hub is a mailbox it cannot read. A member joins once (`hub join CODE`: the c
 and the PostgreSQL role made for them), registers the public key `peerlog id` shows, and from then on:
 
 - **push**: for each pair that syncs through the hub, the change set `exchange.seal_changes` makes is sealed
-  to the peer's key and INSERTed into `peerlog_hub.mailbox` addressed to the peer's role (found in the
-  directory by the key this journal holds for them, never by name); for a group, one bundle per member
-  (`exchange.seal_group_changes`) into the group's circle. Entries are marked delivered in the
-  same local write session, and only once the server has committed the row; if the connection drops in
-  between, the next sync seals them again, and the peer's journal takes a copy it already has as nothing
-  new (versions decide), so every entry still lands exactly once.
+  to the peer's key and INSERTed into `peerlog_hub.mailbox` addressed to the peer's member number (found
+  in the directory by the key this journal holds for them, never by name); for a group, one bundle per
+  member (`exchange.seal_group_changes`) into the group's circle, all in one multi-row INSERT. Entries
+  are marked delivered in the same local write session, and only once the server has committed the rows;
+  if the connection drops in between, the next sync seals them again, and the peer's journal takes a copy
+  it already has as nothing new (versions decide), so every entry still lands exactly once.
 - **pull**: rows addressed to this member, a page of 100 at a time in `seq` order after the cursor kept in
   the journal's `meta`; each opened and applied with `exchange.receive` in its own local write session (a
   bundle already applied is skipped by its id), then deleted from the hub. A bundle that cannot be opened
@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from peerlog.errors import BundleError, InputError, NotFoundError, PeerlogError
 from peerlog.files import HUB_SUFFIX
@@ -221,6 +221,16 @@ class Member:
     name: str
     role: str
     key: str
+    #: The hub's number for them: the mailbox holds it as sender and recipient (4 bytes, not a role's 64).
+    num: int
+
+
+class Outgoing(NamedTuple):
+    """One sealed bundle on its way into the mailbox."""
+
+    recipient: int  # member.num, from the directory
+    bundle_id: str
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -373,8 +383,10 @@ class Hub:
 
     def directory(self) -> list[Member]:
         with self.talking() as conn:
-            rows = conn.execute(f"select name, role, public_key from {_SCHEMA}.hub_directory()").fetchall()
-        return [Member(str(name), str(role), str(key)) for name, role, key in rows if key]
+            rows = conn.execute(
+                f"select name, role, public_key, num from {_SCHEMA}.hub_directory()"
+            ).fetchall()
+        return [Member(str(name), str(role), str(key), int(num)) for name, role, key, num in rows if key]
 
     def is_coordinator(self) -> bool:
         """Whether this role is a coordinator's: they may not even read their own row of the directory."""
@@ -425,32 +437,38 @@ class Hub:
         with self.talking() as conn:
             conn.execute(f"select {_SCHEMA}.hub_mark_session(%s, %s)", (space_id, day))
 
-    def send(self, space_id: str, recipient: str, bundle_id: str, body: bytes) -> None:
-        """One sealed bundle into the mailbox; returns once the server has committed it."""
+    def send(self, space_id: str, bundles: list[Outgoing]) -> None:
+        """Sealed bundles into the mailbox, all or none; returns once the server has committed them.
+
+        One statement for them all: the mailbox's trigger (activity days, the coalesced wake-up) runs once
+        per statement, and one round trip and one commit serve a whole circle."""
+        if not bundles:
+            return
+        recipients, bundle_ids, bodies = (list(column) for column in zip(*bundles, strict=True))
         with self.talking() as conn:
             conn.execute(
-                f"insert into {_SCHEMA}.mailbox (space_id, recipient, bundle_id, body) values (%s, %s, %s, %s)",
-                (space_id, recipient, bundle_id, body),
+                f"insert into {_SCHEMA}.mailbox (space_id, sender, recipient, bundle_id, body)"
+                f" select %s, (select {_SCHEMA}.hub_my_num()), r, b, x"
+                " from unnest(%s::int[], %s::uuid[], %s::bytea[]) as u(r, b, x)",
+                (space_id, recipients, bundle_ids, bodies),
             )
 
     def page(self, after: int) -> list[Row]:
+        # Only what is addressed to me, by the mailbox's read policy (no need, and no way, to say so here):
+        # the plan walks (recipient, seq) from the cursor and stops after a page.
         with self.talking() as conn:
             rows = conn.execute(
-                f"select seq, bundle_id, body, space_id from {_SCHEMA}.mailbox where recipient = current_user "
-                f"and seq > %s order by seq limit {PAGE}",
+                f"select seq, bundle_id, body, space_id from {_SCHEMA}.mailbox where seq > %s order by seq "
+                f"limit {PAGE}",
                 (after,),
             ).fetchall()
-        return [
-            Row(int(seq), str(bundle_id), bytes(body), str(space)) for seq, bundle_id, body, space in rows
-        ]
+        return [Row(int(seq), bundle_id.hex, bytes(body), str(space)) for seq, bundle_id, body, space in rows]
 
     def delete(self, seqs: list[int]) -> None:
         if not seqs:
             return
         with self.talking() as conn:
-            conn.execute(
-                f"delete from {_SCHEMA}.mailbox where recipient = current_user and seq = any(%s)", (seqs,)
-            )
+            conn.execute(f"delete from {_SCHEMA}.mailbox where seq = any(%s)", (seqs,))
 
     def wait(self, seconds: float) -> bool:
         """Wait up to `seconds` for the hub's notification that something arrived; True if one came."""
@@ -738,9 +756,11 @@ def sync_hub(
     reports = {(p.group, p.label): FolderSync(p.label, where, group=p.group, hub=True) for p in plan}
     try:
         with hub.only_device():
-            roles = {m.key: m.role for m in hub.directory()} if plan else {}
+            directory = hub.directory() if plan else []
+            roles = {m.key: m.role for m in directory}
+            nums = {m.key: m.num for m in directory}
             for item in plan:
-                _push(store, identity, hub, item, roles, reports[(item.group, item.label)])
+                _push(store, identity, hub, item, roles, nums, reports[(item.group, item.label)])
             _pull(store, identity, hub, reports, done)
     except PeerlogError as error:
         done.problem = error
@@ -749,7 +769,13 @@ def sync_hub(
 
 
 def _push(
-    store: Store, identity: Identity, hub: Hub, item: _Plan, roles: dict[str, str], report: FolderSync
+    store: Store,
+    identity: Identity,
+    hub: Hub,
+    item: _Plan,
+    roles: dict[str, str],
+    nums: dict[str, int],
+    report: FolderSync,
 ) -> None:
     """Seal what the peer (or each member) has not been sent, put it in the mailbox, then note it sent."""
     from peerlog.changesets import distinct_sent
@@ -782,8 +808,12 @@ def _push(
                 hub.open_circle([roles[one.peer_key.code] for one in sealed], item.space_id)
             # Counted before anything is marked sent, which empties what they count.
             counted = distinct_sent([one.outgoing for one in sealed])
+            hub.send(
+                item.space_id,
+                [Outgoing(nums[one.peer_key.code], one.bundle_id, b"".join(one.chunks())) for one in sealed],
+            )
+            # Only now that the server has committed every one of them (or none: then nothing is marked).
             for one in sealed:
-                hub.send(item.space_id, roles[one.peer_key.code], one.bundle_id, b"".join(one.chunks()))
                 one.mark_delivered(session)
             report.sent_entries, report.sent_removed, report.sent_wins = counted
             report.sent_to = [one.peer for one in sealed] if item.group else []

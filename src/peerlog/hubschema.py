@@ -97,6 +97,9 @@ end $$;
 
 create table peerlog_hub.member (
   id uuid primary key default gen_random_uuid(),
+  -- The mailbox's short name for a member (4 bytes where a role name takes 64, in the row and its indexes).
+  -- Sequential, so guessable: harmless, since the policies below let nobody reach another's mail by it.
+  num integer generated always as identity unique,
   name text not null,
   role name unique not null,
   kind text not null check (kind in ('member', 'coordinator')),
@@ -122,12 +125,19 @@ create table peerlog_hub.space_member (
 );
 create index space_member_current on peerlog_hub.space_member (member_id, space_id) where left_at is null;
 
+-- The caller's member number, read through member's own policy (a member sees only their own row), so it
+-- is the connection's role that decides: no setting a client could change. SQL and SECURITY INVOKER, so the
+-- policies below can call it once per statement as an initplan, `(select peerlog_hub.hub_my_num())`.
+create function peerlog_hub.hub_my_num() returns integer language sql stable as $$
+  select m.num from peerlog_hub.member m where m.role = current_user and m.removed_at is null
+$$;
+
 create table peerlog_hub.mailbox (
   seq bigint generated always as identity primary key,
   space_id uuid references peerlog_hub.space,
-  sender name not null default current_user,
-  recipient name not null,
-  bundle_id text not null,
+  sender integer not null default peerlog_hub.hub_my_num(),  -- member.num
+  recipient integer not null,  -- member.num
+  bundle_id uuid not null,  -- a journal's bundle ids are uuid4 hex: 16 bytes here, not 33
   sent_at timestamptz not null default now(),
   body bytea not null,
   -- The same pair of columns as the contract's unique (recipient, bundle_id), bundle first: then the only
@@ -179,14 +189,14 @@ end $$;
 -- Called by the INSERT policy for every change set. PL/pgSQL, not SQL: a SQL function that cannot be
 -- inlined (SECURITY DEFINER, SET search_path) is planned again on every call, which cost a quarter of the
 -- hub's write throughput; PL/pgSQL keeps its plan for the session.
-create function peerlog_hub.hub_may_send(p_space uuid, p_sender name, p_recipient name) returns boolean
+create function peerlog_hub.hub_may_send(p_space uuid, p_sender integer, p_recipient integer) returns boolean
   stable {fn} as $$
 begin
   return p_sender <> p_recipient and (
-    select count(distinct m.role) = 2
+    select count(distinct m.num) = 2
     from space_member sm join member m on m.id = sm.member_id
     where sm.space_id = p_space and sm.left_at is null and m.removed_at is null
-      and m.role in (p_sender, p_recipient));
+      and m.num in (p_sender, p_recipient));
 end $$;
 
 create function peerlog_hub.hub_register_key(p_key text) returns void {fn} as $$
@@ -206,11 +216,11 @@ begin
   update member m set public_key = p_key, joined_at = coalesce(m.joined_at, now()) where m.id = me.id;
 end $$;
 
-create function peerlog_hub.hub_directory() returns table (name text, role name, public_key text)
+create function peerlog_hub.hub_directory() returns table (name text, role name, public_key text, num integer)
   stable {fn} as $$
 begin
   perform hub_me();
-  return query select m.name, m.role, m.public_key from member m
+  return query select m.name, m.role, m.public_key, m.num from member m
     where m.removed_at is null and m.kind = 'member' and m.public_key is not null
     order by lower(m.name), m.role;
 end $$;
@@ -308,7 +318,7 @@ create function peerlog_hub.hub_after_send() returns trigger {fn} as $$
 begin
   insert into activity (space_id, member_id, day)
     select distinct a.space_id, m.id, (a.sent_at at time zone 'UTC')::date
-    from arrived a join member m on m.role = a.sender
+    from arrived a join member m on m.num = a.sender
     where a.space_id is not null
   on conflict do nothing;
   if pg_try_advisory_xact_lock({_NOTIFY_LOCK}) then
@@ -323,23 +333,27 @@ end $$;
 create trigger mailbox_sent after insert on peerlog_hub.mailbox
   referencing new table as arrived for each statement execute function peerlog_hub.hub_after_send();
 
--- A member reads and deletes only what is addressed to them (recipient = me keeps the plan an index scan
--- on (recipient, seq): no OR, no function per row), and sends only as themselves, to someone who shares
--- the space with them. There is no UPDATE policy, and no UPDATE grant: a change set is never rewritten.
-create policy read_own on peerlog_hub.mailbox for select to {member} using (recipient = current_user);
-create policy clear_own on peerlog_hub.mailbox for delete to {member} using (recipient = current_user);
+-- A member reads and deletes only what is addressed to them (recipient = my number, found once per
+-- statement by the initplan, keeps the plan an index scan on (recipient, seq): no OR, no function per row),
+-- and sends only as themselves, to someone who shares the space with them. There is no UPDATE policy, and
+-- no UPDATE grant: a change set is never rewritten.
+create policy read_own on peerlog_hub.mailbox for select to {member}
+  using (recipient = (select peerlog_hub.hub_my_num()));
+create policy clear_own on peerlog_hub.mailbox for delete to {member}
+  using (recipient = (select peerlog_hub.hub_my_num()));
 create policy send_as_self on peerlog_hub.mailbox for insert to {member}
-  with check (sender = current_user and peerlog_hub.hub_may_send(space_id, sender, recipient));
+  with check (sender = (select peerlog_hub.hub_my_num())
+              and peerlog_hub.hub_may_send(space_id, sender, recipient));
 -- The admin's connection touches only mail nobody can read any more: that of removed members.
 create policy owner_clears_removed on peerlog_hub.mailbox to current_user
-  using (recipient in (select m.role from peerlog_hub.member m where m.removed_at is not null));
+  using (recipient in (select m.num from peerlog_hub.member m where m.removed_at is not null));
 
 -- A member sees their own row in the directory table; everyone else only through hub_directory().
 create policy own_row on peerlog_hub.member for select to {member} using (role = current_user);
 
 -- Functions are executable by PUBLIC when made; here each is given to exactly the roles that need it.
 revoke all on all functions in schema peerlog_hub from public;
-grant execute on function peerlog_hub.hub_may_send(uuid, name, name),
+grant execute on function peerlog_hub.hub_my_num(), peerlog_hub.hub_may_send(uuid, integer, integer),
   peerlog_hub.hub_register_key(text), peerlog_hub.hub_directory(), peerlog_hub.hub_open_pair(name),
   peerlog_hub.hub_open_circle(name[], uuid), peerlog_hub.hub_leave_space(uuid),
   peerlog_hub.hub_mark_session(uuid, date) to {member};
@@ -594,7 +608,10 @@ def remove(url: str, name: str) -> Removed:
             "update peerlog_hub.space_member set left_at = now() where member_id = %s and left_at is null",
             (member_id,),
         ).rowcount
-        mail = conn.execute("delete from peerlog_hub.mailbox where recipient = %s", (role,)).rowcount
+        mail = conn.execute(
+            "delete from peerlog_hub.mailbox where recipient = (select num from peerlog_hub.member where id = %s)",
+            (member_id,),
+        ).rowcount
         conn.execute(sql.SQL("alter role {} nologin").format(sql.Identifier(role)))
         for group in (names.member_group, names.coordinator_group):
             conn.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(group), sql.Identifier(role)))

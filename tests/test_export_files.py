@@ -108,3 +108,19 @@ def test_share_never_replaces_a_file_either(journal: Invoke, tmp_path: Path) -> 
     target.write_text("{}", encoding="utf-8")
     _one_line_error(journal("share", "--pair", "sam", "--output", str(target)))
     assert target.read_text(encoding="utf-8") == "{}"
+
+
+@pytest.mark.parametrize("suffix", [".key", ".hub", ".hub-admin"])
+def test_the_files_beside_the_journal_are_never_an_output_even_with_force(
+    journal: Invoke, tmp_path: Path, suffix: str
+) -> None:
+    # The key, a member's hub settings and an admin's hub address live beside the journal; an export
+    # written over one would lose a key or a password that cannot be made again.
+    journal("checkin", "--note", "New words", "--shared")
+    beside = Path(os.environ["PEERLOG_HOME"]) / f"peerlog.db{suffix}"
+    if not beside.exists():
+        beside.write_text("kept\n", encoding="utf-8")
+    before = beside.read_bytes()
+    result = journal("export", "--output", str(beside), "--force")
+    assert result.exit_code != 0 and result.stderr.startswith("peerlog: ")
+    assert beside.read_bytes() == before

@@ -131,10 +131,12 @@ def make_private_folder(folder: Path) -> None:
 KEY_SUFFIX = ".key"
 #: The journal's hub settings (password included) are its own path plus this (`peerlog.hubclient`).
 HUB_SUFFIX = ".hub"
+#: Where `peerlog hub init` keeps the hub's address for the admin's next commands.
+HUB_ADMIN_SUFFIX = ".hub-admin"
 
 
 def journal_files(journal: Path) -> list[Path]:
-    """The journal, the working files SQLite keeps beside it, its key and its hub settings: never an output,
+    """The journal, the working files SQLite keeps beside it, its key and its hub settings (a member's, an admin's): never an output,
     even with --force."""
     return [
         journal,
@@ -142,6 +144,7 @@ def journal_files(journal: Path) -> list[Path]:
         Path(f"{journal}-shm"),
         Path(f"{journal}{KEY_SUFFIX}"),
         Path(f"{journal}{HUB_SUFFIX}"),
+        Path(f"{journal}{HUB_ADMIN_SUFFIX}"),
     ]
 
 

@@ -18,13 +18,14 @@ import typer
 from peerlog.cli.hub import app
 from peerlog.cli.say import say, say_json
 from peerlog.cli.state import state
+from peerlog.files import HUB_ADMIN_SUFFIX
 
 if TYPE_CHECKING:
     from peerlog.hubschema import Participation
 
 URL_ENV = "PEERLOG_HUB_URL"
 #: Beside the journal: the admin's hub address, kept by `hub init` (a member's connection is `<journal>.hub`).
-ADMIN_SUFFIX = ".hub-admin"
+ADMIN_SUFFIX = HUB_ADMIN_SUFFIX
 MEMBER_SUFFIX = ".hub"
 
 Url = Annotated[

@@ -118,10 +118,7 @@ class QuickGrid:
             and grid.title is None
             and grid.min_width is None
             and not grid.row_styles
-            and all(
-                c.justify == "left" and c.width is None and c.min_width is None and c.max_width is None
-                for c in grid.columns
-            )
+            and all(c.justify == "left" and c.width is None and c.min_width is None for c in grid.columns)
         )
 
     def _one_line_cells(self) -> list[list[Text]] | None:
@@ -131,15 +128,21 @@ class QuickGrid:
         columns = [[c for c in column.cells if isinstance(c, Text)] for column in self.grid.columns]
         if not columns[0] or any(len(cells) != len(self.grid.rows) for cells in columns):
             return None
-        for cell in (cell for cells in columns for cell in cells):
-            text = cell.plain
-            if (
-                cell.justify not in (None, "left")
-                or "\n" in text
-                or "\t" in text
-                or len(text.splitlines()) > 1
-            ):
-                return None
+        from rich.cells import cell_len
+
+        for column, cells in zip(self.grid.columns, columns, strict=True):
+            # A column's `max_width` only matters to a cell wider than it, which rich then wraps.
+            widest = column.max_width
+            for cell in cells:
+                text = cell.plain
+                if (
+                    cell.justify not in (None, "left")
+                    or "\n" in text
+                    or "\t" in text
+                    or len(text.splitlines()) > 1
+                    or (widest is not None and cell_len(text) > widest)
+                ):
+                    return None
         return columns
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
@@ -199,7 +202,8 @@ def mood_trends(trends: Sequence[MoodTrend], buckets: Buckets) -> RenderableType
     # A long name wraps in its own column, so the words beside the marks keep room to be read whole.
     table.add_column(max_width=NAME_COLUMN, overflow="fold")
     table.add_column(no_wrap=True)
-    table.add_column(overflow="fold", max_width=20)
+    # As wide as its longest words ("no moods logged in this period"), so they wrap only on a narrow screen.
+    table.add_column(overflow="fold", max_width=30)
     for trend in trends:
         if trend.first is None:
             words = Text("no moods logged in this period", style="dim")

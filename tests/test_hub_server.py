@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -135,6 +136,42 @@ def test_an_unreachable_server_is_one_line_and_exit_1(invoke: Invoke) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("peerlog: Cannot reach the hub at 127.0.0.1:1/nothing")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["hub", "init", "postgresql://admin@127.0.0.1/programme"],
+        ["hub", "invite", "Ana", "--url", "postgresql://admin@127.0.0.1/programme"],
+        ["hub", "remove", "Ana", "--url", "postgresql://admin@127.0.0.1/programme"],
+        ["hub", "report", "--url", "postgresql://admin@127.0.0.1/programme"],
+        ["hub", "join", "JOIN"],
+    ],
+    ids=["init", "invite", "remove", "report", "join"],
+)
+def test_without_the_driver_every_hub_command_says_how_to_install_it(
+    invoke: Invoke, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    # `pip install peerlog` leaves psycopg out; the hub's commands, the admin's and the members' alike, say
+    # so in one line instead of failing with an unexpected error.
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    code = encode_join(
+        host="127.0.0.1",
+        port=5432,
+        dbname="programme",
+        role="plh_x_ana",
+        password="p",
+        hub_id="abcd1234",
+        name="Ana",
+    )
+    # A member joins from their own journal; the admin's commands need none.
+    run: Invoke = request.getfixturevalue("journal") if "JOIN" in command else invoke
+    result = run(*[code if part == "JOIN" else part for part in command])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "peerlog: The hub needs the PostgreSQL driver, which is not installed with this peerlog. "
+        "Install it with `pip install 'peerlog[hub]'`.\n"
+    )
 
 
 def test_an_address_that_is_not_one_is_a_usage_error(invoke: Invoke) -> None:

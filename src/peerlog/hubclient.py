@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from peerlog.errors import BundleError, InputError, NotFoundError, PeerlogError
 from peerlog.files import HUB_SUFFIX
-from peerlog.hubcodes import JoinCode
+from peerlog.hubcodes import JoinCode, require_driver
 
 if TYPE_CHECKING:
     import psycopg
@@ -273,13 +273,7 @@ class Hub:
     # -- connecting
 
     def _connect(self) -> psycopg.Connection[Any]:
-        try:
-            import psycopg
-        except ImportError:
-            raise PeerlogError(
-                "The hub needs the PostgreSQL driver, which is not installed with this peerlog.",
-                hint="Install it with `pip install 'peerlog[hub]'`.",
-            ) from None
+        psycopg = require_driver()
         try:
             return psycopg.connect(
                 self.settings.conninfo(connect_timeout=CONNECT_TIMEOUT),

@@ -7,8 +7,9 @@ The code holds a password: it is handed over like a key, in person or through a 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from types import ModuleType
 
-from peerlog.errors import InputError
+from peerlog.errors import InputError, PeerlogError
 
 #: The start of every join code; the digit is the code's format, so a later one can be told apart.
 PREFIX = "plhub1"
@@ -88,3 +89,16 @@ def decode_join(code: str) -> JoinCode:
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
         raise InputError(DAMAGED, hint=DAMAGED_HINT)
     return JoinCode(**{f: data[f] for f in _FIELDS})
+
+
+def require_driver() -> ModuleType:
+    """psycopg, or one clear line on how to install it: the hub's commands (admin's and members') need the
+    driver, and a plain `pip install peerlog` leaves it out so local commands stay light."""
+    try:
+        import psycopg
+    except ImportError:
+        raise PeerlogError(
+            "The hub needs the PostgreSQL driver, which is not installed with this peerlog.",
+            hint="Install it with `pip install 'peerlog[hub]'`.",
+        ) from None
+    return psycopg

@@ -25,7 +25,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from peerlog.errors import InputError, NotFoundError, PeerlogError
-from peerlog.hubcodes import decode_join, encode_join
+from peerlog.hubcodes import decode_join, encode_join, require_driver
 
 if TYPE_CHECKING:
     import psycopg
@@ -394,8 +394,9 @@ def _where(url: str) -> str:
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
-    """A connection to the hub's database, or one clear error (unreachable, refused, a URL that is not one)."""
-    import psycopg
+    """A connection to the hub's database, or one clear error (no driver, unreachable, refused, a URL that is
+    not one)."""
+    psycopg = require_driver()
     from psycopg.conninfo import conninfo_to_dict
 
     try:
@@ -418,7 +419,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
 @contextmanager
 def transaction(url: str) -> Iterator[psycopg.Connection[Any]]:
     """One connection, one transaction: all of an admin's command lands, or none of it."""
-    import psycopg
+    psycopg = require_driver()
 
     conn = connect(url)
     try:
@@ -513,6 +514,7 @@ class Invited:
 def invite(url: str, name: str, *, coordinator: bool = False, host: str | None = None) -> Invited:
     """A new person on the hub: their own login role in the members' (or coordinators') group, and the
     code they join with. `host` is the address people reach the server at, when not the admin's."""
+    require_driver()
     from psycopg import sql
 
     from peerlog.rules import name_problem
@@ -596,6 +598,7 @@ def remove(url: str, name: str) -> Removed:
     """End a person's access: no login, out of the group, out of every pair and circle, their unread mail
     gone (nobody can open it now), their open sessions ended. Activity counts stay: the programme's
     history is intact."""
+    require_driver()
     import psycopg
     from psycopg import sql
 
@@ -682,6 +685,7 @@ class Participation:
 
 def participation(url: str, since: date) -> Participation:
     """Counts per pair or circle and week, as the coordinator (or the admin) may see them."""
+    require_driver()
     import psycopg
 
     with transaction(url) as conn:
